@@ -1,0 +1,122 @@
+// Command embviz trains runs, lists them, computes reductions and metrics, writes reports and runs
+// benchmarks. Each subcommand lives in its own file and registers itself with register.
+//
+//	embviz runs    [-runs DIR]                       list the runs in DIR
+//	embviz <cmd> -h                                  flags of one subcommand
+//
+// The runs directory defaults to $EMBVIZ_RUNS, else ./runs.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. Names may have two words ("bench train").
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]*command{}
+
+// register adds a subcommand; called from init functions of the files in this package.
+func register(name, summary string, run func(args []string, stdout, stderr io.Writer) error) {
+	if _, dup := commands[name]; dup {
+		panic("embviz: command registered twice: " + name)
+	}
+	commands[name] = &command{name: name, summary: summary, run: run}
+}
+
+// errUsage marks errors caused by bad command-line usage (exit status 2).
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain dispatches to a subcommand and returns the process exit status.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var cmd *command
+	rest := args[1:]
+	if len(args) >= 2 {
+		cmd = commands[args[0]+" "+args[1]]
+		if cmd != nil {
+			rest = args[2:]
+		}
+	}
+	if cmd == nil {
+		cmd = commands[args[0]]
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "embviz: unknown command %q\n\n", strings.Join(args[:min(2, len(args))], " "))
+		usage(stderr)
+		return 2
+	}
+	if err := cmd.run(rest, stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "embviz %s: %v\n", cmd.name, err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "embviz: see how a network's embeddings evolve while it trains.")
+	fmt.Fprintln(w, "\nUsage: embviz <command> [flags]   (embviz <command> -h for its flags)\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].summary)
+	}
+}
+
+// newFlags returns a FlagSet for a subcommand that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("embviz "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, wrapping failures as usage errors and rejecting stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	return nil
+}
+
+// defaultRunsDir is $EMBVIZ_RUNS, else ./runs.
+func defaultRunsDir() string {
+	if d := os.Getenv("EMBVIZ_RUNS"); d != "" {
+		return d
+	}
+	return "runs"
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Wires a GoNB notebook's temporary module to the local embviz checkout, so that imports of
+# github.com/embviz/embviz/... resolve to this repo instead of the module proxy.
+# Every notebook starts with this one line (GoNB's `!*` runs it in the notebook's Go module):
+#
+#   !*bash "${EMBVIZ_ROOT:-$GONB_DIR/..}/kernels-setup/gowork.sh"
+#
+# EMBVIZ_ROOT is set in the kernel spec by kernels-setup/install.sh; without it the repo is taken to
+# be the parent of the notebook's directory (GONB_DIR). It does what `go work use` + `%goworkfix` do:
+# a go.work using the repo, and a replace directive in the notebook's go.mod.
+set -euo pipefail
+ROOT="${EMBVIZ_ROOT:-${GONB_DIR:-$PWD}/..}"
+ROOT="$(cd "$ROOT" && pwd)"
+[[ -f "$ROOT/go.mod" ]] && grep -q '^module github.com/embviz/embviz$' "$ROOT/go.mod" \
+  || { echo "gowork.sh: $ROOT is not the embviz repo (set EMBVIZ_ROOT, or run kernels-setup/install.sh)" >&2; exit 1; }
+rm -f go.work go.work.sum
+go work init
+go work use . "$ROOT"
+go mod edit -replace "github.com/embviz/embviz=$ROOT"
+echo "embviz: notebook module wired to $ROOT (GOEXPERIMENT=${GOEXPERIMENT:-unset}, GOMLX_BACKEND=${GOMLX_BACKEND:-go})"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`): installs what the tests need, then checks formatting,
+# vets, and runs every test with EMBVIZ_STRICT=1 (a missing reference tool fails instead of skipping).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export GOEXPERIMENT=simd GOTOOLCHAIN=local EMBVIZ_STRICT=1
+unset GOMLX_BACKEND
+start=$(date +%s)
+kernels-setup/install.sh
+scripts/install-test-deps.sh
+echo "[test] gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vizlib/browsertest/node_modules/*'))
+[[ -z "$bad" ]] || { echo "gofmt needed on: $bad" >&2; exit 1; }
+echo "[test] go vet"
+go vet ./...
+echo "[test] go test"
+go test -count=1 -timeout 45m ./... 2>&1 | tee test-output.log
+echo "[test] race detector on the concurrent packages"
+go test -count=1 -race -timeout 20m -run 'Concurrent|Crash|RoundTrip' ./training/ 2>&1 | tail -3
+echo "[test] all passed in $(( $(date +%s) - start )) s"

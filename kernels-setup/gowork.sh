@@ -7,7 +7,7 @@
 #
 # EMBVIZ_ROOT is set in the kernel spec by kernels-setup/install.sh; without it the repo is taken to
 # be the parent of the notebook's directory (GONB_DIR). It does what `go work use` + `%goworkfix` do:
-# a go.work using the repo, and a replace directive in the notebook's go.mod.
+# a go.work using the repo, and a replace directive in the notebook's go.mod, plus pinned requirements.
 set -euo pipefail
 ROOT="${EMBVIZ_ROOT:-${GONB_DIR:-$PWD}/..}"
 ROOT="$(cd "$ROOT" && pwd)"
@@ -17,4 +17,9 @@ rm -f go.work go.work.sum
 go work init
 go work use . "$ROOT"
 go mod edit -replace "github.com/embviz/embviz=$ROOT"
+# Pin the repo's direct requirements (gomlx, gonb, gonum, ...) so that GoNB's automatic `go get` of a
+# cell's imports never asks the module proxy for a version list (which it refuses).
+for req in $(cd "$ROOT" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{if not (or .Indirect .Main)}}{{.Path}}@{{.Version}}{{end}}' all); do
+  go mod edit -require "$req"
+done
 echo "embviz: notebook module wired to $ROOT (GOEXPERIMENT=${GOEXPERIMENT:-unset}, GOMLX_BACKEND=${GOMLX_BACKEND:-go})"

@@ -99,8 +99,9 @@ try:
 except Exception:
     sys.exit(1)
 env = spec.get("env") or {}
-ok = (spec.get("argv", [None])[0] == gonb and env.get("GOEXPERIMENT") == "simd"
-      and env.get("PATH") == kpath and env.get("EMBVIZ_ROOT") == root and env.get("GOMLX_BACKEND"))
+want = {"GOEXPERIMENT": "simd", "PATH": kpath, "EMBVIZ_ROOT": root, "GOTOOLCHAIN": "local"}
+ok = (spec.get("argv", [None])[0] == gonb and all(env.get(k) == v for k, v in want.items())
+      and env.get("GOMLX_BACKEND") and "GOFLAGS" not in env)
 sys.exit(0 if ok else 1)
 PY
 }
@@ -115,8 +116,9 @@ import json, sys
 path, kpath, root, backend = sys.argv[1:5]
 spec = json.load(open(path))
 env = spec.setdefault("env", {})
+env.pop("GOFLAGS", None)  # -mod=mod breaks the notebooks' go.work (workspace mode)
 env.update({"GOEXPERIMENT": "simd", "PATH": kpath, "EMBVIZ_ROOT": root, "GOMLX_BACKEND": backend,
-            "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"})
+            "GOTOOLCHAIN": "local"})
 spec["display_name"] = "Go (gonb)"
 json.dump(spec, open(path, "w"), indent=1)
 PY

@@ -3,9 +3,11 @@ package notebooks
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func Execute(t *testing.T, path string, env []string, timeout time.Duration) (st
 	checkKernel(t)
 	outDir := testutil.OutDir(t, "notebooks")
 	name := strings.TrimSuffix(filepath.Base(path), ".ipynb") + ".executed.ipynb"
-	cmd := exec.Command(jupyter, "nbconvert", "--to", "notebook", "--execute",
+	cmd := exec.Command(jupyter, "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
 		"--ExecutePreprocessor.kernel_name=gonb",
 		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(timeout.Seconds())),
 		"--output-dir", outDir, "--output", name, path)
@@ -62,7 +64,14 @@ func Execute(t *testing.T, path string, env []string, timeout time.Duration) (st
 	for i, c := range nb.Cells {
 		for _, o := range c.Outputs {
 			if o.OutputType == "error" {
-				t.Errorf("cell %d: error output %s: %s", i, o.EName, o.EValue)
+				var detail strings.Builder
+				for _, o2 := range c.Outputs {
+					detail.WriteString(join(o2.Text))
+					if h, ok := o2.Data["text/html"]; ok && strings.Contains(join(h), "stderr") {
+						detail.WriteString(stripTags(join(h)))
+					}
+				}
+				t.Errorf("cell %d: error output %s: %s\n%s", i, o.EName, o.EValue, tail(detail.String(), 3000))
 			}
 			if o.OutputType == "stream" && o.Name == "stderr" && strings.Contains(join(o.Text), "panic:") {
 				t.Errorf("cell %d: panic on stderr: %s", i, tail(join(o.Text), 2000))
@@ -89,6 +98,11 @@ func join(v any) string {
 	}
 	return ""
 }
+
+var tagRE = regexp.MustCompile(`(?s)<style.*?</style>|<[^>]*>`)
+
+// stripTags turns GoNB's HTML error blocks into plain text.
+func stripTags(s string) string { return html.UnescapeString(tagRE.ReplaceAllString(s, "")) }
 
 func tail(s string, n int) string {
 	if len(s) > n {

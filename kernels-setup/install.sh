@@ -77,9 +77,14 @@ go_tool gopls "golang.org/x/tools/gopls@$GOPLS_VERSION"
 if [[ -x "$GOBIN_DIR/gonb" ]] && as_user go version -m "$GOBIN_DIR/gonb" 2>/dev/null | grep -q "janpfeifer/gonb.*$GONB_VERSION\|mod.*github.com/janpfeifer/gonb.*$GONB_VERSION"; then
   say "ok: gonb $GONB_VERSION"
 else
-  say "installing gonb $GONB_VERSION (built from $ROOT/go.mod)"
-  (cd "$ROOT" && as_user env GOFLAGS="${GOFLAGS:-} -mod=mod" go install github.com/janpfeifer/gonb) \
-    || die "building gonb failed"
+  say "installing gonb $GONB_VERSION (built with the versions pinned in $ROOT/go.mod)"
+  # Build in a scratch copy of go.mod/go.sum: `-mod=mod` may add go.sum lines for gonb's own
+  # dependencies, and the checkout must stay untouched (and may be read-only).
+  scratch="$(as_user mktemp -d)"
+  cp "$ROOT/go.mod" "$ROOT/go.sum" "$scratch/" && chmod a+rw "$scratch/go.mod" "$scratch/go.sum"
+  (cd "$scratch" && as_user env GOFLAGS="-mod=mod" go install github.com/janpfeifer/gonb) \
+    || { rm -rf "$scratch"; die "building gonb failed"; }
+  rm -rf "$scratch"
 fi
 
 # 3. The kernel spec.

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/embviz/embviz/training"
+	"github.com/embviz/embviz/vizlib"
+)
+
+func init() {
+	register("report", "write a standalone HTML report of one run (charts, confusion, drift, CKA, animations)", runReport)
+}
+
+// runReport implements `embviz report -runs DIR -run ID -out FILE.html`.
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", stderr)
+	runsDir := fs.String("runs", defaultRunsDir(), "runs directory")
+	id := fs.String("run", "", "run id (or a unique prefix such as run-0011); required")
+	out := fs.String("out", "", "output HTML file (default <run id>.html)")
+	maxPoints := fs.Int("max-points", 0, "subsample the evaluation points to at most this many for the animations (0: all)")
+	interp := fs.Int("interpolate", 2, "in-between frames drawn between snapshots")
+	seed := fs.Int64("seed", 0, "seed of t-SNE, UMAP and subsampling")
+	mphate := fs.Bool("mphate", false, "also compute an M-PHATE animation (slow for large runs)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return fmt.Errorf("%w: -run is required", errUsage)
+	}
+	run, err := training.OpenRun(*runsDir, *id)
+	if err != nil {
+		return err
+	}
+	path := *out
+	if path == "" {
+		path = run.ID() + ".html"
+	}
+	start := time.Now()
+	last := ""
+	progress := func(done, total int, stage string) {
+		line := fmt.Sprintf("[%d/%d] %s", done, total, stage)
+		if line == last {
+			return
+		}
+		last = line
+		fmt.Fprintf(stderr, "\r%-78s", truncate(fmt.Sprintf("%s (%.0fs)", line, time.Since(start).Seconds()), 78))
+	}
+	opts := []vizlib.Option{vizlib.WithProgress(progress), vizlib.MaxPoints(*maxPoints), vizlib.Interpolate(*interp), vizlib.Seed(*seed)}
+	if *mphate {
+		opts = append(opts, vizlib.WithMPHATE())
+	}
+	page, rerr := vizlib.Report(run, opts...)
+	fmt.Fprintln(stderr)
+	if page == nil {
+		return rerr
+	}
+	if err := page.WriteFile(path); err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(path)
+	fmt.Fprintf(stdout, "wrote %s (%.1fs)\n", abs, time.Since(start).Seconds())
+	if rerr != nil {
+		return fmt.Errorf("report written with failed sections: %w", rerr)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

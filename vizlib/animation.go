@@ -1,0 +1,370 @@
+package vizlib
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+
+	"github.com/embviz/embviz/reduce"
+)
+
+// Animation is a sequence of 2-D layouts of the same n points (one per snapshot) plus what the
+// player needs to color and describe them. Frames[t] is [n, 2] (extra columns are ignored).
+// Everything except Frames may be nil/empty.
+type Animation struct {
+	Title  string
+	Frames []*reduce.Matrix
+	// Labels is [n]: the class of each point (colors, legend, confusion matrix).
+	Labels []int32
+	// Predictions is [len(Frames)][n]: the prediction of each point at each snapshot (hover and
+	// the confusion-matrix panel).
+	Predictions [][]int32
+	ClassNames  []string
+	// Captions is one line per frame (step, epoch, eval accuracy).
+	Captions []string
+	// Colors is [n] RGB colors per point; when set it replaces the class colors.
+	Colors [][3]uint8
+	// Indices is [n]: each point's index in its dataset split, shown on hover.
+	Indices []int32
+	// Thumbs holds one small image per point, shown on hover.
+	Thumbs *Thumbnails
+	// Err is set by the notebook constructors when they failed; the animation then renders as an
+	// error box and methods pass the error along.
+	Err error
+
+	// snapshots are the high-dimensional snapshots the frames were computed from (for Denoise).
+	snapshots []*reduce.Matrix
+}
+
+// Thumbnails are n images of H x W x C (C = 1 or 3) bytes, row-major HWC, one per point.
+type Thumbnails struct {
+	W, H, C int
+	Pixels  []uint8
+}
+
+// Player plays several animations of the same points in sync, in a grid of panels.
+// Its zero value plus Panels is valid.
+type Player struct {
+	Title  string
+	Panels []*Animation
+	// Titles overrides the panels' titles (by position).
+	Titles []string
+	// Cols is the number of grid columns; 0 means min(3, panels).
+	Cols int
+	// SharedAxes uses one coordinate range for all panels; otherwise each panel has its own.
+	SharedAxes bool
+	// Confusion adds a confusion-matrix panel that follows the frame (needs Labels and Predictions).
+	Confusion bool
+	// Interpolate draws this many in-between frames between consecutive snapshots.
+	Interpolate int
+	// Size is each panel's side in CSS pixels; 0 means 320.
+	Size int
+	// PointSize is the side of a point's square in CSS pixels; 0 means 2 above 3000 points, else 3.
+	PointSize float64
+	// FPS is the number of snapshots per second at speed 1x; 0 means 8.
+	FPS float64
+	// NoLoop stops at the last frame instead of looping.
+	NoLoop bool
+	// Static draws the first frame with no playback controls (scatter grids).
+	Static bool
+	// StartAtEnd shows the last frame first.
+	StartAtEnd bool
+	// Name is used for the downloaded PNG's file name.
+	Name string
+}
+
+type panelSpec struct {
+	Title string `json:"title,omitempty"`
+	Data  string `json:"data"`
+}
+
+type thumbSpec struct {
+	W    int    `json:"w"`
+	H    int    `json:"h"`
+	C    int    `json:"c"`
+	Data string `json:"data"`
+}
+
+type playerSpec struct {
+	Kind       string      `json:"kind"`
+	Title      string      `json:"title,omitempty"`
+	Name       string      `json:"name,omitempty"`
+	N          int         `json:"n"`
+	F          int         `json:"f"`
+	Interp     int         `json:"interp"`
+	Cols       int         `json:"cols,omitempty"`
+	Size       int         `json:"size,omitempty"`
+	PointSize  float64     `json:"pointSize,omitempty"`
+	FPS        float64     `json:"fps,omitempty"`
+	Loop       bool        `json:"loop"`
+	Static     bool        `json:"static,omitempty"`
+	Start      string      `json:"start,omitempty"`
+	Labels     string      `json:"labels,omitempty"`
+	LBytes     int         `json:"lbytes,omitempty"`
+	Preds      string      `json:"preds,omitempty"`
+	ClassNames []string    `json:"classNames,omitempty"`
+	Captions   []string    `json:"captions,omitempty"`
+	Colors     string      `json:"colors,omitempty"`
+	Indices    []int32     `json:"indices,omitempty"`
+	Thumbs     *thumbSpec  `json:"thumbs,omitempty"`
+	Confusion  bool        `json:"confusion,omitempty"`
+	Panels     []panelSpec `json:"panels"`
+}
+
+// validate checks the animation's shapes and returns n and the number of frames.
+func (a *Animation) validate() (n, f int, err error) {
+	if a == nil {
+		return 0, 0, fmt.Errorf("vizlib: nil animation")
+	}
+	if a.Err != nil {
+		return 0, 0, a.Err
+	}
+	f = len(a.Frames)
+	if f == 0 {
+		return 0, 0, fmt.Errorf("vizlib: animation %q has no frames", a.Title)
+	}
+	for t, m := range a.Frames {
+		if m == nil || m.Cols < 2 || len(m.Data) != m.Rows*m.Cols {
+			return 0, 0, fmt.Errorf("vizlib: animation %q frame %d is not a valid [n, 2] matrix", a.Title, t)
+		}
+		if t == 0 {
+			n = m.Rows
+		} else if m.Rows != n {
+			return 0, 0, fmt.Errorf("vizlib: animation %q frame %d has %d points, frame 0 has %d", a.Title, t, m.Rows, n)
+		}
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("vizlib: animation %q has no points", a.Title)
+	}
+	if a.Labels != nil && len(a.Labels) != n {
+		return 0, 0, fmt.Errorf("vizlib: animation %q has %d labels for %d points", a.Title, len(a.Labels), n)
+	}
+	for _, l := range a.Labels {
+		if l < 0 || l > 65535 {
+			return 0, 0, fmt.Errorf("vizlib: animation %q has label %d outside [0, 65535]", a.Title, l)
+		}
+	}
+	if a.Predictions != nil {
+		if len(a.Predictions) != f {
+			return 0, 0, fmt.Errorf("vizlib: animation %q has predictions for %d frames, want %d", a.Title, len(a.Predictions), f)
+		}
+		for t, p := range a.Predictions {
+			if len(p) != n {
+				return 0, 0, fmt.Errorf("vizlib: animation %q frame %d has %d predictions for %d points", a.Title, t, len(p), n)
+			}
+		}
+	}
+	if a.Captions != nil && len(a.Captions) != f {
+		return 0, 0, fmt.Errorf("vizlib: animation %q has %d captions for %d frames", a.Title, len(a.Captions), f)
+	}
+	if a.Colors != nil && len(a.Colors) != n {
+		return 0, 0, fmt.Errorf("vizlib: animation %q has %d colors for %d points", a.Title, len(a.Colors), n)
+	}
+	if a.Indices != nil && len(a.Indices) != n {
+		return 0, 0, fmt.Errorf("vizlib: animation %q has %d indices for %d points", a.Title, len(a.Indices), n)
+	}
+	if th := a.Thumbs; th != nil {
+		if th.W <= 0 || th.H <= 0 || (th.C != 1 && th.C != 3) || len(th.Pixels) != n*th.W*th.H*th.C {
+			return 0, 0, fmt.Errorf("vizlib: animation %q thumbnails: %d bytes for %d points of %dx%dx%d", a.Title, len(th.Pixels), n, th.H, th.W, th.C)
+		}
+	}
+	return n, f, nil
+}
+
+// bounds returns the data range [xmin, xmax, ymin, ymax] of every frame of a (first two columns,
+// finite values only).
+func (a *Animation) bounds() [4]float64 {
+	b := [4]float64{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+	for _, m := range a.Frames {
+		for i := 0; i < m.Rows; i++ {
+			x, y := float64(m.Data[i*m.Cols]), float64(m.Data[i*m.Cols+1])
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+				continue
+			}
+			b[0], b[1] = min(b[0], x), max(b[1], x)
+			b[2], b[3] = min(b[2], y), max(b[3], y)
+		}
+	}
+	return b
+}
+
+func mergeBounds(a, b [4]float64) [4]float64 {
+	return [4]float64{min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])}
+}
+
+// square turns a data range into an equal-aspect one: center and side.
+func square(b [4]float64) (x0, y0, side float64) {
+	if math.IsInf(b[0], 0) { // no finite point
+		return -1, -1, 2
+	}
+	side = max(b[1]-b[0], b[3]-b[2])
+	if side <= 0 {
+		side = 1
+	}
+	return (b[0]+b[1])/2 - side/2, (b[2]+b[3])/2 - side/2, side
+}
+
+// quantize packs every frame's points as 12-bit x and y (3 bytes per point, big-endian nibbles:
+// x[11:4] | x[3:0]y[11:8] | y[7:0]), mapping [x0, x0+side] to [0, 4095]. Non-finite coordinates
+// map to 0.
+func quantize(frames []*reduce.Matrix, x0, y0, side float64) []byte {
+	n := frames[0].Rows
+	out := make([]byte, 0, len(frames)*n*3)
+	q := func(v, lo float64) uint32 {
+		t := (v - lo) / side * 4095
+		if !(t > 0) { // also NaN
+			return 0
+		}
+		if t > 4095 {
+			return 4095
+		}
+		return uint32(t + 0.5)
+	}
+	for _, m := range frames {
+		for i := 0; i < n; i++ {
+			x := q(float64(m.Data[i*m.Cols]), x0)
+			y := q(float64(m.Data[i*m.Cols+1]), y0)
+			out = append(out, byte(x>>4), byte((x&15)<<4|y>>8), byte(y))
+		}
+	}
+	return out
+}
+
+func encodeInts(v []int32, bytes int) string {
+	b := make([]byte, len(v)*bytes)
+	for i, x := range v {
+		if bytes == 1 {
+			b[i] = byte(x)
+		} else {
+			b[2*i], b[2*i+1] = byte(x), byte(x>>8)
+		}
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func (p *Player) spec() (any, error) {
+	if len(p.Panels) == 0 {
+		return nil, fmt.Errorf("vizlib: player has no animations")
+	}
+	n, f, err := p.Panels[0].validate()
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range p.Panels[1:] {
+		n2, f2, err := a.validate()
+		if err != nil {
+			return nil, err
+		}
+		if n2 != n || f2 != f {
+			return nil, fmt.Errorf("vizlib: animation %d (%q) has %d points x %d frames, animation 0 has %d x %d: synced panels need the same points and frames", i+1, a.Title, n2, f2, n, f)
+		}
+	}
+	a0 := p.Panels[0]
+	s := playerSpec{Kind: "player", Title: p.Title, Name: p.Name, N: n, F: f, Interp: max(0, p.Interpolate), Cols: p.Cols, Size: p.Size,
+		PointSize: p.PointSize, FPS: p.FPS, Loop: !p.NoLoop, Static: p.Static, ClassNames: a0.ClassNames, Captions: a0.Captions,
+		Indices: a0.Indices}
+	if p.StartAtEnd {
+		s.Start = "last"
+	}
+	// Labels, predictions, colors and thumbnails come from the first panel that has them.
+	var labels []int32
+	var preds [][]int32
+	for _, a := range p.Panels {
+		if labels == nil && a.Labels != nil {
+			labels = a.Labels
+		}
+		if preds == nil && a.Predictions != nil {
+			preds = a.Predictions
+		}
+		if s.Colors == "" && a.Colors != nil {
+			b := make([]byte, 0, 3*n)
+			for _, c := range a.Colors {
+				b = append(b, c[0], c[1], c[2])
+			}
+			s.Colors = base64.StdEncoding.EncodeToString(b)
+		}
+		if s.Thumbs == nil && a.Thumbs != nil {
+			s.Thumbs = &thumbSpec{W: a.Thumbs.W, H: a.Thumbs.H, C: a.Thumbs.C, Data: base64.StdEncoding.EncodeToString(a.Thumbs.Pixels)}
+		}
+		if s.ClassNames == nil && a.ClassNames != nil {
+			s.ClassNames = a.ClassNames
+		}
+		if s.Captions == nil && a.Captions != nil {
+			s.Captions = a.Captions
+		}
+	}
+	maxClass := int32(len(s.ClassNames) - 1)
+	for _, l := range labels {
+		maxClass = max(maxClass, l)
+	}
+	for _, pr := range preds {
+		for _, l := range pr {
+			maxClass = max(maxClass, l)
+		}
+	}
+	s.LBytes = 1
+	if maxClass > 254 {
+		s.LBytes = 2
+	}
+	if labels != nil {
+		s.Labels = encodeInts(labels, s.LBytes)
+	}
+	if preds != nil {
+		flat := make([]int32, 0, f*n)
+		for _, pr := range preds {
+			for _, l := range pr {
+				if l < 0 {
+					l = int32(1<<(8*s.LBytes) - 1) // "no prediction": outside the class range
+				}
+				flat = append(flat, l)
+			}
+		}
+		s.Preds = encodeInts(flat, s.LBytes)
+	}
+	s.Confusion = p.Confusion && labels != nil && preds != nil
+	var shared [4]float64
+	if p.SharedAxes {
+		shared = p.Panels[0].bounds()
+		for _, a := range p.Panels[1:] {
+			shared = mergeBounds(shared, a.bounds())
+		}
+	}
+	for i, a := range p.Panels {
+		b := shared
+		if !p.SharedAxes {
+			b = a.bounds()
+		}
+		x0, y0, side := square(b)
+		// 2% margin so that extreme points are not on the border.
+		x0, y0, side = x0-0.02*side, y0-0.02*side, side*1.04
+		title := a.Title
+		if i < len(p.Titles) && p.Titles[i] != "" {
+			title = p.Titles[i]
+		}
+		s.Panels = append(s.Panels, panelSpec{Title: title, Data: base64.StdEncoding.EncodeToString(quantize(a.Frames, x0, y0, side))})
+	}
+	return s, nil
+}
+
+// HTML returns the player as a self-contained fragment. It carries a small PNG of the last frame
+// that is shown only where scripts cannot run (e.g. an untrusted notebook).
+func (p *Player) HTML() string {
+	sp, err := p.spec()
+	if err != nil {
+		return errorHTML(err)
+	}
+	return renderSpec(sp, true, p.posterHTML())
+}
+
+// HTML returns the animation in a single-panel player.
+func (a *Animation) HTML() string {
+	if a != nil && a.Err != nil {
+		return errorHTML(a.Err)
+	}
+	return (&Player{Panels: []*Animation{a}}).HTML()
+}
+
+func (a *Animation) spec() (any, error) { return (&Player{Panels: []*Animation{a}}).spec() }
+
+// Show displays the animation in the notebook (when running in GoNB) and returns its HTML.
+func (a *Animation) Show() string { return Display(a) }

@@ -1,0 +1,657 @@
+/* embviz inline visualization library: line charts, heatmaps, scatter matrices and the synced
+ * animation player. Self-contained (no network); embedded in every fragment by vizlib (Go). */
+(function () {
+  "use strict";
+  var VERSION = "1";
+  if (window.embviz && window.embviz.version === VERSION) return;
+
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var TAB = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
+
+  function color(i) {
+    if (i < TAB.length) return TAB[i];
+    var h = (i * 137.508) % 360;
+    return "hsl(" + h.toFixed(1) + ",65%,45%)";
+  }
+  function rgbOf(css) {
+    if (css.charAt(0) === "#") {
+      return [parseInt(css.substr(1, 2), 16), parseInt(css.substr(3, 2), 16), parseInt(css.substr(5, 2), 16)];
+    }
+    var m = /hsl\(([\d.]+),(\d+)%,(\d+)%\)/.exec(css);
+    var h = +m[1] / 360, s = +m[2] / 100, l = +m[3] / 100;
+    var q = l < 0.5 ? l * (1 + s) : l + s - l * s, p = 2 * l - q;
+    function f(t) { if (t < 0) t += 1; if (t > 1) t -= 1; if (t < 1 / 6) return p + (q - p) * 6 * t; if (t < 1 / 2) return q; if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6; return p; }
+    return [Math.round(f(h + 1 / 3) * 255), Math.round(f(h) * 255), Math.round(f(h - 1 / 3) * 255)];
+  }
+  function el(tag, attrs, parent) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k === "cls") e.className = attrs[k];
+      else if (k === "style") e.style.cssText = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    }
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function sv(tag, attrs, parent) {
+    var e = document.createElementNS(SVGNS, tag);
+    if (attrs) for (var k in attrs) {
+      if (k === "text") e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]);
+    }
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function b64(s) {
+    var bin = atob(s), n = bin.length, out = new Uint8Array(n);
+    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  function ints(s, bytes, count) {
+    var u = b64(s), out = new Int32Array(count);
+    if (bytes === 2) { for (var i = 0; i < count; i++) out[i] = u[2 * i] | (u[2 * i + 1] << 8); }
+    else { for (var j = 0; j < count; j++) out[j] = u[j]; }
+    return out;
+  }
+  function fmt(v) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+    if (a >= 100) return v.toFixed(1);
+    if (a >= 1) return v.toFixed(3);
+    return v.toFixed(4);
+  }
+  function niceTicks(lo, hi, n) {
+    if (!(hi > lo)) { hi = lo + 1; }
+    var span = hi - lo, step = Math.pow(10, Math.floor(Math.log10(span / n))), err = span / n / step;
+    if (err >= 7.5) step *= 10; else if (err >= 3.5) step *= 5; else if (err >= 1.5) step *= 2;
+    var t = [], v = Math.ceil(lo / step - 1e-9) * step;
+    for (; v <= hi + step * 1e-9; v += step) t.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+    return t;
+  }
+  function tickLabel(v) {
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(0);
+    return +v.toPrecision(6) + "";
+  }
+  function errorBox(root, msg) {
+    el("div", { cls: "evz-error", text: "embviz: " + msg }, root);
+  }
+
+  // ---------------------------------------------------------------- line chart (SVG)
+  function Chart(root, spec) {
+    var W = spec.width || 560, H = spec.height || 300;
+    var m = { l: 58, r: 14, t: 10, b: spec.xlabel ? 40 : 26 };
+    var box = el("div", { cls: "evz-chart", style: "width:" + W + "px" }, root);
+    if (spec.title) el("div", { cls: "evz-title", text: spec.title }, box);
+    var legend = el("div", { cls: "evz-legend" }, box);
+    var opts = el("div", { cls: "evz-opts" }, box);
+    var logy = !!spec.logy;
+    if (spec.logToggle) {
+      var lab = el("label", null, opts), cb = el("input", { type: "checkbox" }, lab);
+      cb.checked = logy; lab.appendChild(document.createTextNode(" log y"));
+      cb.addEventListener("change", function () { logy = cb.checked; draw(); });
+    }
+    var holder = el("div", { style: "position:relative" }, box);
+    var tip = el("div", { cls: "evz-tip" }, holder);
+    var series = (spec.series || []).map(function (s, i) {
+      return { name: s.name, x: s.x, y: s.y, color: s.color || color(i), dash: s.dash, on: !s.hidden };
+    });
+    series.forEach(function (s) {
+      var sp = el("span", { title: "click to show/hide" }, legend);
+      var sw = el("i", { style: "background:" + s.color }, sp);
+      el("b", { text: s.name, style: "font-weight:normal" }, sp);
+      if (!s.on) sp.className = "off";
+      sp.addEventListener("click", function () { s.on = !s.on; sp.className = s.on ? "" : "off"; draw(); });
+      void sw;
+    });
+    var svg = sv("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H }, holder);
+    var pw = W - m.l - m.r, ph = H - m.t - m.b;
+    var state = null;
+
+    function ok(v) { return v !== null && v !== undefined && isFinite(v) && (!logy || v > 0); }
+    function draw() {
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
+      series.forEach(function (s) {
+        if (!s.on) return;
+        for (var i = 0; i < s.x.length; i++) {
+          if (!ok(s.y[i]) || s.x[i] === null) continue;
+          xmin = Math.min(xmin, s.x[i]); xmax = Math.max(xmax, s.x[i]);
+          ymin = Math.min(ymin, s.y[i]); ymax = Math.max(ymax, s.y[i]);
+        }
+      });
+      (spec.vlines || []).forEach(function (v) { xmin = Math.min(xmin, v.x); xmax = Math.max(xmax, v.x); });
+      if (!isFinite(xmin)) { xmin = 0; xmax = 1; }
+      if (!isFinite(ymin)) { ymin = logy ? 1 : 0; ymax = logy ? 10 : 1; }
+      if (spec.ymin !== null && spec.ymin !== undefined && (!logy || spec.ymin > 0)) ymin = spec.ymin;
+      if (spec.ymax !== null && spec.ymax !== undefined) ymax = spec.ymax;
+      if (xmax === xmin) { xmax = xmin + 1; }
+      if (ymax <= ymin) { ymax = logy ? ymin * 10 : ymin + 1; }
+      var ty = logy ? function (v) { return Math.log10(v); } : function (v) { return v; };
+      var ylo = ty(ymin), yhi = ty(ymax);
+      if (!logy && spec.ymin == null && spec.ymax == null) { var padY = (yhi - ylo) * 0.04; ylo -= padY; yhi += padY; }
+      function X(v) { return m.l + (v - xmin) / (xmax - xmin) * pw; }
+      function Y(v) { return m.t + (1 - (ty(v) - ylo) / (yhi - ylo)) * ph; }
+      var clip = "evzclip" + Math.random().toString(36).slice(2);
+      var defs = sv("defs", null, svg), cp = sv("clipPath", { id: clip }, defs);
+      sv("rect", { x: m.l, y: m.t, width: pw, height: ph }, cp);
+      var ax = sv("g", { "class": "evz-axis" }, svg);
+      // y ticks
+      var yt;
+      if (logy) {
+        yt = [];
+        for (var e = Math.floor(ylo); e <= Math.ceil(yhi); e++) {
+          [1, 2, 5].forEach(function (k) { var v = k * Math.pow(10, e); if (Math.log10(v) >= ylo - 1e-9 && Math.log10(v) <= yhi + 1e-9 && (yhi - ylo < 3 || k === 1)) yt.push(v); });
+        }
+      } else yt = niceTicks(ylo, yhi, 5);
+      yt.forEach(function (v) {
+        var y = Y(v);
+        sv("line", { x1: m.l, x2: m.l + pw, y1: y, y2: y, "class": "evz-gridline" }, ax);
+        sv("text", { x: m.l - 4, y: y + 3, "text-anchor": "end", text: tickLabel(v) }, ax);
+      });
+      niceTicks(xmin, xmax, 6).forEach(function (v) {
+        var x = X(v);
+        sv("line", { x1: x, x2: x, y1: m.t + ph, y2: m.t + ph + 4 }, ax);
+        sv("text", { x: x, y: m.t + ph + 15, "text-anchor": "middle", text: tickLabel(v) }, ax);
+      });
+      sv("rect", { x: m.l, y: m.t, width: pw, height: ph, fill: "none", stroke: "#888" }, ax);
+      if (spec.xlabel) sv("text", { x: m.l + pw / 2, y: H - 6, "text-anchor": "middle", text: spec.xlabel }, ax);
+      if (spec.ylabel) sv("text", { x: 12, y: m.t + ph / 2, "text-anchor": "middle", transform: "rotate(-90 12 " + (m.t + ph / 2) + ")", text: spec.ylabel }, ax);
+      var g = sv("g", { "clip-path": "url(#" + clip + ")" }, svg);
+      (spec.vlines || []).forEach(function (v) {
+        var x = X(v.x);
+        sv("line", { x1: x, x2: x, y1: m.t, y2: m.t + ph, stroke: v.color || "#999", "stroke-dasharray": "4 3" }, g);
+        if (v.label) sv("text", { x: x + 2, y: m.t + 10, text: v.label, fill: "#666" }, g);
+      });
+      series.forEach(function (s) {
+        if (!s.on) return;
+        var d = "", pen = false, npts = 0;
+        for (var i = 0; i < s.x.length; i++) {
+          if (!ok(s.y[i])) { pen = false; continue; }
+          d += (pen ? "L" : "M") + X(s.x[i]).toFixed(1) + " " + Y(s.y[i]).toFixed(1);
+          pen = true; npts++;
+        }
+        if (d) sv("path", { d: d, fill: "none", stroke: s.color, "stroke-width": 1.6, "stroke-dasharray": s.dash ? "5 3" : "none" }, g);
+        if (npts <= 60) for (var j = 0; j < s.x.length; j++) if (ok(s.y[j])) sv("circle", { cx: X(s.x[j]), cy: Y(s.y[j]), r: 2, fill: s.color }, g);
+      });
+      var cross = sv("line", { y1: m.t, y2: m.t + ph, stroke: "#444", "stroke-width": 0.7, visibility: "hidden" }, svg);
+      var dots = sv("g", null, svg);
+      var hit = sv("rect", { x: m.l, y: m.t, width: pw, height: ph, fill: "transparent" }, svg);
+      state = { X: X, Y: Y, xmin: xmin, xmax: xmax };
+      hit.addEventListener("mousemove", function (ev) {
+        var r = svg.getBoundingClientRect(), mx = ev.clientX - r.left;
+        var xv = xmin + (mx - m.l) / pw * (xmax - xmin), best = null, bd = Infinity;
+        series.forEach(function (s) { if (s.on) for (var i = 0; i < s.x.length; i++) { var d = Math.abs(s.x[i] - xv); if (d < bd && ok(s.y[i])) { bd = d; best = s.x[i]; } } });
+        if (best === null) return;
+        while (dots.firstChild) dots.removeChild(dots.firstChild);
+        cross.setAttribute("x1", X(best)); cross.setAttribute("x2", X(best)); cross.setAttribute("visibility", "visible");
+        var html = "<b>" + (spec.xlabel || "x") + " = " + tickLabel(best) + "</b>";
+        series.forEach(function (s) {
+          if (!s.on) return;
+          var bi = -1, bdd = Infinity;
+          for (var i = 0; i < s.x.length; i++) { var d = Math.abs(s.x[i] - best); if (d < bdd && ok(s.y[i])) { bdd = d; bi = i; } }
+          if (bi < 0 || bdd > (xmax - xmin) * 0.02 + 1e-12) return;
+          sv("circle", { cx: X(s.x[bi]), cy: Y(s.y[bi]), r: 3.5, fill: s.color, stroke: "#fff" }, dots);
+          html += "<br><span style='color:" + s.color + "'>■</span> " + escapeHTML(s.name) + ": " + fmt(s.y[bi]);
+        });
+        tip.innerHTML = html; tip.style.display = "block";
+        var left = X(best) + 12; if (left > W - 150) left = X(best) - 160;
+        tip.style.left = left + "px"; tip.style.top = (m.t + 6) + "px";
+      });
+      hit.addEventListener("mouseleave", function () { tip.style.display = "none"; cross.setAttribute("visibility", "hidden"); while (dots.firstChild) dots.removeChild(dots.firstChild); });
+    }
+    draw();
+    return { redraw: draw, state: function () { return state; } };
+  }
+  function escapeHTML(s) { return String(s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); }
+
+  // ---------------------------------------------------------------- heatmap (SVG)
+  function seqColor(t) { // white -> dark blue
+    t = Math.max(0, Math.min(1, t));
+    var a = [247, 251, 255], b = [8, 48, 107];
+    return "rgb(" + Math.round(a[0] + (b[0] - a[0]) * t) + "," + Math.round(a[1] + (b[1] - a[1]) * t) + "," + Math.round(a[2] + (b[2] - a[2]) * t) + ")";
+  }
+  function divColor(t) { // -1 blue, 0 white, 1 red
+    t = Math.max(-1, Math.min(1, t));
+    var c = t < 0 ? [33, 102, 172] : [178, 24, 43], k = Math.abs(t);
+    return "rgb(" + Math.round(255 + (c[0] - 255) * k) + "," + Math.round(255 + (c[1] - 255) * k) + "," + Math.round(255 + (c[2] - 255) * k) + ")";
+  }
+  function Heatmap(root, spec) {
+    var R = spec.rows.length, C = spec.cols.length, frames = spec.frames;
+    var cell = spec.cell || Math.max(12, Math.min(44, Math.floor(440 / Math.max(R, C))));
+    var maxRow = 0, maxCol = 0;
+    spec.rows.forEach(function (s) { maxRow = Math.max(maxRow, String(s).length); });
+    spec.cols.forEach(function (s) { maxCol = Math.max(maxCol, String(s).length); });
+    var rot = maxCol * 6.5 > cell;
+    var m = { l: Math.min(160, 14 + maxRow * 6.5) + (spec.ylabel ? 16 : 0), t: 6, b: (rot ? Math.min(120, maxCol * 5.5 + 12) : 20) + (spec.xlabel ? 16 : 0), r: 70 };
+    var W = m.l + C * cell + m.r, H = m.t + R * cell + m.b;
+    var box = el("div", { cls: "evz-chart" }, root);
+    if (spec.title) el("div", { cls: "evz-title", text: spec.title }, box);
+    var ctl = el("div", { cls: "evz-controls" }, box);
+    var idx = frames.length - 1, norm = spec.normalize === "row";
+    var slider = null, flabel = el("span", { cls: "evz-caption" });
+    if (frames.length > 1) {
+      slider = el("input", { type: "range", min: 0, max: frames.length - 1, step: 1, "aria-label": "Snapshot" }, ctl);
+      slider.value = idx;
+      slider.addEventListener("input", function () { idx = +slider.value; draw(); });
+    }
+    ctl.appendChild(flabel);
+    if (spec.normToggle) {
+      var lab = el("label", null, ctl), cb = el("input", { type: "checkbox" }, lab);
+      cb.checked = norm; lab.appendChild(document.createTextNode(" normalized"));
+      cb.addEventListener("change", function () { norm = cb.checked; draw(); });
+    }
+    var holder = el("div", { style: "position:relative" }, box);
+    var tip = el("div", { cls: "evz-tip" }, holder);
+    var svg = sv("svg", { width: W, height: H }, holder);
+    function draw() {
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var fr = frames[idx], v = fr.values.slice();
+      flabel.textContent = fr.label || "";
+      if (norm) for (var r = 0; r < R; r++) {
+        var s = 0; for (var c = 0; c < C; c++) s += v[r * C + c];
+        for (var c2 = 0; c2 < C; c2++) v[r * C + c2] = s > 0 ? v[r * C + c2] / s : 0;
+      }
+      var lo = Infinity, hi = -Infinity;
+      v.forEach(function (x) { if (isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); } });
+      if (spec.vmax != null && !norm) hi = spec.vmax;
+      var div = !!spec.diverging, amax = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+      if (!div) { lo = Math.min(0, lo); if (!(hi > lo)) hi = lo + 1; }
+      var isInt = !norm && v.every(function (x) { return Math.round(x) === x; });
+      for (var i = 0; i < R; i++) for (var j = 0; j < C; j++) {
+        var x = v[i * C + j], t = div ? x / amax : (x - lo) / (hi - lo);
+        var rect = sv("rect", { x: m.l + j * cell, y: m.t + i * cell, width: cell, height: cell, fill: div ? divColor(t) : seqColor(t), stroke: "#fff", "stroke-width": 0.5 }, svg);
+        rect.__evz = [i, j, x];
+        if (spec.annotate && cell >= 14) {
+          var txt = isInt ? String(x) : (Math.abs(x) >= 10 ? x.toFixed(0) : x.toFixed(2).replace(/^0\./, ".").replace(/^-0\./, "-."));
+          sv("text", { x: m.l + j * cell + cell / 2, y: m.t + i * cell + cell / 2 + 3.5, "text-anchor": "middle", "pointer-events": "none", style: "font-size:" + Math.min(11, cell / 3.2) + "px;fill:" + ((div ? Math.abs(t) : t) > 0.55 ? "#fff" : "#222"), text: txt }, svg);
+        }
+      }
+      spec.rows.forEach(function (s, i) { sv("text", { x: m.l - 4, y: m.t + i * cell + cell / 2 + 3.5, "text-anchor": "end", text: s }, svg); });
+      spec.cols.forEach(function (s, j) {
+        var x = m.l + j * cell + cell / 2, y = m.t + R * cell + 12;
+        if (rot) sv("text", { x: x, y: y - 4, "text-anchor": "end", transform: "rotate(-50 " + x + " " + (y - 4) + ")", text: s }, svg);
+        else sv("text", { x: x, y: y, "text-anchor": "middle", text: s }, svg);
+      });
+      if (spec.xlabel) sv("text", { x: m.l + C * cell / 2, y: H - 4, "text-anchor": "middle", text: spec.xlabel }, svg);
+      if (spec.ylabel) sv("text", { x: 10, y: m.t + R * cell / 2, "text-anchor": "middle", transform: "rotate(-90 10 " + (m.t + R * cell / 2) + ")", text: spec.ylabel }, svg);
+      // color bar
+      var bx = m.l + C * cell + 14, bh = R * cell;
+      for (var k = 0; k < 40; k++) {
+        var tt = div ? 1 - 2 * k / 39 : 1 - k / 39;
+        sv("rect", { x: bx, y: m.t + k * bh / 40, width: 12, height: bh / 40 + 0.5, fill: div ? divColor(tt) : seqColor(tt) }, svg);
+      }
+      sv("text", { x: bx + 15, y: m.t + 9, text: tickLabel(+(div ? amax : hi).toPrecision(3)) }, svg);
+      sv("text", { x: bx + 15, y: m.t + bh, text: tickLabel(+(div ? -amax : lo).toPrecision(3)) }, svg);
+    }
+    svg.addEventListener("mousemove", function (ev) {
+      var t = ev.target.__evz;
+      if (!t) { tip.style.display = "none"; return; }
+      tip.innerHTML = escapeHTML((spec.ylabel || "row") + ": " + spec.rows[t[0]]) + "<br>" + escapeHTML((spec.xlabel || "col") + ": " + spec.cols[t[1]]) + "<br><b>" + fmt(t[2]) + "</b>";
+      var r = svg.getBoundingClientRect();
+      tip.style.display = "block"; tip.style.left = (ev.clientX - r.left + 12) + "px"; tip.style.top = (ev.clientY - r.top + 12) + "px";
+    });
+    svg.addEventListener("mouseleave", function () { tip.style.display = "none"; });
+    draw();
+    return { set: function (i) { idx = i; if (slider) slider.value = i; draw(); } };
+  }
+
+  // ---------------------------------------------------------------- animation player (canvas)
+  var players = {};
+  function Player(root, spec) {
+    var n = spec.n, F = spec.f, K = Math.max(0, spec.interp | 0), D = (F - 1) * (K + 1) + 1;
+    var dpr = Math.max(1, Math.min(2, window.devicePixelRatio || 1));
+    var S = spec.size || 320, SP = Math.round(S * dpr);
+    var ps = Math.max(1, Math.round((spec.pointSize || (n > 3000 ? 2 : 3)) * dpr));
+    var pad = ps + Math.round(4 * dpr), scale = SP - 2 * pad - ps;
+    var labels = spec.labels ? ints(spec.labels, spec.lbytes, n) : null;
+    var C = spec.classNames ? spec.classNames.length : 0;
+    if (labels) for (var li = 0; li < n; li++) C = Math.max(C, labels[li] + 1);
+    var preds = spec.preds ? ints(spec.preds, spec.lbytes, F * n) : null;
+    // per point colors: packed ABGR (little endian RGBA)
+    var col = new Uint32Array(n), dim = new Uint32Array(n), classRGB = [];
+    for (var c = 0; c < C; c++) classRGB.push(rgbOf(color(c)));
+    var rgb = spec.colors ? b64(spec.colors) : null;
+    function pack(r, g, b) { return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0; }
+    for (var i = 0; i < n; i++) {
+      var cc = rgb ? [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]] : (labels ? classRGB[labels[i]] : [31, 119, 180]);
+      col[i] = pack(cc[0], cc[1], cc[2]);
+      dim[i] = pack(Math.round(cc[0] * 0.2 + 204), Math.round(cc[1] * 0.2 + 204), Math.round(cc[2] * 0.2 + 204));
+    }
+    var hidden = new Uint8Array(Math.max(C, 1)), highlight = -1, hover = -1;
+    // decode coordinates: 12 bits per axis, 3 bytes per point, normalized to [0,1]
+    var panels = spec.panels.map(function (p) {
+      var u = b64(p.data), xy = new Float32Array(F * n * 2);
+      if (u.length !== F * n * 3) throw new Error("panel '" + p.title + "': coordinate payload has " + u.length + " bytes, want " + (F * n * 3));
+      for (var k = 0, o = 0; k < F * n; k++, o += 3) {
+        xy[2 * k] = ((u[o] << 4) | (u[o + 1] >> 4)) / 4095;
+        xy[2 * k + 1] = (((u[o + 1] & 15) << 8) | u[o + 2]) / 4095;
+      }
+      return { title: p.title, xy: xy, pos: new Float32Array(n * 2) };
+    });
+
+    if (spec.title) el("div", { cls: "evz-title", text: spec.title }, root);
+    var ctl = null, btn = null, slider = null, speedSel = null, loopCb = null, counter = null;
+    var caption = el("div", { cls: "evz-caption" }, root);
+    if (!spec.static) {
+      ctl = el("div", { cls: "evz-controls" }, root);
+      btn = el("button", { type: "button", "aria-label": "Play", text: "▶ Play" }, ctl);
+      slider = el("input", { type: "range", min: 0, max: D - 1, step: 1, value: 0, "aria-label": "Frame" }, ctl);
+      counter = el("span", { cls: "evz-caption" }, ctl);
+      var sl = el("label", null, ctl); sl.appendChild(document.createTextNode("speed "));
+      speedSel = el("select", { "aria-label": "Speed" }, sl);
+      [["0.25", "¼×"], ["0.5", "½×"], ["1", "1×"], ["2", "2×"], ["4", "4×"], ["max", "max"]].forEach(function (o) {
+        var op = el("option", { value: o[0], text: o[1] }, speedSel); if (o[0] === "1") op.selected = true;
+      });
+      var ll = el("label", null, ctl); loopCb = el("input", { type: "checkbox", "aria-label": "Loop" }, ll);
+      loopCb.checked = spec.loop !== false; ll.appendChild(document.createTextNode(" loop"));
+      var png = el("button", { type: "button", "aria-label": "Save PNG", text: "PNG" }, ctl);
+      png.addEventListener("click", savePNG);
+    }
+    var legend = null, legendItems = [];
+    if (labels && !rgb && C > 0) {
+      legend = el("div", { cls: "evz-legend" }, root);
+      for (var ci = 0; ci < C; ci++) (function (ci) {
+        var sp = el("span", { title: "click: show/hide; hover: highlight" }, legend);
+        el("i", { style: "background:" + color(ci) }, sp);
+        sp.appendChild(document.createTextNode(spec.classNames && spec.classNames[ci] !== undefined ? spec.classNames[ci] : String(ci)));
+        sp.addEventListener("click", function () { hidden[ci] ^= 1; sp.className = hidden[ci] ? "off" : ""; render(true); });
+        sp.addEventListener("mouseenter", function () { highlight = ci; render(true); });
+        sp.addEventListener("mouseleave", function () { highlight = -1; render(true); });
+        legendItems.push(sp);
+      })(ci);
+    }
+    var cols = Math.max(1, spec.cols || Math.min(3, panels.length + (spec.confusion ? 1 : 0)));
+    var grid = el("div", { cls: "evz-grid", style: "grid-template-columns:repeat(" + cols + "," + (S + 2) + "px)" }, root);
+    var tip = el("div", { cls: "evz-tip" }, root);
+    panels.forEach(function (p, pi) {
+      var box = el("div", { cls: "evz-panel" }, grid);
+      if (p.title) el("div", { cls: "evz-ptitle", text: p.title, title: p.title }, box);
+      p.canvas = el("canvas", { width: SP, height: SP, style: "width:" + S + "px;height:" + S + "px", "data-panel": pi }, box);
+      p.ctx = p.canvas.getContext("2d", { alpha: false }); // opaque: the compositor skips blending
+      p.img = p.ctx.createImageData(SP, SP);
+      p.buf = new Uint32Array(p.img.data.buffer);
+      p.canvas.addEventListener("mousemove", function (ev) { onHover(p, ev); });
+      p.canvas.addEventListener("mouseleave", function () { hover = -1; tip.style.display = "none"; overlayAll(); });
+    });
+    var conf = null;
+    if (spec.confusion && preds && labels) {
+      var cbox = el("div", { cls: "evz-panel" }, grid);
+      el("div", { cls: "evz-ptitle", text: "confusion matrix (rows: label, cols: prediction)" }, cbox);
+      conf = { canvas: el("canvas", { width: SP, height: SP, style: "width:" + S + "px;height:" + S + "px", "data-confusion": "1" }, cbox), snap: -1, counts: [], bitmaps: [], acc: [] };
+      conf.ctx = conf.canvas.getContext("2d");
+    }
+    var thumbs = spec.thumbs ? { w: spec.thumbs.w, h: spec.thumbs.h, c: spec.thumbs.c, data: b64(spec.thumbs.data) } : null;
+
+    var t = 0, playing = false, lastTs = 0, stats = { draws: [], stamps: [] }, lastDrawn = -1;
+    var fps = spec.fps || 8;
+
+    function snapshotOf(tt) { return Math.min(F - 1, Math.round(tt / (K + 1))); }
+    function drawPanel(p, tt) {
+      var s = tt / (K + 1), i0 = Math.floor(s), a = s - i0;
+      if (i0 >= F - 1) { i0 = F - 1; a = 0; }
+      var i1 = Math.min(F - 1, i0 + 1), xy = p.xy, o0 = i0 * n * 2, o1 = i1 * n * 2, pos = p.pos, buf = p.buf;
+      buf.fill(0xffffffff);
+      var b = 1 - a, W = SP;
+      var passes = highlight >= 0 ? 2 : 1;
+      for (var pass = 0; pass < passes; pass++) {
+        for (var j = 0; j < n; j++) {
+          var lab = labels ? labels[j] : 0;
+          if (labels && hidden[lab]) { pos[2 * j] = -1e9; continue; }
+          var isH = highlight < 0 || lab === highlight;
+          if ((pass === 0) === (highlight >= 0 && isH)) continue; // pass 0: non-highlighted, pass 1: highlighted
+          var x = xy[o0 + 2 * j] * b + xy[o1 + 2 * j] * a, y = xy[o0 + 2 * j + 1] * b + xy[o1 + 2 * j + 1] * a;
+          var px = (pad + x * scale) | 0, py = (pad + (1 - y) * scale) | 0;
+          pos[2 * j] = px; pos[2 * j + 1] = py;
+          var cv = isH ? col[j] : dim[j], row = py * W + px;
+          for (var dy = 0; dy < ps; dy++, row += W) for (var dx = 0; dx < ps; dx++) buf[row + dx] = cv;
+        }
+      }
+      p.ctx.putImageData(p.img, 0, 0);
+    }
+    function overlay(p) {
+      if (hover < 0 || p.pos[2 * hover] < -1e8) return;
+      var ctx = p.ctx, x = p.pos[2 * hover] + ps / 2, y = p.pos[2 * hover + 1] + ps / 2;
+      ctx.beginPath(); ctx.arc(x, y, 6 * dpr, 0, 2 * Math.PI);
+      ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#000"; ctx.stroke();
+    }
+    function overlayAll() { panels.forEach(function (p) { p.ctx.putImageData(p.img, 0, 0); overlay(p); }); }
+    function confusionAt(si) {
+      if (conf.counts[si]) return conf.counts[si];
+      var m = new Int32Array(C * C), o = si * n;
+      for (var j = 0; j < n; j++) { var pr = preds[o + j]; if (pr >= 0 && pr < C) m[labels[j] * C + pr]++; }
+      conf.counts[si] = m; return m;
+    }
+    function drawConfusion(si) {
+      if (!conf || conf.snap === si) return;
+      conf.snap = si;
+      conf.canvas.setAttribute("data-snapshot", si);
+      if (conf.bitmaps[si]) { conf.ctx.putImageData(conf.bitmaps[si], 0, 0); conf.canvas.setAttribute("data-accuracy", conf.acc[si]); return; }
+      var m = confusionAt(si), ctx = conf.ctx, L = Math.round(34 * dpr), cs = (SP - L - 4 * dpr) / C;
+      ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, SP, SP);
+      ctx.font = Math.round(Math.min(11, cs / dpr / 2.6) * dpr) + "px sans-serif";
+      ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      var correct = 0;
+      for (var r = 0; r < C; r++) {
+        var rs = 0; for (var c = 0; c < C; c++) rs += m[r * C + c];
+        correct += m[r * C + r];
+        for (var c2 = 0; c2 < C; c2++) {
+          var v = m[r * C + c2], fr = rs > 0 ? v / rs : 0;
+          ctx.fillStyle = seqColor(fr); ctx.fillRect(L + c2 * cs, L + r * cs, cs - 1, cs - 1);
+          if (cs >= 14 * dpr) { ctx.fillStyle = fr > 0.55 ? "#fff" : "#222"; ctx.fillText(String(v), L + c2 * cs + cs / 2, L + r * cs + cs / 2); }
+        }
+      }
+      ctx.fillStyle = "#333";
+      var short = spec.classNames && spec.classNames.every(function (s) { return String(s).length <= 5; });
+      for (var k = 0; k < C; k++) {
+        var nm = short && spec.classNames[k] !== undefined ? String(spec.classNames[k]) : String(k);
+        ctx.fillText(nm, L + k * cs + cs / 2, L / 2);
+        ctx.save(); ctx.translate(L / 2, L + k * cs + cs / 2); ctx.fillText(nm, 0, 0); ctx.restore();
+      }
+      conf.acc[si] = (correct / n).toFixed(4);
+      conf.canvas.setAttribute("data-accuracy", conf.acc[si]);
+      conf.bitmaps[si] = ctx.getImageData(0, 0, SP, SP); // replayed when the snapshot comes back
+    }
+    function render(force) {
+      var ti = Math.round(t * 1000) / 1000;
+      if (!force && ti === lastDrawn) return;
+      lastDrawn = ti;
+      var t0 = performance.now();
+      panels.forEach(function (p) { drawPanel(p, t); overlay(p); });
+      var si = snapshotOf(t);
+      drawConfusion(si);
+      if (playing) stats.draws.push(performance.now() - t0);
+      var cap = spec.captions && spec.captions[si] ? spec.captions[si] : "";
+      caption.textContent = cap;
+      if (slider) { slider.value = Math.round(t); counter.textContent = "snapshot " + (si + 1) + "/" + F + (K ? " · frame " + (Math.round(t) + 1) + "/" + D : ""); }
+      root.setAttribute("data-frame", Math.round(t));
+      root.setAttribute("data-snapshot", si);
+      if (hover >= 0) showTip();
+    }
+    function setPlaying(on) {
+      playing = on;
+      if (!btn) return;
+      btn.textContent = on ? "❚❚ Pause" : "▶ Play";
+      btn.setAttribute("aria-label", on ? "Pause" : "Play");
+      if (on) { if (t >= D - 1) t = 0; lastTs = 0; requestAnimationFrame(tick); }
+    }
+    function tick(ts) {
+      if (!playing) return;
+      stats.stamps.push(ts);
+      var sp = speedSel ? speedSel.value : "1";
+      if (sp === "max") t += 1;
+      else if (lastTs) t += (ts - lastTs) / 1000 * fps * (+sp) * (K + 1);
+      lastTs = ts;
+      if (t > D - 1) {
+        if (loopCb && loopCb.checked) t = sp === "max" ? 0 : t % D; else { t = D - 1; render(); setPlaying(false); return; }
+      }
+      render();
+      requestAnimationFrame(tick);
+    }
+    if (btn) {
+      btn.addEventListener("click", function () { setPlaying(!playing); });
+      slider.addEventListener("input", function () { t = +slider.value; render(); });
+    }
+    root.addEventListener("keydown", function (ev) {
+      if (spec.static) return;
+      if (ev.key === " " || ev.code === "Space") { ev.preventDefault(); ev.stopPropagation(); setPlaying(!playing); }
+      else if (ev.key === "ArrowRight") { ev.preventDefault(); ev.stopPropagation(); t = Math.min(D - 1, Math.round(t) + 1); render(); }
+      else if (ev.key === "ArrowLeft") { ev.preventDefault(); ev.stopPropagation(); t = Math.max(0, Math.round(t) - 1); render(); }
+    });
+    root.addEventListener("mousedown", function (ev) { if (ev.target.tagName === "CANVAS") root.focus({ preventScroll: true }); });
+    var tipPanel = null;
+    function onHover(p, ev) {
+      var r = p.canvas.getBoundingClientRect(), mx = (ev.clientX - r.left) * SP / r.width - ps / 2, my = (ev.clientY - r.top) * SP / r.height - ps / 2;
+      var best = -1, bd = (8 * dpr) * (8 * dpr), pos = p.pos;
+      for (var j = 0; j < n; j++) { var dx = pos[2 * j] - mx, dy = pos[2 * j + 1] - my, d = dx * dx + dy * dy; if (d < bd) { bd = d; best = j; } }
+      tipPanel = { p: p, x: ev.clientX, y: ev.clientY };
+      if (best !== hover) { hover = best; overlayAll(); }
+      if (best < 0) { tip.style.display = "none"; return; }
+      showTip();
+    }
+    function showTip() {
+      if (!tipPanel || hover < 0) return;
+      var j = hover, si = snapshotOf(t), html = "<b>#" + (spec.indices ? spec.indices[j] : j) + "</b>";
+      if (spec.indices) html += " <span style='color:#777'>(point " + j + ")</span>";
+      if (labels) html += "<br>label: <span style='color:" + color(labels[j]) + "'>■</span> " + escapeHTML(spec.classNames && spec.classNames[labels[j]] !== undefined ? spec.classNames[labels[j]] : labels[j]);
+      if (preds) { var pr = preds[si * n + j]; html += "<br>prediction: " + escapeHTML(spec.classNames && spec.classNames[pr] !== undefined ? spec.classNames[pr] : pr) + (labels ? (pr === labels[j] ? " ✓" : " ✗") : ""); }
+      if (rgb) html += "<br>rgb: " + rgb[3 * j] + "," + rgb[3 * j + 1] + "," + rgb[3 * j + 2];
+      tip.innerHTML = html;
+      if (thumbs) {
+        var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cv = el("canvas", { width: tw, height: th, style: "width:" + (tw * 3) + "px;height:" + (th * 3) + "px" }, tip);
+        var ctx = cv.getContext("2d"), im = ctx.createImageData(tw, th), o = j * tw * th * tc;
+        for (var q = 0; q < tw * th; q++) {
+          var rr = thumbs.data[o + q * tc], gg = tc === 3 ? thumbs.data[o + q * tc + 1] : rr, bb = tc === 3 ? thumbs.data[o + q * tc + 2] : rr;
+          im.data[4 * q] = rr; im.data[4 * q + 1] = gg; im.data[4 * q + 2] = bb; im.data[4 * q + 3] = 255;
+        }
+        ctx.putImageData(im, 0, 0);
+      }
+      var rr0 = root.getBoundingClientRect();
+      tip.style.display = "block";
+      tip.style.left = (tipPanel.x - rr0.left + root.scrollLeft + 14) + "px";
+      tip.style.top = (tipPanel.y - rr0.top + 14) + "px";
+    }
+    function savePNG() {
+      var all = panels.map(function (p) { return p.canvas; }); if (conf) all.push(conf.canvas);
+      var rows = Math.ceil(all.length / cols), out = document.createElement("canvas");
+      out.width = cols * SP; out.height = rows * SP;
+      var ctx = out.getContext("2d"); ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
+      all.forEach(function (cv, k) { ctx.drawImage(cv, (k % cols) * SP, Math.floor(k / cols) * SP); });
+      var a = document.createElement("a"); a.href = out.toDataURL("image/png"); a.download = (spec.name || "embviz") + "-frame" + Math.round(t) + ".png";
+      document.body.appendChild(a); a.click(); a.remove();
+    }
+    t = spec.static ? 0 : (spec.start === "last" ? D - 1 : 0);
+    render(true);
+    var api = {
+      play: function () { setPlaying(true); }, pause: function () { setPlaying(false); },
+      seek: function (f) { t = Math.max(0, Math.min(D - 1, f)); render(true); },
+      frames: D, snapshots: F, points: n,
+      resetStats: function () { stats = { draws: [], stamps: [] }; },
+      stats: function () {
+        var d = stats.draws.slice().sort(function (a, b) { return a - b; }), s = stats.stamps, el = s.length > 1 ? (s[s.length - 1] - s[0]) / 1000 : 0;
+        var sum = 0; d.forEach(function (x) { sum += x; });
+        return { frames: d.length, meanDrawMs: d.length ? sum / d.length : 0, p95DrawMs: d.length ? d[Math.floor(d.length * 0.95)] : 0, maxDrawMs: d.length ? d[d.length - 1] : 0, fps: el > 0 ? (s.length - 1) / el : 0, seconds: el };
+      }
+    };
+    players[root.id] = api;
+    return api;
+  }
+
+  // ---------------------------------------------------------------- scatter matrix (canvas)
+  function ScatterMatrix(root, spec) {
+    var n = spec.n, d = spec.d, cs = spec.cell || Math.max(70, Math.min(140, Math.floor(640 / d)));
+    var dpr = Math.max(1, Math.min(2, window.devicePixelRatio || 1)), P = Math.round(cs * dpr);
+    var u = b64(spec.data), v = new Float32Array(n * d);
+    for (var k = 0; k < n * d; k++) v[k] = (u[2 * k] | (u[2 * k + 1] << 8)) / 65535;
+    var labels = spec.labels ? ints(spec.labels, spec.lbytes, n) : null, C = spec.classNames ? spec.classNames.length : 1;
+    if (labels) for (var i = 0; i < n; i++) C = Math.max(C, labels[i] + 1);
+    var hidden = new Uint8Array(C);
+    if (spec.title) el("div", { cls: "evz-title", text: spec.title }, root);
+    if (labels) {
+      var legend = el("div", { cls: "evz-legend" }, root);
+      for (var c = 0; c < C; c++) (function (c) {
+        var sp = el("span", null, legend); el("i", { style: "background:" + color(c) }, sp);
+        sp.appendChild(document.createTextNode(spec.classNames && spec.classNames[c] !== undefined ? spec.classNames[c] : String(c)));
+        sp.addEventListener("click", function () { hidden[c] ^= 1; sp.className = hidden[c] ? "off" : ""; draw(); });
+      })(c);
+    }
+    var grid = el("table", { style: "border-collapse:collapse" }, root), canv = [];
+    for (var r = -1; r < d; r++) {
+      var tr = el("tr", null, grid);
+      for (var cc = -1; cc < d; cc++) {
+        var td = el("td", { style: "padding:1px;text-align:center;font-size:11px" }, tr);
+        if (r < 0 && cc >= 0) td.textContent = spec.dims[cc];
+        else if (cc < 0 && r >= 0) { td.textContent = spec.dims[r]; td.style.cssText += ";writing-mode:vertical-rl;transform:rotate(180deg)"; }
+        else if (r >= 0) { var cv = el("canvas", { width: P, height: P, style: "width:" + cs + "px;height:" + cs + "px" }, td); canv.push({ r: r, c: cc, ctx: cv.getContext("2d") }); }
+      }
+    }
+    function draw() {
+      canv.forEach(function (q) {
+        var ctx = q.ctx; ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, P, P);
+        var pad = 3 * dpr, s = P - 2 * pad;
+        if (q.r === q.c) {
+          var B = 30, dimI = q.r, curves = [], ymax = 0;
+          for (var c = 0; c < C; c++) {
+            if (hidden[c]) { curves.push(null); continue; }
+            var h = new Float32Array(B), cnt = 0;
+            for (var i = 0; i < n; i++) { if (labels && labels[i] !== c) continue; if (!labels && c > 0) continue; cnt++; var x = v[i * d + dimI];
+              if (spec.diag === "kde") { for (var b = 0; b < B; b++) { var z = (x - (b + 0.5) / B) / 0.06; h[b] += Math.exp(-0.5 * z * z); } } else h[Math.min(B - 1, Math.floor(x * B))]++; }
+            curves.push(h); for (var b2 = 0; b2 < B; b2++) ymax = Math.max(ymax, h[b2]);
+          }
+          curves.forEach(function (h, c) {
+            if (!h) return; ctx.beginPath();
+            for (var b = 0; b < B; b++) { var X = pad + (b + 0.5) / B * s, Y = pad + s - h[b] / (ymax || 1) * s; if (b) ctx.lineTo(X, Y); else ctx.moveTo(X, Y); }
+            ctx.strokeStyle = labels ? color(c) : "#1f77b4"; ctx.lineWidth = 1.2 * dpr; ctx.stroke();
+          });
+        } else {
+          var r2 = Math.max(1, Math.round(1.5 * dpr));
+          for (var j = 0; j < n; j++) {
+            var l = labels ? labels[j] : 0; if (labels && hidden[l]) continue;
+            ctx.fillStyle = color(l);
+            ctx.fillRect(pad + v[j * d + q.c] * s, pad + (1 - v[j * d + q.r]) * s, r2, r2);
+          }
+        }
+        ctx.strokeStyle = "#ddd"; ctx.strokeRect(0.5, 0.5, P - 1, P - 1);
+      });
+    }
+    draw();
+    return {};
+  }
+
+  function mount(root, spec) {
+    try {
+      switch (spec.kind) {
+        case "chart": return Chart(root, spec);
+        case "heatmap": return Heatmap(root, spec);
+        case "player": return Player(root, spec);
+        case "scattermatrix": return ScatterMatrix(root, spec);
+        case "grid": {
+          if (spec.title) el("div", { cls: "evz-title", text: spec.title }, root);
+          var g = el("div", { cls: "evz-grid", style: "grid-template-columns:repeat(" + (spec.cols || 2) + ",max-content)" }, root);
+          return (spec.items || []).map(function (it) { return mount(el("div", { cls: "evz-panel" }, g), it); });
+        }
+        default: throw new Error("unknown kind " + spec.kind);
+      }
+    } catch (e) {
+      errorBox(root, e && e.message ? e.message : String(e));
+      if (window.console) console.error(e);
+      return null;
+    } finally {
+      root.setAttribute("data-mounted", "1");
+      var poster = root.parentNode && root.parentNode.querySelector ? root.parentNode.querySelector(".evz-poster[data-for='" + root.id + "']") : null;
+      if (poster) poster.style.display = "none";
+    }
+  }
+  function mountRoot(root) {
+    if (!root || root.getAttribute("data-mounted")) return;
+    var id = root.id, data = (root.parentNode && root.parentNode.querySelector("[id='" + id + "-data']")) || document.getElementById(id + "-data");
+    if (!data) { errorBox(root, "data for " + id + " not found"); root.setAttribute("data-mounted", "1"); return; }
+    var spec;
+    try { spec = JSON.parse(data.textContent); } catch (e) { errorBox(root, "bad data: " + e.message); root.setAttribute("data-mounted", "1"); return; }
+    mount(root, spec);
+  }
+  function mountById(id) { mountRoot(document.getElementById(id)); }
+  window.embviz = { version: VERSION, mount: mount, mountRoot: mountRoot, mountById: mountById, players: players, color: color };
+})();

@@ -1,0 +1,241 @@
+// Browser checks for vizlib pages, run by vizlib's Go tests (browser_test.go) or by hand:
+//
+//   node vizlib/browsertest/check.mjs [-bench SECONDS] [-shot DIR] [-foreign] FILE.html...
+//
+// Opens each file in Debian's Chromium (/usr/bin/chromium, or $EMBVIZ_CHROMIUM) through
+// playwright-core with every non-file network request aborted, and checks: no console errors or
+// page errors; every fragment mounted; canvases are drawn; Play changes the canvas and the button
+// becomes Pause; space toggles playback; the slider reaches the last frame (caption and the
+// confusion-matrix panel follow); hovering a point shows a tooltip; legend clicks hide classes;
+// charts draw lines and show hover values; heatmap sliders change the matrix. With -bench, plays
+// every player at "max" speed for SECONDS and reports the frame times measured inside the player.
+// Prints one JSON object per file on stdout; exits 1 if any check failed.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+let bench = 0, shotDir = "", files = [], foreign = false;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "-bench") bench = +args[++i];
+  else if (args[i] === "-foreign") foreign = true; // pages made by others (nbconvert exports): their blocked CDN loads are listed, not failed
+  else if (args[i] === "-shot") shotDir = args[++i];
+  else files.push(args[i]);
+}
+if (!files.length) { console.error("usage: check.mjs [-bench S] [-shot DIR] FILE.html..."); process.exit(2); }
+
+// playwright's launch() gives Chromium a fresh temporary --user-data-dir of its own (and rejects
+// one passed in args); it is removed when the browser closes.
+const browser = await chromium.launch({
+  executablePath: process.env.EMBVIZ_CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic"],
+});
+let failed = false;
+try {
+  for (const file of files) {
+    const res = await checkFile(file);
+    if (res.failures.length) failed = true;
+    console.log(JSON.stringify(res));
+  }
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
+
+async function checkFile(file) {
+  const res = { file, failures: [], errors: [], blocked: [], players: [], charts: 0, heatmaps: 0, bench: null };
+  const fail = (m) => res.failures.push(m);
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: false });
+  await ctx.route("**", (route) => {
+    const u = route.request().url();
+    if (u.startsWith("file:") || u.startsWith("data:") || u.startsWith("blob:")) return route.continue();
+    res.blocked.push(u);
+    return route.abort();
+  });
+  const page = await ctx.newPage();
+  page.on("console", (m) => { if (m.type() === "error") res.errors.push("console: " + m.text()); });
+  page.on("pageerror", (e) => res.errors.push("pageerror: " + e.message));
+  try {
+    await page.goto(pathToFileURL(path.resolve(file)).href, { waitUntil: "load" });
+    await page.waitForFunction(() => document.querySelectorAll(".evz[id]").length > 0 &&
+      [...document.querySelectorAll(".evz[id]")].every((e) => e.getAttribute("data-mounted") === "1"), null, { timeout: 20000 });
+    const boxes = await page.locator(".evz-error").allTextContents();
+    for (const b of boxes) fail("error box shown: " + b);
+
+    // Charts: lines drawn, hover shows values, legend toggles.
+    const charts = page.locator(".evz-chart:has(svg path)");
+    res.charts = await charts.count();
+    for (let i = 0; i < Math.min(res.charts, 3); i++) {
+      const c = charts.nth(i), svg = c.locator("svg").first();
+      await svg.scrollIntoViewIfNeeded();
+      const box = await svg.boundingBox();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+      const tipShown = await c.locator(".evz-tip").evaluate((e) => e.style.display === "block" && e.textContent.length > 0);
+      if (!tipShown) fail(`chart ${i}: hover shows no tooltip`);
+      const before = await svg.locator("path").count();
+      const leg = c.locator(".evz-legend span");
+      if (await leg.count() > 1) {
+        await leg.first().click();
+        const after = await svg.locator("path").count();
+        if (after >= before) fail(`chart ${i}: legend click did not hide a series (${before} -> ${after} paths)`);
+        await leg.first().click();
+      }
+      await page.mouse.move(0, 0);
+    }
+    // Heatmaps with a slider: moving it changes the drawn values.
+    const heat = page.locator(".evz-chart:has(input[aria-label=Snapshot])");
+    res.heatmaps = await heat.count();
+    for (let i = 0; i < Math.min(res.heatmaps, 2); i++) {
+      const h = heat.nth(i), s = h.locator("input[aria-label=Snapshot]");
+      const txt = async () => (await h.locator("svg").textContent());
+      await setRange(s, 0); const a = await txt();
+      const max = +(await s.getAttribute("max")); await setRange(s, max); const b = await txt();
+      if (a === b) fail(`heatmap ${i}: slider did not change the matrix`);
+    }
+
+    // Players.
+    const roots = await page.locator(".evz[id]:has(canvas[data-panel])").evaluateAll((es) => es.map((e) => e.id));
+    for (const id of roots) res.players.push(await checkPlayer(page, id, fail));
+    if (bench > 0) res.bench = await runBench(page, roots, bench);
+    if (shotDir) {
+      fs.mkdirSync(shotDir, { recursive: true });
+      await page.screenshot({ path: path.join(shotDir, path.basename(file, ".html") + ".png"), fullPage: true });
+    }
+  } catch (e) {
+    fail("exception: " + (e && e.stack ? e.stack : e));
+  }
+  for (const e of res.errors) if (!(foreign && /Failed to load resource|net::ERR_FAILED/.test(e))) fail(e);
+  if (!foreign) for (const u of res.blocked) fail("network request attempted: " + u);
+  await ctx.close();
+  return res;
+}
+
+async function setRange(loc, v) {
+  await loc.evaluate((e, v) => { e.value = String(v); e.dispatchEvent(new Event("input", { bubbles: true })); }, v);
+}
+
+async function canvasSig(page, sel) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let h = 0, ink = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) { ink++; h = (h * 31 + d[i] * 7 + d[i + 1] * 3 + d[i + 2] + i) >>> 0; }
+    }
+    return { ink, h };
+  }, sel);
+}
+
+async function checkPlayer(page, id, fail0) {
+  const r = { id, panels: 0, checks: [] };
+  const fail = (m) => fail0(`player ${id}: ${m}`);
+  const root = page.locator("#" + id);
+  r.panels = await root.locator("canvas[data-panel]").count();
+  for (let p = 0; p < r.panels; p++) {
+    const s = await canvasSig(page, `#${id} canvas[data-panel="${p}"]`);
+    if (s.ink < 10) fail(`panel ${p} canvas is blank`);
+  }
+  r.checks.push("canvases drawn");
+  const play = root.getByRole("button", { name: "Play", exact: true });
+  if (await play.count() === 0) { r.static = true; await checkHover(page, id, fail, r); return r; }
+  const slider = root.locator("input[aria-label=Frame]");
+  const max = +(await slider.getAttribute("max"));
+  await setRange(slider, 0);
+  const sel0 = `#${id} canvas[data-panel="0"]`;
+  const before = await canvasSig(page, sel0);
+  await play.click();
+  await page.waitForTimeout(700);
+  const pause = root.getByRole("button", { name: "Pause", exact: true });
+  if (await pause.count() !== 1) fail("after clicking Play the button is not named Pause");
+  const after = await canvasSig(page, sel0);
+  if (after.h === before.h) fail("Play did not change the canvas");
+  const frameAfterPlay = +(await root.getAttribute("data-frame"));
+  if (!(frameAfterPlay > 0)) fail("Play did not advance the frame");
+  await pause.click();
+  r.checks.push("play changes canvas");
+  // Space toggles playback when the player has focus.
+  await root.focus();
+  await page.keyboard.press("Space");
+  if (await root.getByRole("button", { name: "Pause", exact: true }).count() !== 1) fail("space did not start playback");
+  await page.keyboard.press("Space");
+  if (await root.getByRole("button", { name: "Play", exact: true }).count() !== 1) fail("space did not pause playback");
+  r.checks.push("space toggles");
+  // Slider to the first and last frame; caption and confusion panel follow.
+  const conf = root.locator("canvas[data-confusion]");
+  const hasConf = await conf.count() > 0;
+  await setRange(slider, 0);
+  const cap0 = await root.locator(".evz-caption").first().textContent();
+  const acc0 = hasConf ? await conf.getAttribute("data-accuracy") : null;
+  const confSig0 = hasConf ? await canvasSig(page, `#${id} canvas[data-confusion]`) : null;
+  await setRange(slider, max);
+  const frame = +(await root.getAttribute("data-frame"));
+  if (frame !== max) fail(`slider set to ${max} but the player shows frame ${frame}`);
+  const snaps = await page.evaluate((id) => window.embviz.players[id].snapshots, id);
+  if (+(await root.getAttribute("data-snapshot")) !== snaps - 1) fail("last frame is not the last snapshot");
+  const capN = await root.locator(".evz-caption").first().textContent();
+  r.captions = [cap0, capN];
+  if (snaps > 1 && cap0 && cap0 === capN) fail("caption did not change between first and last frame");
+  r.checks.push("slider reaches last frame");
+  if (hasConf) {
+    const snapC = +(await conf.getAttribute("data-snapshot"));
+    if (snapC !== snaps - 1) fail(`confusion panel shows snapshot ${snapC}, want ${snaps - 1}`);
+    const accN = await conf.getAttribute("data-accuracy");
+    const confSigN = await canvasSig(page, `#${id} canvas[data-confusion]`);
+    if (confSigN.h === confSig0.h) fail("confusion panel did not change with the frame");
+    r.accuracy = [acc0, accN];
+    r.checks.push("confusion follows frame");
+  }
+  await checkHover(page, id, fail, r);
+  // Legend: clicking a class removes its points.
+  const leg = root.locator(".evz-legend span");
+  if (await leg.count() > 1) {
+    const a = await canvasSig(page, sel0);
+    await leg.first().click();
+    const b = await canvasSig(page, sel0);
+    if (b.ink >= a.ink) fail("legend click did not hide a class");
+    await leg.first().click();
+    await page.mouse.move(1, 1); // leave the legend: no class stays highlighted in screenshots
+    r.checks.push("legend toggles");
+  }
+  return r;
+}
+
+async function checkHover(page, id, fail, r) {
+  // Find a drawn point of panel 0 and move the mouse onto it.
+  await page.locator(`#${id} canvas[data-panel="0"]`).scrollIntoViewIfNeeded();
+  const pt = await page.evaluate((id) => {
+    const c = document.querySelector(`#${id} canvas[data-panel="0"]`), ctx = c.getContext("2d");
+    const d = ctx.getImageData(0, 0, c.width, c.height).data, rect = c.getBoundingClientRect();
+    for (let y = Math.floor(c.height / 3); y < c.height; y++) for (let x = Math.floor(c.width / 3); x < c.width; x++) {
+      const i = 4 * (y * c.width + x);
+      if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) return { x: rect.left + (x + 1) * rect.width / c.width, y: rect.top + (y + 1) * rect.height / c.height };
+    }
+    return null;
+  }, id);
+  if (!pt) { fail("no point to hover"); return; }
+  await page.mouse.move(pt.x, pt.y);
+  await page.waitForTimeout(50);
+  const tip = await page.locator(`#${id} > .evz-tip`).evaluate((e) => ({ shown: e.style.display === "block", text: e.textContent, img: e.querySelectorAll("canvas").length }));
+  if (!tip.shown || !tip.text.includes("#")) fail("hover shows no tooltip: " + JSON.stringify(tip));
+  r.tooltip = tip.text;
+  r.tooltipImage = tip.img > 0;
+  r.checks.push("hover tooltip");
+  await page.mouse.move(1, 1);
+}
+
+async function runBench(page, ids, seconds) {
+  const out = [];
+  for (const id of ids) {
+    const root = page.locator("#" + id);
+    if (await root.getByRole("button", { name: "Play", exact: true }).count() === 0) continue;
+    await root.locator("select[aria-label=Speed]").selectOption("max");
+    await page.evaluate((id) => { const p = window.embviz.players[id]; p.seek(0); p.resetStats(); p.play(); }, id);
+    await page.waitForTimeout(seconds * 1000);
+    const st = await page.evaluate((id) => { const p = window.embviz.players[id]; p.pause(); return Object.assign(p.stats(), { points: p.points, snapshots: p.snapshots, panels: document.querySelectorAll(`#${id} canvas[data-panel]`).length }); }, id);
+    st.id = id;
+    out.push(st);
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+package vizlib
+
+import (
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html"
+	"strings"
+	"sync/atomic"
+
+	"github.com/janpfeifer/gonb/gonbui"
+)
+
+//go:embed assets/embviz.js
+var libJS string
+
+//go:embed assets/embviz.css
+var libCSS string
+
+// Renderable is anything that renders to a self-contained HTML fragment.
+type Renderable interface {
+	// HTML returns a fragment that carries its own JavaScript and CSS.
+	HTML() string
+}
+
+// specer is implemented by the visualizations drawn by the embedded JavaScript library: spec
+// returns the JSON-serializable description that embviz.mount draws.
+type specer interface {
+	spec() (any, error)
+}
+
+var idCounter atomic.Uint64
+
+// newID returns an element id unique across fragments, notebooks and machines (random prefix).
+func newID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("evz-%s-%d", hex.EncodeToString(b[:]), idCounter.Add(1))
+}
+
+// libHTML is the style and script block that defines window.embviz (guarded: evaluating it twice
+// is harmless).
+func libHTML() string {
+	return "<style>" + libCSS + "</style>\n<script>" + libJS + "</script>\n"
+}
+
+// render returns the fragment of a specer; withLib includes the embedded library.
+func render(s specer, withLib bool) string {
+	sp, err := s.spec()
+	if err != nil {
+		return errorHTML(err)
+	}
+	return renderSpec(sp, withLib, "")
+}
+
+// renderSpec writes the mount point, the JSON data and the mount call; extra is HTML placed after
+// the mount point (e.g. a poster image shown where scripts do not run).
+func renderSpec(sp any, withLib bool, extra string) string {
+	data, err := json.Marshal(sp)
+	if err != nil {
+		return errorHTML(fmt.Errorf("vizlib: encoding visualization: %w", err))
+	}
+	id := newID()
+	var b strings.Builder
+	b.WriteString(`<div class="evz-frag">`)
+	if withLib {
+		b.WriteString(libHTML())
+	}
+	fmt.Fprintf(&b, `<div class="evz" id="%s" tabindex="0"></div>`, id)
+	b.WriteString(strings.ReplaceAll(extra, "{{ID}}", id))
+	// json.Marshal escapes <, > and &, so the data cannot close the script element.
+	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
+	// The mount script finds its fragment through document.currentScript (JupyterLab may run it
+	// before the output is attached to the document) and retries until the library and the
+	// element are there.
+	fmt.Fprintf(&b, `<script>(function(){var s=document.currentScript,p=s&&s.parentNode,n=0,f=function(){var r=(p&&p.querySelector&&p.querySelector("#%[1]s"))||document.getElementById(%[1]q);if(window.embviz&&r){window.embviz.mountRoot(r)}else if(n++<400){setTimeout(f,50)}};f()})();</script>`, id)
+	b.WriteString(`</div>`)
+	return b.String()
+}
+
+// errorHTML renders err as a visible error box (with the CSS it needs).
+func errorHTML(err error) string {
+	return `<div class="evz-frag"><style>` + libCSS + `</style><div class="evz"><div class="evz-error">embviz: ` +
+		html.EscapeString(err.Error()) + `</div></div></div>`
+}
+
+// ErrorHTML returns a self-contained error box for err, as shown in notebooks.
+func ErrorHTML(err error) string { return errorHTML(err) }
+
+// display shows html in the notebook when running inside GoNB; elsewhere it does nothing.
+func display(htmlText string) {
+	if gonbui.IsNotebook {
+		gonbui.DisplayHTML(htmlText)
+	}
+}
+
+// Display shows r inline when running inside a GoNB notebook (no-op elsewhere) and returns its HTML.
+func Display(r Renderable) string {
+	h := r.HTML()
+	display(h)
+	return h
+}
+
+// nullable converts values to JSON-friendly numbers: NaN and ±Inf become null.
+func nullable(v []float64) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		if x != x || x > 1.7e308 || x < -1.7e308 {
+			out[i] = nil
+		} else {
+			out[i] = x
+		}
+	}
+	return out
+}

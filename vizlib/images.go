@@ -1,0 +1,150 @@
+package vizlib
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html"
+	"image"
+	"image/png"
+	"math"
+	"strings"
+)
+
+// ImageGrid shows images in a grid with optional captions and row labels (reconstructions,
+// samples, latent traversals, 2-D latent manifolds). It needs no JavaScript: each image is an
+// inline PNG.
+type ImageGrid struct {
+	Title    string
+	Images   []image.Image
+	Captions []string
+	// RowLabels label the rows (e.g. "z3" for a traversal of latent dimension 3).
+	RowLabels []string
+	// Cols is the number of columns; 0 means min(10, len(Images)).
+	Cols int
+	// Scale magnifies each image (nearest neighbour); 0 means enough to be ~56 px wide.
+	Scale int
+}
+
+// HTML returns the grid as a self-contained fragment.
+func (g *ImageGrid) HTML() string {
+	if len(g.Images) == 0 {
+		return errorHTML(fmt.Errorf("vizlib: image grid %q has no images", g.Title))
+	}
+	cols := g.Cols
+	if cols <= 0 {
+		cols = min(10, len(g.Images))
+	}
+	scale := g.Scale
+	w0 := g.Images[0].Bounds().Dx()
+	if scale <= 0 {
+		scale = max(1, 56/max(1, w0))
+	}
+	var b strings.Builder
+	b.WriteString(`<div class="evz-frag"><style>` + libCSS + `</style><div class="evz">`)
+	if g.Title != "" {
+		fmt.Fprintf(&b, `<div class="evz-title">%s</div>`, html.EscapeString(g.Title))
+	}
+	gridCols := fmt.Sprintf("repeat(%d,max-content)", cols)
+	if len(g.RowLabels) > 0 {
+		gridCols = "max-content " + gridCols
+	}
+	fmt.Fprintf(&b, `<div class="evz-images" style="grid-template-columns:%s">`, gridCols)
+	for i, im := range g.Images {
+		if len(g.RowLabels) > 0 && i%cols == 0 {
+			lab := ""
+			if r := i / cols; r < len(g.RowLabels) {
+				lab = g.RowLabels[r]
+			}
+			fmt.Fprintf(&b, `<div style="align-self:center;font-size:11px">%s</div>`, html.EscapeString(lab))
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, im); err != nil {
+			return errorHTML(fmt.Errorf("vizlib: image %d: %w", i, err))
+		}
+		bw, bh := im.Bounds().Dx(), im.Bounds().Dy()
+		cap := ""
+		if i < len(g.Captions) {
+			cap = "<figcaption>" + html.EscapeString(g.Captions[i]) + "</figcaption>"
+		}
+		fmt.Fprintf(&b, `<figure><img width="%d" height="%d" src="data:image/png;base64,%s" alt="image %d">%s</figure>`,
+			bw*scale, bh*scale, base64.StdEncoding.EncodeToString(buf.Bytes()), i, cap)
+	}
+	b.WriteString(`</div></div></div>`)
+	return b.String()
+}
+
+// ImageFromFloats turns one [h, w, c] image (HWC, c = 1 or 3, values in [0, 1], clamped) into an
+// image.Image.
+func ImageFromFloats(pix []float32, h, w, c int) (image.Image, error) {
+	if len(pix) != h*w*c || (c != 1 && c != 3) {
+		return nil, fmt.Errorf("vizlib: image of %d values, want %d*%d*%d with 1 or 3 channels", len(pix), h, w, c)
+	}
+	to8 := func(v float32) uint8 {
+		if !(v > 0) {
+			return 0
+		}
+		if v >= 1 {
+			return 255
+		}
+		return uint8(math.Round(float64(v) * 255))
+	}
+	if c == 1 {
+		im := image.NewGray(image.Rect(0, 0, w, h))
+		for i, v := range pix {
+			im.Pix[i] = to8(v)
+		}
+		return im, nil
+	}
+	im := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < h*w; i++ {
+		im.Pix[4*i], im.Pix[4*i+1], im.Pix[4*i+2], im.Pix[4*i+3] = to8(pix[3*i]), to8(pix[3*i+1]), to8(pix[3*i+2]), 255
+	}
+	return im, nil
+}
+
+// ImagesFromFloats splits x ([n, h*w*c] HWC values in [0, 1]) into n images.
+func ImagesFromFloats(x []float32, n, h, w, c int) ([]image.Image, error) {
+	if len(x) != n*h*w*c {
+		return nil, fmt.Errorf("vizlib: %d values for %d images of %dx%dx%d", len(x), n, h, w, c)
+	}
+	out := make([]image.Image, n)
+	for i := range out {
+		var err error
+		if out[i], err = ImageFromFloats(x[i*h*w*c:(i+1)*h*w*c], h, w, c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ThumbnailsFromFloats converts images x ([n, h*w*c] in [0, 1]) selected by index (nil: all n)
+// into the player's hover thumbnails.
+func ThumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*Thumbnails, error) {
+	sz := h * w * c
+	if len(x) != n*sz || (c != 1 && c != 3) {
+		return nil, fmt.Errorf("vizlib: %d values for %d images of %dx%dx%d", len(x), n, h, w, c)
+	}
+	if index == nil {
+		index = make([]int32, n)
+		for i := range index {
+			index[i] = int32(i)
+		}
+	}
+	t := &Thumbnails{W: w, H: h, C: c, Pixels: make([]uint8, len(index)*sz)}
+	for k, i := range index {
+		if i < 0 || int(i) >= n {
+			return nil, fmt.Errorf("vizlib: thumbnail index %d outside [0, %d)", i, n)
+		}
+		for j, v := range x[int(i)*sz : (int(i)+1)*sz] {
+			switch {
+			case !(v > 0):
+			case v >= 1:
+				t.Pixels[k*sz+j] = 255
+			default:
+				t.Pixels[k*sz+j] = uint8(math.Round(float64(v) * 255))
+			}
+		}
+	}
+	return t, nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/embviz/embviz/models"
+	"github.com/embviz/embviz/training"
+	"github.com/embviz/embviz/training/datasets"
+)
+
+func init() {
+	register("train", "train a model, recording snapshots into the runs directory", runTrain)
+}
+
+// runTrain implements `embviz train`: it parses the flags into a training.Config and calls
+// training.Train. Progress goes to stderr; the last line on stdout is the run id.
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", stderr)
+	runsDir := fs.String("runs", defaultRunsDir(), "runs directory")
+	modelName := fs.String("model", "", "model: "+strings.Join(models.Names(), "|"))
+	dataset := fs.String("dataset", "", "dataset: "+strings.Join(datasets.Names(), "|"))
+	dataDir := fs.String("data-dir", "", "dataset directory (default: the dataset's default, e.g. /usr/share/datasets/fashion-mnist)")
+	residual := fs.Bool("residual", false, "residual CNN variant (cnn)")
+	embedDim := fs.Int("embed-dim", 0, "embedding size (0: the model's default)")
+	steps := fs.Int("steps", 1000, "training steps")
+	batch := fs.Int("batch", 64, "batch size")
+	lr := fs.Float64("lr", 1e-3, "peak learning rate (AdamW, warm-up then cosine)")
+	warmup := fs.Int("warmup", 0, "warm-up steps (0: min(100, steps/20); -1: none)")
+	wd := fs.Float64("weight-decay", 1e-4, "AdamW decoupled weight decay")
+	clip := fs.Float64("clip", 1, "clip gradients by global norm (-1: off)")
+	samRho := fs.Float64("sam-rho", 0, "sharpness-aware minimization radius (0: off)")
+	snapshots := fs.Int("snapshots", 20, "number of snapshots including snapshot 0 (untrained) and the last step")
+	schedule := fs.String("schedule", training.ScheduleLinear, "snapshot schedule: linear|geometric|every")
+	every := fs.Int("every", 0, "snapshot every N steps (with -schedule every)")
+	evalSize := fs.Int("eval-size", 1000, "size of the fixed, class-balanced evaluation subset of the test split")
+	layers := fs.String("layers", "", "comma-separated layer taps to record at each snapshot (e.g. conv1,conv2)")
+	seed := fs.Int64("seed", 0, "seed for weights, dropout, batch order and the evaluation subset")
+	curriculum := fs.String("curriculum", "", "curriculum CSV file (STEP,PHASE,ACTION,properties...)")
+	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (checkpoints are always saved at snapshots and at the end)")
+	resume := fs.String("resume", "", "continue the interrupted run with this id (its recorded settings are used)")
+	quiet := fs.Bool("q", false, "no progress bar")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg := training.Config{
+		RunsDir: *runsDir, DataDir: *dataDir, Resume: *resume,
+	}
+	if *resume == "" {
+		if *modelName == "" || *dataset == "" {
+			return fmt.Errorf("%w: -model and -dataset are required (models: %s; datasets: %s)", errUsage,
+				strings.Join(models.Names(), ", "), strings.Join(datasets.Names(), ", "))
+		}
+		var layerList []string
+		for _, l := range strings.Split(*layers, ",") {
+			if l = strings.TrimSpace(l); l != "" {
+				layerList = append(layerList, l)
+			}
+		}
+		cfg.Model, cfg.Dataset = *modelName, *dataset
+		cfg.ModelOptions = models.Options{Residual: *residual, EmbedDim: *embedDim}
+		cfg.Steps, cfg.Batch, cfg.LR, cfg.WarmupSteps = *steps, *batch, *lr, *warmup
+		cfg.WeightDecay, cfg.ClipNorm, cfg.SAMRho = *wd, *clip, *samRho
+		if cfg.WeightDecay == 0 {
+			cfg.WeightDecay = -1 // Explicit 0 means off (Config's 0 means default).
+		}
+		if cfg.ClipNorm == 0 {
+			cfg.ClipNorm = -1
+		}
+		cfg.Snapshots, cfg.SnapshotSchedule, cfg.Every = *snapshots, *schedule, *every
+		cfg.EvalSize, cfg.Layers, cfg.Seed, cfg.CheckpointEvery = *evalSize, layerList, *seed, *ckptEvery
+		for name, v := range map[string]int{"steps": *steps, "batch": *batch, "snapshots": *snapshots, "eval-size": *evalSize} {
+			if v < 1 {
+				return fmt.Errorf("%w: -%s must be >= 1, got %d", errUsage, name, v)
+			}
+		}
+		if *lr <= 0 {
+			return fmt.Errorf("%w: -lr must be > 0, got %g", errUsage, *lr)
+		}
+		if *curriculum != "" {
+			c, err := training.LoadCurriculum(*curriculum)
+			if err != nil {
+				return err
+			}
+			cfg.Curriculum = c
+		}
+	} else if *curriculum != "" {
+		c, err := training.LoadCurriculum(*curriculum)
+		if err != nil {
+			return err
+		}
+		cfg.Curriculum = c
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := training.Train(ctx, cfg)
+	if err != nil {
+		if r != nil {
+			fmt.Fprintf(stderr, "run %s: %s (resume with: embviz train -runs %s -resume %s)\n", r.ID(), r.Info().Status, *runsDir, r.ID())
+		}
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted: %w", err)
+		}
+		return err
+	}
+	info := r.Info()
+	if info.FinalEvalAcc > 0 {
+		fmt.Fprintf(stderr, "final eval accuracy %.4f, %d snapshots in %s\n", info.FinalEvalAcc, len(info.Snapshots), r.Dir())
+	} else {
+		fmt.Fprintf(stderr, "%d snapshots in %s\n", len(info.Snapshots), r.Dir())
+	}
+	fmt.Fprintln(stdout, r.ID())
+	return nil
+}

@@ -1,0 +1,393 @@
+package models
+
+// Fast convolution, pooling and GELU built only from ops that run well on GoMLX's pure-Go
+// backend (Pad, Slice, Concatenate, Reshape, Dot, ReduceMax, Tanh). GoMLX's ConvGeneral,
+// ReduceWindow/SelectAndScatter (MaxPool) and fused GELU are slow there (conv kernels are not
+// SIMD) and can deadlock inside its parallel scheduler (see PLATFORM.md), so on the Go backend
+// the models in this package use the functions below. On other backends (XLA) the GoMLX layers
+// are used, with the same variables, so checkpoints move between backends.
+
+import (
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	. "github.com/gomlx/gomlx/support/exceptions"
+)
+
+// ParamFastOps is the scope hyperparameter that selects the implementation of Conv2D, MaxPool2
+// and MaxPool2ReLU: "auto" (the default: the fast formulations on the Go backend, GoMLX's own ops
+// elsewhere), "always" (fast formulations on every backend) or "never" (GoMLX's own ops always;
+// slow on the Go backend and prone to its scheduler deadlock).
+const ParamFastOps = "fast_ops"
+
+// goBackendName is what the Go backend's Name returns.
+const goBackendName = "Go Backend"
+
+// useFastOps reports whether the fast formulations apply to graph g under scope's ParamFastOps.
+func useFastOps(scope *model.Scope, g *Graph) bool {
+	mode := "auto"
+	if scope != nil {
+		mode = model.GetParamOr(scope, ParamFastOps, "auto")
+	}
+	switch mode {
+	case "auto":
+		return g.Backend().Name() == goBackendName
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	Panicf("models: hyperparameter %q must be \"auto\", \"always\" or \"never\", got %q", ParamFastOps, mode)
+	return false
+}
+
+// Conv2DBuilder configures a 2-D convolution created by Conv2D. Set Channels, then call Done.
+type Conv2DBuilder struct {
+	scope      *model.Scope
+	x          *Node
+	channels   int
+	kernelSize int
+	stride     int
+	padSame    bool
+	useBias    bool
+	chwb       bool
+}
+
+// Conv2D prepares a 2-D convolution of x, shaped [batch, height, width, inChannels] (channels
+// last; see ChannelsFirstBatchLast for the [inChannels, height, width, batch] layout). Its variables live in the sub-scope "conv": "weights" [k, k, inChannels, channels] and
+// "biases" [channels], the same names and layout as layers.Convolution, so that the GoMLX layer
+// (used on non-Go backends) and the im2col formulation read the same checkpoint.
+//
+// Defaults: KernelSize 3, Strides 1, PadSame (output spatial size = ceil(input/stride)), with bias.
+// Channels must be set before Done.
+func Conv2D(scope *model.Scope, x *Node) *Conv2DBuilder {
+	if x.Rank() != 4 {
+		Panicf("models.Conv2D: x must be [batch, height, width, channels], got %s", x.Shape())
+	}
+	return &Conv2DBuilder{scope: scope, x: x, kernelSize: 3, stride: 1, padSame: true, useBias: true}
+}
+
+// Channels sets the number of output channels. There is no default: it must be set before Done.
+func (c *Conv2DBuilder) Channels(n int) *Conv2DBuilder { c.channels = n; return c }
+
+// KernelSize sets the (square) kernel size. Default is 3.
+func (c *Conv2DBuilder) KernelSize(k int) *Conv2DBuilder { c.kernelSize = k; return c }
+
+// Strides sets the stride on both spatial axes. Default is 1.
+func (c *Conv2DBuilder) Strides(s int) *Conv2DBuilder { c.stride = s; return c }
+
+// PadSame pads the input so that the output has ceil(input/stride) rows and columns. The default.
+func (c *Conv2DBuilder) PadSame() *Conv2DBuilder { c.padSame = true; return c }
+
+// NoPadding makes a "valid" convolution: output (input-k)/stride+1 rows and columns.
+func (c *Conv2DBuilder) NoPadding() *Conv2DBuilder { c.padSame = false; return c }
+
+// ChannelsFirstBatchLast selects the "CHWB" layout for input and output: x is
+// [inChannels, height, width, batch] and the result [channels, outH, outW, batch]. On the Go
+// backend this is the fastest layout: every matrix product of the forward and backward pass runs
+// without transposing a large operand, and paddings copy whole batch rows (see ConvCHWB).
+// Default is channels last, [batch, h, w, c].
+func (c *Conv2DBuilder) ChannelsFirstBatchLast() *Conv2DBuilder { c.chwb = true; return c }
+
+// UseBias sets whether a bias is added per output channel. Default is true.
+func (c *Conv2DBuilder) UseBias(b bool) *Conv2DBuilder { c.useBias = b; return c }
+
+// Done creates the variables and returns the convolution, [batch, outH, outW, channels] (or
+// [channels, outH, outW, batch] with ChannelsFirstBatchLast). On the Go backend it is Im2ColConv
+// (channels last) or ConvCHWB; elsewhere layers.Convolution.
+func (c *Conv2DBuilder) Done() *Node {
+	if c.channels <= 0 || c.kernelSize <= 0 || c.stride <= 0 {
+		Panicf("models.Conv2D: channels (%d), kernel size (%d) and stride (%d) must be > 0",
+			c.channels, c.kernelSize, c.stride)
+	}
+	g := c.x.Graph()
+	if !useFastOps(c.scope, g) {
+		x := c.x
+		if c.chwb {
+			x = TransposeAllAxes(x, 3, 1, 2, 0) // -> [batch, h, w, c]
+		}
+		b := layers.Convolution(c.scope, x).Channels(c.channels).KernelSize(c.kernelSize).
+			Strides(c.stride).UseBias(c.useBias)
+		if c.padSame {
+			b = b.PadSame()
+		} else {
+			b = b.NoPadding()
+		}
+		y := b.Done()
+		if c.chwb {
+			y = TransposeAllAxes(y, 3, 1, 2, 0) // -> [c, h, w, batch]
+		}
+		return y
+	}
+	scope := c.scope.In("conv")
+	inChannels := c.x.Shape().Dimensions[3]
+	if c.chwb {
+		inChannels = c.x.Shape().Dimensions[0]
+	}
+	kernel := scope.VariableWithShape("weights",
+		shapes.Make(c.x.DType(), c.kernelSize, c.kernelSize, inChannels, c.channels)).NodeValue(g)
+	var bias *Node
+	if c.useBias {
+		bias = scope.VariableWithShape("biases", shapes.Make(c.x.DType(), c.channels)).NodeValue(g)
+	}
+	if c.chwb {
+		return ConvCHWB(c.x, kernel, bias, c.stride, c.padSame)
+	}
+	y := Im2ColConv(c.x, kernel, c.stride, c.padSame)
+	if bias != nil {
+		y = Add(y, Reshape(bias, 1, 1, 1, c.channels))
+	}
+	return y
+}
+
+// samePadding returns the (low, high) padding of one axis of size n for "same" padding with
+// kernel k and stride s, matching XLA/GoMLX PadSame: total = max((ceil(n/s)-1)*s+k-n, 0), low = total/2.
+func samePadding(n, k, s int) (lo, hi int) {
+	out := (n + s - 1) / s
+	total := max((out-1)*s+k-n, 0)
+	return total / 2, total - total/2
+}
+
+// Im2ColConv convolves x [batch, h, w, cIn] with kernel [k, k, cIn, cOut] (cross-correlation, as
+// GoMLX/XLA/PyTorch define convolution) as one matrix multiplication: it pads x, takes the k*k
+// shifted (strided) windows with Slice, concatenates them on the channels axis into patches
+// [batch*outH*outW, k*k*cIn] and multiplies by the kernel reshaped to [k*k*cIn, cOut].
+// Returns [batch, outH, outW, cOut]. Differentiable with the standard gradients of its ops.
+func Im2ColConv(x, kernel *Node, stride int, padSame bool) *Node {
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	if x.Rank() != 4 || kernel.Rank() != 4 || kd[0] != kd[1] || kd[2] != xd[3] {
+		Panicf("models.Im2ColConv: want x [batch, h, w, cIn] and kernel [k, k, cIn, cOut], got x %s and kernel %s",
+			x.Shape(), kernel.Shape())
+	}
+	batch, h, w, cIn := xd[0], xd[1], xd[2], xd[3]
+	k, cOut := kd[0], kd[3]
+	if k == 1 && stride == 1 {
+		y := Dot(Reshape(x, batch*h*w, cIn), Reshape(kernel, cIn, cOut)).Product()
+		return Reshape(y, batch, h, w, cOut)
+	}
+	if padSame {
+		hLo, hHi := samePadding(h, k, stride)
+		wLo, wHi := samePadding(w, k, stride)
+		if hLo+hHi+wLo+wHi > 0 {
+			x = Pad(x, ScalarZero(x.Graph(), x.DType()),
+				compute.PadAxis{}, compute.PadAxis{Start: hLo, End: hHi}, compute.PadAxis{Start: wLo, End: wHi}, compute.PadAxis{})
+		}
+		h, w = h+hLo+hHi, w+wLo+wHi
+	}
+	outH, outW := (h-k)/stride+1, (w-k)/stride+1
+	if outH <= 0 || outW <= 0 {
+		Panicf("models.Im2ColConv: kernel %d larger than (padded) input %dx%d", k, h, w)
+	}
+	windows := make([]*Node, 0, k*k)
+	for dy := range k {
+		for dx := range k {
+			windows = append(windows, Slice(x, AxisRange(),
+				AxisRange(dy, dy+(outH-1)*stride+1).Stride(stride),
+				AxisRange(dx, dx+(outW-1)*stride+1).Stride(stride),
+				AxisRange()))
+		}
+	}
+	patches := windows[0]
+	if len(windows) > 1 {
+		patches = Concatenate(windows, -1) // [batch, outH, outW, k*k*cIn], ordered (dy, dx, cIn).
+	}
+	patches = Reshape(patches, batch*outH*outW, k*k*cIn)
+	y := Dot(patches, Reshape(kernel, k*k*cIn, cOut)).Product()
+	return Reshape(y, batch, outH, outW, cOut)
+}
+
+// MaxPool2 is 2x2 max pooling with stride 2 of x [batch, h, w, c], returning
+// [batch, h/2, w/2, c] (odd trailing rows/columns are dropped, like PyTorch's MaxPool2d(2)).
+// On the Go backend (see ParamFastOps) it is Reshape to [batch, h/2, 2, w/2, 2, c] + ReduceMax,
+// whose gradient is built from plain ops; elsewhere GoMLX's MaxPool. scope may be nil (auto mode).
+func MaxPool2(scope *model.Scope, x *Node) *Node {
+	if x.Rank() != 4 {
+		Panicf("models.MaxPool2: x must be [batch, height, width, channels], got %s", x.Shape())
+	}
+	d := x.Shape().Dimensions
+	if d[1] < 2 || d[2] < 2 {
+		Panicf("models.MaxPool2: spatial size %dx%d smaller than the 2x2 window", d[1], d[2])
+	}
+	if !useFastOps(scope, x.Graph()) {
+		return MaxPool(x).Window(2).Done()
+	}
+	h2, w2 := d[1]/2, d[2]/2
+	if d[1]%2 != 0 || d[2]%2 != 0 {
+		x = Slice(x, AxisRange(), AxisRange(0, 2*h2), AxisRange(0, 2*w2), AxisRange())
+	}
+	return ReduceMax(Reshape(x, d[0], h2, 2, w2, 2, d[3]), 2, 4)
+}
+
+// GELU is the tanh approximation of the Gaussian error linear unit,
+// 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3))), written with plain ops on every backend: the Go
+// backend's fused GELU and Erf can deadlock (PLATFORM.md). Same shape as x.
+func GELU(x *Node) *Node {
+	inner := MulScalar(Add(x, MulScalar(Mul(Mul(x, x), x), 0.044715)), math.Sqrt(2/math.Pi))
+	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))
+}
+
+// ConvCHWB convolves x [cIn, h, w, batch] with kernel [k, k, cIn, cOut] (plus bias [cOut], which
+// may be nil) and returns [cOut, outH, outW, batch]. It is im2col in the channels-first,
+// batch-last layout: the padded input's k*k shifted windows are concatenated on the channels axis
+// into patches P [k*k*cIn, outH*outW*batch], and Y = Wᵀ·P with Wᵀ [cOut, k*k*cIn]. The bias is
+// folded into the product (a row of ones in P, a row of biases in W).
+//
+// Why this layout, on the Go backend: its matmul wants the contracted axis last on the left
+// operand, so Wᵀ·P and the kernel gradient dY·Pᵀ run without transposing P or dY; the gradient
+// with respect to the patches, W·dY, is set by hand (customGradient), because GoMLX's generic rule
+// would contract over dY's first axis and transpose both dY and the [k*k*cIn, N] result. And with
+// the batch axis last and never padded, the padding of the input and of the windows' gradients
+// copies whole batch rows instead of single values.
+func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	if x.Rank() != 4 || kernel.Rank() != 4 || kd[0] != kd[1] || kd[2] != xd[0] {
+		Panicf("models.ConvCHWB: want x [cIn, h, w, batch] and kernel [k, k, cIn, cOut], got x %s and kernel %s",
+			x.Shape(), kernel.Shape())
+	}
+	cIn, h, w, batch := xd[0], xd[1], xd[2], xd[3]
+	k, cOut := kd[0], kd[3]
+	if bias != nil && (bias.Rank() != 1 || bias.Shape().Dimensions[0] != cOut) {
+		Panicf("models.ConvCHWB: bias must be [%d], got %s", cOut, bias.Shape())
+	}
+	if padSame {
+		hLo, hHi := samePadding(h, k, stride)
+		wLo, wHi := samePadding(w, k, stride)
+		if hLo+hHi+wLo+wHi > 0 {
+			x = Pad(x, ScalarZero(x.Graph(), x.DType()),
+				compute.PadAxis{}, compute.PadAxis{Start: hLo, End: hHi}, compute.PadAxis{Start: wLo, End: wHi}, compute.PadAxis{})
+		}
+		h, w = h+hLo+hHi, w+wLo+wHi
+	}
+	outH, outW := (h-k)/stride+1, (w-k)/stride+1
+	if outH <= 0 || outW <= 0 {
+		Panicf("models.ConvCHWB: kernel %d larger than (padded) input %dx%d", k, h, w)
+	}
+	windows := make([]*Node, 0, k*k)
+	for dy := range k {
+		for dx := range k {
+			windows = append(windows, Slice(x, AxisRange(),
+				AxisRange(dy, dy+(outH-1)*stride+1).Stride(stride),
+				AxisRange(dx, dx+(outW-1)*stride+1).Stride(stride),
+				AxisRange()))
+		}
+	}
+	kk := k * k * cIn
+	w2 := Reshape(kernel, kk, cOut) // [K, cOut]
+	if bias != nil {
+		// Fold the bias into the product: a row of ones in the patches and the bias as one more
+		// kernel row. This replaces a broadcasting add over the output and, in the backward
+		// pass, the bias gradient's reduction, by one more row in each matmul.
+		windows = append(windows, Ones(x.Graph(), shapes.Make(x.DType(), 1, outH, outW, batch)))
+		w2 = Concatenate([]*Node{w2, Reshape(bias, 1, cOut)}, 0)
+		kk++
+	}
+	patches := windows[0]
+	if len(windows) > 1 {
+		patches = Concatenate(windows, 0) // [K, outH, outW, batch], rows ordered (dy, dx, cIn) [, ones].
+	}
+	n := outH * outW * batch
+	patches = Reshape(patches, kk, n)
+	wT := Transpose(w2, 0, 1) // [cOut, K], small.
+	y := customGradient(patches,
+		func(p, zero *Node) *Node {
+			return Dot(Add(wT, zero), p).Product() // [cOut, N]
+		},
+		func(_, v *Node) *Node {
+			return Dot(w2, v).Product() // [K, cOut]·[cOut, N] -> [K, N]
+		})
+	return Reshape(y, cOut, outH, outW, batch)
+}
+
+// customGradient returns forward(xs, zero) -- where xs is x with gradients stopped, and zero is a
+// scalar 0 that forward must add to one of its (preferably small) operands -- and makes the
+// gradient with respect to x equal to grad(xs, v), v being the gradient with respect to the
+// returned node. Gradients with respect to other nodes that forward uses flow through forward
+// normally.
+//
+// GoMLX only offers IdentityWithCustomGradient, so this chains two of them: one on the output
+// records v; one on x, linked to the output through zero (its first element times 0), replaces
+// the gradient autodiff would have computed for x by grad(xs, v). Reverse autodiff visits the
+// output before x, so v is known by then; the bypassed gradient is never used and the backend
+// drops it. xs is taken after the identity on x, so that x has a single consumer and the Go
+// backend passes its buffer through the identity instead of copying it.
+func customGradient(x *Node, forward func(xs, zero *Node) *Node, grad func(xs, v *Node) *Node) *Node {
+	var captured *Node
+	var xs *Node
+	xc := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
+		if captured == nil {
+			Panicf("models: customGradient: the gradient of x %s was requested before the output's", x.Shape())
+		}
+		return grad(xs, captured)
+	})
+	xs = StopGradient(xc)
+	first := make([]SliceAxisSpec, x.Rank())
+	for i := range first {
+		first[i] = AxisRange(0, 1)
+	}
+	zero := MulScalar(Reshape(Slice(xc, first...)), 0)
+	y := forward(xs, zero)
+	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
+		captured = v
+		return v
+	})
+}
+
+// ReLU is max(x, 0) written as Where(x > 0, x, 0), whose gradient is one Where; GoMLX's
+// activation.Relu differentiates Max through two Sign ops and several full-size passes, which
+// the Go backend runs slowly. Same shape as x.
+func ReLU(x *Node) *Node {
+	return Where(GreaterThan(x, ScalarZero(x.Graph(), x.DType())), x, ZerosLike(x))
+}
+
+// MaxPool2ReLU is ReLU(MaxPool2(x)) -- equal to MaxPool2(ReLU(x)), since ReLU is monotonic --
+// for x [batch, h, w, c], or [c, h, w, batch] when chwb is set (see ConvCHWB); returns the pooled
+// shape ([batch, h/2, w/2, c] or [c, h/2, w/2, batch]). On the Go backend (ParamFastOps) the
+// ReLU runs on the 4x smaller pooled tensor and the gradient is set by hand to two full-size
+// passes: v routed to the maximum of each window where the maximum is positive (all tied maxima
+// receive it). Elsewhere it is GoMLX's MaxPool followed by ReLU.
+func MaxPool2ReLU(scope *model.Scope, x *Node, chwb bool) *Node {
+	if x.Rank() != 4 {
+		Panicf("models.MaxPool2ReLU: x must have rank 4, got %s", x.Shape())
+	}
+	if !useFastOps(scope, x.Graph()) {
+		if chwb {
+			x = TransposeAllAxes(x, 3, 1, 2, 0)
+		}
+		y := ReLU(MaxPool(x).Window(2).Done())
+		if chwb {
+			y = TransposeAllAxes(y, 3, 1, 2, 0)
+		}
+		return y
+	}
+	// Both layouts have the spatial axes at 1 and 2.
+	d := x.Shape().Dimensions
+	h, w := d[1], d[2]
+	if h < 2 || w < 2 {
+		Panicf("models.MaxPool2ReLU: spatial size %dx%d smaller than the 2x2 window", h, w)
+	}
+	h2, w2 := h/2, w/2
+	if h%2 != 0 || w%2 != 0 {
+		x = Slice(x, AxisRange(), AxisRange(0, 2*h2), AxisRange(0, 2*w2), AxisRange())
+	}
+	// windowed: [d0, h2, 2, w2, 2, d3]; pooled keeps size-1 window axes so it broadcasts back.
+	windowed := []int{d[0], h2, 2, w2, 2, d[3]}
+	keep := []int{d[0], h2, 1, w2, 1, d[3]}
+	outDims := []int{d[0], h2, w2, d[3]}
+	winAxes := []int{2, 4}
+	var pooled *Node // [..., h2, 1, w2, 1, ...], set by forward, used by grad.
+	y := customGradient(Reshape(x, windowed...),
+		func(xs, zero *Node) *Node {
+			pooled = Reshape(ReduceMax(xs, winAxes...), keep...)
+			return Reshape(Max(Add(pooled, zero), ScalarZero(x.Graph(), x.DType())), outDims...)
+		},
+		func(xs, v *Node) *Node {
+			vm := Reshape(v, keep...)
+			vm = Where(GreaterThan(pooled, ScalarZero(v.Graph(), v.DType())), vm, ZerosLike(vm))
+			return Mul(vm, ConvertDType(Equal(xs, pooled), v.DType()))
+		})
+	return y
+}

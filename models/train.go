@@ -1,0 +1,92 @@
+package models
+
+import (
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	. "github.com/gomlx/gomlx/support/exceptions"
+)
+
+// Loss returns the scalar training loss of a model's output for the input batch x and labels:
+//   - classifiers (out.Logits set): mean sparse softmax cross-entropy; labels are [batch] or
+//     [batch, 1] integer class ids;
+//   - autoencoders (out.Reconstruction set): binary cross-entropy between the reconstruction and
+//     the input x, summed over each example's values and averaged over the batch; labels unused
+//     (may be nil);
+//
+// plus out.ExtraLoss when set (the VAE's kld_weight*KLD).
+func Loss(out Output, x, labels *Node) *Node {
+	var l *Node
+	switch {
+	case out.Logits != nil:
+		if labels == nil {
+			Panicf("models.Loss: a classifier needs labels")
+		}
+		if labels.Rank() == 1 {
+			labels = InsertAxes(labels, -1)
+		}
+		l = ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{out.Logits}))
+	case out.Reconstruction != nil:
+		l = ReconstructionBCE(out.Reconstruction, x)
+	default:
+		Panicf("models.Loss: output has neither logits nor reconstruction")
+	}
+	if out.ExtraLoss != nil {
+		l = Add(l, out.ExtraLoss)
+	}
+	return l
+}
+
+// ReconstructionBCE is the binary cross-entropy between recon and target (same shape
+// [batch, ...], values in [0, 1]), summed over all axes but the batch and averaged over the
+// batch. recon is clipped to [1e-7, 1-1e-7] to keep the logarithms finite.
+func ReconstructionBCE(recon, target *Node) *Node {
+	if !recon.Shape().Equal(target.Shape()) {
+		Panicf("models.ReconstructionBCE: recon %s and target %s differ", recon.Shape(), target.Shape())
+	}
+	const eps = 1e-7
+	p := ClipScalar(recon, eps, 1-eps)
+	bce := Neg(Add(Mul(target, Log(p)), Mul(OneMinus(target), Log(OneMinus(p)))))
+	return ReduceAllMean(ReduceSum(flatten(bce), -1))
+}
+
+// NewTrainer returns a GoMLX trainer for m: inputs[0] is the batch x, labels[0] the class ids
+// (classifiers; autoencoders ignore labels but the batch must still carry one, e.g. zeros). The
+// loss is Loss; the prediction returned to metrics is the logits or the reconstruction. opt nil
+// means Adam with learning rate 1e-3 (GoMLX default). Metrics may be nil.
+func NewTrainer(backend compute.Backend, store *model.Store, m Model, opt optimizer.Interface,
+	trainMetrics, evalMetrics []metric.Interface) *train.Trainer {
+	if opt == nil {
+		opt = optimizer.Adam().Done()
+	}
+	// classifier is set by modelFn, which the trainer always calls before lossFn on the same graph.
+	var classifier bool
+	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+		x := inputs[0]
+		out := m.Build(scope, x, scope.IsTraining(x.Graph()), nil)
+		if out.ExtraLoss != nil {
+			train.AddMainLoss(out.ExtraLoss)
+		}
+		classifier = out.Logits != nil
+		if classifier {
+			return []*Node{out.Logits}
+		}
+		train.AddMainLoss(ReconstructionBCE(out.Reconstruction, x))
+		return []*Node{out.Reconstruction}
+	}
+	lossFn := func(labels, predictions []*Node) *Node {
+		if classifier {
+			l := labels[0]
+			if l.Rank() == 1 {
+				l = InsertAxes(l, -1)
+			}
+			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits([]*Node{l}, predictions))
+		}
+		return ScalarZero(predictions[0].Graph(), predictions[0].DType())
+	}
+	return train.NewTrainer(backend, store, modelFn, lossFn, opt, trainMetrics, evalMetrics)
+}

@@ -1,0 +1,189 @@
+package reduce
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// tsneDriftSequence returns T snapshots of n points in d dimensions: k clusters whose centres
+// drift a little from snapshot to snapshot while the clusters tighten (as embeddings do during
+// training), every point keeping its identity.
+func tsneDriftSequence(T, n, d, k int, seed uint64) []*Matrix {
+	r := rand.New(rand.NewPCG(seed, 9))
+	centres := make([]float64, k*d)
+	vel := make([]float64, k*d)
+	for i := range centres {
+		centres[i] = 4 * r.NormFloat64()
+		vel[i] = 0.3 * r.NormFloat64()
+	}
+	noise := make([]float64, n*d)
+	for i := range noise {
+		noise[i] = r.NormFloat64()
+	}
+	seq := make([]*Matrix, T)
+	for t := 0; t < T; t++ {
+		m := NewMatrix(n, d)
+		spread := 2.0 * math.Pow(0.85, float64(t))
+		for i := range noise { // points also wander inside their cluster
+			noise[i] = 0.95*noise[i] + 0.31*r.NormFloat64()
+		}
+		for i := 0; i < n; i++ {
+			c := i % k
+			for j := 0; j < d; j++ {
+				m.Data[i*d+j] = float32(centres[c*d+j] + float64(t)*vel[c*d+j] + spread*noise[i*d+j])
+			}
+		}
+		seq[t] = m
+	}
+	return seq
+}
+
+// tsneTrust is trustworthiness@k (Venna & Kaski; sklearn.manifold.trustworthiness), exact, O(n^2 log n).
+func tsneTrust(high, low *Matrix, k int) float64 {
+	n := high.Rows
+	sq := func(m *Matrix, i, j int) float64 {
+		var s float64
+		a, b := m.Row(i), m.Row(j)
+		for c := range a {
+			d := float64(a[c]) - float64(b[c])
+			s += d * d
+		}
+		return s
+	}
+	rank := make([]int, n)
+	idx := make([]int, n)
+	dist := make([]float64, n)
+	var penalty float64
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			idx[j] = j
+			dist[j] = sq(high, i, j)
+		}
+		dist[i] = -1
+		sort.SliceStable(idx, func(a, b int) bool { return dist[idx[a]] < dist[idx[b]] })
+		for r, j := range idx {
+			rank[j] = r // rank 0 is i itself
+		}
+		for j := 0; j < n; j++ {
+			idx[j] = j
+			dist[j] = sq(low, i, j)
+		}
+		dist[i] = -1
+		sort.SliceStable(idx, func(a, b int) bool { return dist[idx[a]] < dist[idx[b]] })
+		for _, j := range idx[1 : k+1] {
+			if rank[j] > k {
+				penalty += float64(rank[j] - k)
+			}
+		}
+	}
+	return 1 - 2/(float64(n)*float64(k)*(2*float64(n)-3*float64(k)-1))*penalty
+}
+
+// tsneMeanShift is the mean distance between the positions of the same point in two [n, 2] frames.
+func tsneMeanShift(a, b *Matrix) float64 {
+	var s float64
+	for i := 0; i < a.Rows; i++ {
+		dx, dy := float64(a.At(i, 0)-b.At(i, 0)), float64(a.At(i, 1)-b.At(i, 1))
+		s += math.Sqrt(dx*dx + dy*dy)
+	}
+	return s / float64(a.Rows)
+}
+
+func TestTSNEFrames(t *testing.T) {
+	const T, n = 5, 600
+	seq := tsneDriftSequence(T, n, 10, 6, 1)
+	var progress []int
+	frames, err := TSNEFrames(seq, &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 20, Iters: 500},
+		Progress: func(done, total int, stage string) { progress = append(progress, done) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != T || len(progress) != T || progress[T-1] != T {
+		t.Fatalf("%d frames, progress %v", len(frames), progress)
+	}
+	for f, y := range frames {
+		if y.Rows != n || y.Cols != 2 {
+			t.Fatalf("frame %d is [%d, %d]", f, y.Rows, y.Cols)
+		}
+		var mx, my, ss float64
+		for i := 0; i < n; i++ {
+			mx += float64(y.At(i, 0))
+			my += float64(y.At(i, 1))
+			ss += float64(y.At(i, 0))*float64(y.At(i, 0)) + float64(y.At(i, 1))*float64(y.At(i, 1))
+		}
+		if math.Abs(mx/n) > 1e-4 || math.Abs(my/n) > 1e-4 || math.Abs(math.Sqrt(ss/(2*n))-1) > 1e-4 {
+			t.Errorf("frame %d not normalized: mean (%g, %g), std %g", f, mx/n, my/n, math.Sqrt(ss/(2*n)))
+		}
+	}
+	// Coherence: consecutive frames are close, far closer than independent t-SNE runs of the
+	// same snapshots (which differ by rotations, reflections and cluster placement).
+	for f := 1; f < T; f++ {
+		shift := tsneMeanShift(frames[f-1], frames[f])
+		t.Logf("frame %d: mean shift %.3f", f, shift)
+		if shift > 0.35 {
+			t.Errorf("frames %d and %d are far apart: mean shift %.3f (unit-std layouts), want < 0.35", f-1, f, shift)
+		}
+	}
+	a, err := TSNE(seq[T-2], &TSNEOptions{Perplexity: 20, Iters: 500, Init: "random", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := TSNE(seq[T-1], &TSNEOptions{Perplexity: 20, Iters: 500, Init: "random", Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	indep := tsneMeanShift(Normalize(a), Normalize(b))
+	t.Logf("independent runs: mean shift %.3f", indep)
+	if last := tsneMeanShift(frames[T-2], frames[T-1]); last > indep/3 {
+		t.Errorf("animation frames shift %.3f, not much below independent runs' %.3f", last, indep)
+	}
+	// Quality: each frame is as trustworthy as a full t-SNE of its snapshot (within 0.01).
+	full := tsneTrust(seq[T-1], b, 10)
+	t.Logf("full t-SNE of the last snapshot: trustworthiness@10 %.4f", full)
+	for f := 0; f < T; f++ {
+		tr := tsneTrust(seq[f], frames[f], 10)
+		t.Logf("frame %d trustworthiness@10 %.4f", f, tr)
+		if f == T-1 && tr < full-0.01 {
+			t.Errorf("last frame trustworthiness %.4f, a full t-SNE of that snapshot %.4f", tr, full)
+		}
+		if tr < 0.95 {
+			t.Errorf("frame %d trustworthiness %.4f < 0.95", f, tr)
+		}
+	}
+	// Update < 1 smooths: smaller moves between frames.
+	smooth, err := TSNEFrames(seq[:3], &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 20, Iters: 500}, Update: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, s0 := tsneMeanShift(smooth[1], smooth[2]), tsneMeanShift(frames[1], frames[2])
+	t.Logf("Update 0.3: shift %.3f (Update 1: %.3f)", s1, s0)
+	if s1 >= s0 {
+		t.Errorf("Update 0.3 did not reduce the frame-to-frame shift: %.3f vs %.3f", s1, s0)
+	}
+}
+
+func TestTSNEFramesBadInput(t *testing.T) {
+	seq := tsneDriftSequence(3, 100, 4, 3, 2)
+	short := []*Matrix{seq[0], NewMatrix(99, 4)}
+	bad := seq[1].Clone()
+	bad.Data[3] = float32(math.Inf(1))
+	for _, c := range []struct {
+		seq  []*Matrix
+		opts *TSNEAnimOptions
+		want string
+	}{
+		{nil, nil, "empty snapshot sequence"},
+		{short, nil, "snapshot 1 has 99 rows"},
+		{[]*Matrix{seq[0], bad}, nil, "non-finite"},
+		{seq, &TSNEAnimOptions{Update: 1.5, TSNE: TSNEOptions{Perplexity: 5}}, "Update 1.5"},
+		{tsneDriftSequence(2, 50, 4, 3, 2), nil, "n = 50 points is too few for perplexity 30"},
+	} {
+		_, err := TSNEFrames(c.seq, c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "reduce: ") {
+			t.Errorf("got %v, want an error containing %q", err, c.want)
+		}
+	}
+}

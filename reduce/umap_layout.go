@@ -1,0 +1,342 @@
+package reduce
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+)
+
+// LayoutOptions are the parameters of OptimizeLayout. Zero values mean umap-learn's defaults.
+type LayoutOptions struct {
+	// A, B are the parameters of q(d) = 1 / (1 + a d^(2b)). Zero means FitAB(1, 0.1).
+	A, B float64
+	// NEpochs is the number of epochs (> 0 required; 0 means 200).
+	NEpochs int
+	// NegativeSampleRate is the number of negative samples per positive sample (0 means 5).
+	NegativeSampleRate int
+	// LearningRate is the initial step, decayed linearly to 0 over the epochs (0 means 1).
+	LearningRate float64
+	// Gamma is the repulsion strength (0 means 1).
+	Gamma float64
+	// Seed of the negative sampling.
+	Seed int64
+	// Threads is the number of goroutines (0 means 1 here; UMAP passes its own). Above 1 the
+	// updates are Hogwild-style and not reproducible bit for bit.
+	Threads int
+	// Progress, if not nil, is called after each epoch with stage "umap epochs".
+	Progress Progress
+}
+
+// OptimizeLayout runs UMAP's SGD on embedding ([n, dim], modified in place) for graph g (symmetric,
+// n vertices), as umap-learn's optimize_layout_euclidean:
+//
+//   - edges are pruned below max(w)/NEpochs; edge (i, j) with weight w is sampled every
+//     max(w)/w epochs (epochs-per-sample scheduling);
+//   - a positive sample moves y_i and y_j along the attractive gradient
+//     -2ab d^(2(b-1)) / (1 + a d^(2b)) (y_i - y_j), with d = ||y_i - y_j||;
+//   - each positive sample draws NegativeSampleRate uniform vertices k and moves y_i along the
+//     repulsive gradient 2 gamma b / ((0.001 + d^2)(1 + a d^(2b))) (y_i - y_k);
+//   - every gradient coordinate is clipped to [-4, 4]; the step decays linearly from LearningRate.
+func OptimizeLayout(embedding *Matrix, g *Graph, opts *LayoutOptions) error {
+	if err := embedding.Validate(); err != nil {
+		return fmt.Errorf("reduce: OptimizeLayout: embedding: %w", err)
+	}
+	if g == nil || g.N != embedding.Rows {
+		n := -1
+		if g != nil {
+			n = g.N
+		}
+		return fmt.Errorf("reduce: OptimizeLayout: graph has %d vertices, embedding has %d rows", n, embedding.Rows)
+	}
+	if opts == nil {
+		opts = &LayoutOptions{}
+	}
+	o := *opts
+	if o.A == 0 && o.B == 0 {
+		o.A, o.B = FitAB(1, 0.1)
+	}
+	if o.NEpochs == 0 {
+		o.NEpochs = 200
+	}
+	if o.NegativeSampleRate == 0 {
+		o.NegativeSampleRate = 5
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = 1
+	}
+	if o.Gamma == 0 {
+		o.Gamma = 1
+	}
+	if o.Threads <= 0 || umapRaceEnabled {
+		o.Threads = 1
+	}
+	if o.NEpochs < 0 || o.NegativeSampleRate < 0 || o.A <= 0 || o.B <= 0 || o.LearningRate < 0 || o.Gamma < 0 {
+		return fmt.Errorf("reduce: OptimizeLayout: bad options (n_epochs %d, negative_sample_rate %d, a %v, b %v, learning rate %v, gamma %v)",
+			o.NEpochs, o.NegativeSampleRate, o.A, o.B, o.LearningRate, o.Gamma)
+	}
+	s := newUMAPSGD([]*Matrix{embedding}, []*Graph{g}, o.NEpochs, o.NegativeSampleRate, o.A, o.B, o.Gamma, o.Seed)
+	s.run(o.NEpochs, o.LearningRate, o.Threads, func(e int) { reportProgress(o.Progress, e, o.NEpochs, "umap epochs") })
+	return nil
+}
+
+// umapFrameEdges are one frame's sampled edges.
+type umapFrameEdges struct {
+	head, tail        []int32
+	eps, epsNeg       []float64 // epochs per (negative) sample
+	nextPos, nextNeg  []float64
+	emb               []float32
+	n                 int
+}
+
+// umapSGD is the state of a (possibly multi-frame, aligned) UMAP layout optimization.
+type umapSGD struct {
+	frames         []*umapFrameEdges
+	dim            int
+	a, b, gamma    float64
+	seed           uint64
+	epoch          int
+	align          float64 // alignment regularisation lambda (0: frames independent)
+	window         int     // alignment window (frames either side)
+}
+
+func newUMAPSGD(embs []*Matrix, graphs []*Graph, nEpochs, negRate int, a, b, gamma float64, seed int64) *umapSGD {
+	s := &umapSGD{dim: embs[0].Cols, a: a, b: b, gamma: gamma, seed: uint64(seed)}
+	for f, g := range graphs {
+		var maxW float32
+		for _, w := range g.Val {
+			if w > maxW {
+				maxW = w
+			}
+		}
+		thresh := maxW / float32(nEpochs)
+		fe := &umapFrameEdges{emb: embs[f].Data, n: g.N}
+		for i := 0; i < g.N; i++ {
+			for p := g.RowPtr[i]; p < g.RowPtr[i+1]; p++ {
+				w := g.Val[p]
+				if w <= 0 || w < thresh {
+					continue
+				}
+				fe.head = append(fe.head, int32(i))
+				fe.tail = append(fe.tail, g.Col[p])
+				e := float64(maxW) / float64(w)
+				fe.eps = append(fe.eps, e)
+				fe.epsNeg = append(fe.epsNeg, e/float64(max(negRate, 1)))
+			}
+		}
+		fe.nextPos = append([]float64(nil), fe.eps...)
+		fe.nextNeg = append([]float64(nil), fe.epsNeg...)
+		if negRate == 0 {
+			for i := range fe.nextNeg {
+				fe.nextNeg[i] = math.Inf(1)
+				fe.epsNeg[i] = math.Inf(1)
+			}
+		}
+		s.frames = append(s.frames, fe)
+	}
+	return s
+}
+
+// run performs nEpochs epochs with the step decaying from lr to lr/nEpochs, calling after(e) after
+// epoch e (1-based) if not nil.
+func (s *umapSGD) run(nEpochs int, lr float64, threads int, after func(e int)) {
+	for e := 0; e < nEpochs; e++ {
+		alpha := float32(lr * (1 - float64(e)/float64(nEpochs)))
+		for f := range s.frames {
+			s.epochFrame(f, e, alpha, threads)
+		}
+		if after != nil {
+			after(e + 1)
+		}
+	}
+}
+
+// epochFrame runs one epoch of frame f, its edges split into contiguous chunks over threads.
+func (s *umapSGD) epochFrame(f, epoch int, alpha float32, threads int) {
+	fe := s.frames[f]
+	m := len(fe.head)
+	if threads <= 1 || m < 4096 {
+		s.edges(f, 0, m, epoch, alpha, 0)
+		return
+	}
+	var wg sync.WaitGroup
+	for t := 0; t < threads; t++ {
+		lo, hi := m*t/threads, m*(t+1)/threads
+		wg.Add(1)
+		go func(t, lo, hi int) {
+			defer wg.Done()
+			s.edges(f, lo, hi, epoch, alpha, t)
+		}(t, lo, hi)
+	}
+	wg.Wait()
+}
+
+func clip4(v float32) float32 {
+	if v > 4 {
+		return 4
+	}
+	if v < -4 {
+		return -4
+	}
+	return v
+}
+
+// edges processes the edges [lo, hi) of frame f for one epoch.
+func (s *umapSGD) edges(f, lo, hi, epoch int, alpha float32, chunk int) {
+	if s.dim == 2 && !(s.align > 0 && len(s.frames) > 1) {
+		s.edges2(f, lo, hi, epoch, alpha, chunk)
+		return
+	}
+	fe := s.frames[f]
+	dim := s.dim
+	emb := fe.emb
+	n := uint64(fe.n)
+	a, b := s.a, s.b
+	ab2 := float32(-2 * a * b)
+	rep := float32(2 * s.gamma * b)
+	a32, b32 := float32(a), float32(b)
+	rng := rand.NewPCG(s.seed^0x9e3779b97f4a7c15, uint64(epoch)<<24^uint64(f)<<12^uint64(chunk))
+	ep := float64(epoch)
+	align := s.align > 0 && len(s.frames) > 1
+	var grad, ograd []float32
+	if align {
+		grad, ograd = make([]float32, dim), make([]float32, dim)
+	}
+	for e := lo; e < hi; e++ {
+		if fe.nextPos[e] > ep {
+			continue
+		}
+		j, k := int(fe.head[e]), int(fe.tail[e])
+		cur := emb[j*dim : j*dim+dim]
+		oth := emb[k*dim : k*dim+dim]
+		var d2 float32
+		for d := range cur {
+			v := cur[d] - oth[d]
+			d2 += v * v
+		}
+		var gc float32
+		if d2 > 0 {
+			pb := umapPow(d2, b32)
+			gc = ab2 * pb / d2 / (a32*pb + 1)
+		}
+		if !align {
+			for d := range cur {
+				gd := clip4(gc*(cur[d]-oth[d])) * alpha
+				cur[d] += gd
+				oth[d] -= gd
+			}
+		} else {
+			g, og := grad, ograd
+			for d := range cur {
+				g[d] = clip4(gc * (cur[d] - oth[d]))
+			}
+			s.alignGrad(f, j, cur, g)
+			for d := range cur {
+				og[d] = clip4(gc * (oth[d] - cur[d]))
+			}
+			s.alignGrad(f, k, oth, og)
+			for d := range cur {
+				cur[d] += clip4(g[d]) * alpha
+				oth[d] += clip4(og[d]) * alpha
+			}
+		}
+		fe.nextPos[e] += fe.eps[e]
+		nneg := int((ep - fe.nextNeg[e]) / fe.epsNeg[e])
+		for p := 0; p < nneg; p++ {
+			kk := int((rng.Uint64() >> 32) * n >> 32)
+			oth := emb[kk*dim : kk*dim+dim]
+			var d2 float32
+			for d := range cur {
+				v := cur[d] - oth[d]
+				d2 += v * v
+			}
+			if d2 > 0 {
+				pb := umapPow(d2, b32)
+				gc := rep / ((0.001 + d2) * (a32*pb + 1))
+				for d := range cur {
+					cur[d] += clip4(gc*(cur[d]-oth[d])) * alpha
+				}
+			} else if j == kk {
+				continue
+			} else {
+				for d := range cur {
+					cur[d] += 4 * alpha
+				}
+			}
+		}
+		if nneg > 0 {
+			fe.nextNeg[e] += float64(nneg) * fe.epsNeg[e]
+		}
+	}
+}
+
+// alignGrad subtracts from g the alignment pull of point i of frame f toward the same point in the
+// frames within the window: lambda exp(-(|o|-1)) (y_i^f - y_i^(f+o)), each term clipped to [-4, 4].
+func (s *umapSGD) alignGrad(f, i int, y []float32, g []float32) {
+	dim := s.dim
+	for o := -s.window; o <= s.window; o++ {
+		nf := f + o
+		if o == 0 || nf < 0 || nf >= len(s.frames) {
+			continue
+		}
+		w := float32(s.align * math.Exp(-(math.Abs(float64(o)) - 1)))
+		other := s.frames[nf].emb[i*dim : i*dim+dim]
+		for d := range g {
+			g[d] -= clip4(w * (y[d] - other[d]))
+		}
+	}
+}
+
+// edges2 is edges for 2-D layouts without alignment (the common case), unrolled over coordinates.
+func (s *umapSGD) edges2(f, lo, hi, epoch int, alpha float32, chunk int) {
+	fe := s.frames[f]
+	emb := fe.emb
+	n := uint64(fe.n)
+	a32, b32 := float32(s.a), float32(s.b)
+	ab2 := float32(-2 * s.a * s.b)
+	rep := float32(2 * s.gamma * s.b)
+	rng := rand.NewPCG(s.seed^0x9e3779b97f4a7c15, uint64(epoch)<<24^uint64(f)<<12^uint64(chunk))
+	ep := float64(epoch)
+	head, tail := fe.head[lo:hi], fe.tail[lo:hi]
+	nextPos, eps := fe.nextPos[lo:hi], fe.eps[lo:hi]
+	nextNeg, epsNeg := fe.nextNeg[lo:hi], fe.epsNeg[lo:hi]
+	for e := range head {
+		if nextPos[e] > ep {
+			continue
+		}
+		j, k := int(head[e])*2, int(tail[e])*2
+		cx, cy := emb[j], emb[j+1]
+		dx, dy := cx-emb[k], cy-emb[k+1]
+		d2 := dx*dx + dy*dy
+		if d2 > 0 {
+			pb := umapPow(d2, b32)
+			gc := ab2 * pb / (d2 * (a32*pb + 1))
+			gx := clip4(gc*dx) * alpha
+			gy := clip4(gc*dy) * alpha
+			cx += gx
+			cy += gy
+			emb[k] -= gx
+			emb[k+1] -= gy
+		}
+		nextPos[e] += eps[e]
+		nneg := int((ep - nextNeg[e]) / epsNeg[e])
+		for p := 0; p < nneg; p++ {
+			kk := int((rng.Uint64()>>32)*n>>32) * 2
+			dx, dy := cx-emb[kk], cy-emb[kk+1]
+			d2 := dx*dx + dy*dy
+			if d2 > 0 {
+				pb := umapPow(d2, b32)
+				gc := rep / ((0.001 + d2) * (a32*pb + 1))
+				cx += clip4(gc*dx) * alpha
+				cy += clip4(gc*dy) * alpha
+			} else if kk != j {
+				cx += 4 * alpha
+				cy += 4 * alpha
+			}
+		}
+		emb[j], emb[j+1] = cx, cy
+		if nneg > 0 {
+			nextNeg[e] += float64(nneg) * epsNeg[e]
+		}
+	}
+}

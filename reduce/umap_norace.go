@@ -1,0 +1,6 @@
+//go:build !race
+
+package reduce
+
+// umapRaceEnabled forces single-threaded SGD under the race detector (Hogwild updates race by design).
+const umapRaceEnabled = false

@@ -1,0 +1,64 @@
+package training
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	ebackend "github.com/embviz/embviz/backend"
+	"github.com/embviz/embviz/models"
+	"github.com/embviz/embviz/training/datasets"
+)
+
+// randomImages is a synthetic 28x28x1, 10-class data set of n train and n/5 test images.
+func randomImages(n int) *datasets.Dataset {
+	rng := rand.New(rand.NewPCG(1, 2))
+	split := func(n int) *datasets.Split {
+		s := &datasets.Split{N: n, Shape: []int{28, 28, 1}, X: make([]float32, n*784), Labels: make([]int32, n)}
+		for i := range s.X {
+			s.X[i] = rng.Float32()
+		}
+		for i := range s.Labels {
+			s.Labels[i] = int32(i % 10)
+		}
+		return s
+	}
+	names := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	return &datasets.Dataset{Name: "random", ClassNames: names, Train: split(n), Test: split(n / 5), ImageShape: []int{28, 28, 1}}
+}
+
+// BenchmarkTrainStepCNN times the loop's training step (AdamW, clipping, cosine lr) of the
+// default CNN at batch 64 next to models.BenchTrain (GoMLX's train.Trainer, plain Adam), both in
+// this process: the ratio shows the loop's overhead independently of the machine's load.
+//
+//	GOEXPERIMENT=simd go test ./training -run '^$' -bench TrainStepCNN -benchtime 1x
+func BenchmarkTrainStepCNN(b *testing.B) {
+	const steps = 20
+	for range b.N {
+		s, err := newSession(Config{RunsDir: b.TempDir(), Model: "cnn", Data: randomImages(640), Steps: steps + 2, Batch: 64, Snapshots: 2, EvalSize: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.setupStore(); err != nil {
+			b.Fatal(err)
+		}
+		for i := range 2 { // Compile.
+			if _, _, err := s.trainStep(i, 1e-3, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		start := time.Now()
+		for i := range steps {
+			if _, _, err := s.trainStep(2+i, 1e-3, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		loopMs := float64(time.Since(start).Microseconds()) / 1000 / steps
+		ref, err := models.BenchTrain(ebackend.Must(), steps, 64, 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(loopMs, "loop-ms/step")
+		b.ReportMetric(ref.MsPerStep(), "trainer-ms/step")
+	}
+}

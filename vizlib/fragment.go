@@ -93,6 +93,7 @@ func ErrorHTML(err error) string { return errorHTML(err) }
 func display(htmlText string) {
 	if gonbui.IsNotebook {
 		gonbui.DisplayHTML(htmlText)
+		gonbui.Sync() // the output must reach the kernel before the cell's program exits
 	}
 }
 

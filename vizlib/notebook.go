@@ -96,7 +96,8 @@ type runData struct {
 	xs       []float64 // step or epoch per snapshot
 	xlabel   string
 	captions []string
-	subset   []int // selected rows of the evaluation set; nil means all
+	subset   []int  // selected rows of the evaluation set; nil means all
+	dir      string // the run directory (for the frames cache)
 }
 
 // loadRun reads labels, snapshots (embeddings or c.layer) and predictions of run.
@@ -104,7 +105,7 @@ func loadRun(run *training.Run, c *config, needSeq bool) (*runData, error) {
 	if run == nil {
 		return nil, errors.New("vizlib: nil run (open one with training.OpenRun)")
 	}
-	d := &runData{info: run.Info(), xlabel: "step"}
+	d := &runData{info: run.Info(), xlabel: "step", dir: run.Dir()}
 	if c.xEpoch {
 		d.xlabel = "epoch"
 	}
@@ -511,7 +512,9 @@ func PCAAnimation(run *training.Run, opts ...Option) *Animation {
 	}
 	p := newProgress(c, title)
 	defer p.finish()
-	frames, err := pcaFrames(d.seq, c.fitBasis, c.window, p.report)
+	frames, err := cachedFrames(d, fmt.Sprintf("pca|%s|%d|%s", c.fitBasis, c.window, c.layer), func() ([]*reduce.Matrix, error) {
+		return pcaFrames(d.seq, c.fitBasis, c.window, p.report)
+	})
 	if err != nil {
 		return failed(title, err)
 	}
@@ -534,10 +537,12 @@ func TSNEAnimation(run *training.Run, opts ...Option) *Animation {
 	if n := d.seq[0].Rows; perplexity == 0 && n-1 < 90 {
 		perplexity = max(2, float64(n-1)/3) // the default 30 needs n-1 >= 90 points
 	}
-	frames, err := reduce.TSNEFrames(d.seq, &reduce.TSNEAnimOptions{
-		TSNE:     reduce.TSNEOptions{Perplexity: perplexity, Metric: reduce.Metric(c.metric), Seed: uint64(c.seed)},
-		Update:   c.tsneUpdate,
-		Progress: p.report,
+	frames, err := cachedFrames(d, fmt.Sprintf("tsne|%g|%s|%g|%d|%s", perplexity, c.metric, c.tsneUpdate, c.seed, c.layer), func() ([]*reduce.Matrix, error) {
+		return reduce.TSNEFrames(d.seq, &reduce.TSNEAnimOptions{
+			TSNE:     reduce.TSNEOptions{Perplexity: perplexity, Metric: reduce.Metric(c.metric), Seed: uint64(c.seed)},
+			Update:   c.tsneUpdate,
+			Progress: p.report,
+		})
 	})
 	if err != nil {
 		return failed(title, err)
@@ -556,7 +561,13 @@ func UMAPAnimation(run *training.Run, opts ...Option) *Animation {
 	}
 	p := newProgress(c, title)
 	defer p.finish()
-	frames, err := umapFrames(d.seq, &reduce.UMAPOptions{NNeighbors: c.neighbors, MinDist: c.minDist, Metric: reduce.Metric(c.metric), Seed: c.seed}, p.report)
+	minDist := "default"
+	if c.minDist != nil {
+		minDist = fmt.Sprint(*c.minDist)
+	}
+	frames, err := cachedFrames(d, fmt.Sprintf("umap|%d|%s|%s|%d|%s", c.neighbors, minDist, c.metric, c.seed, c.layer), func() ([]*reduce.Matrix, error) {
+		return umapFrames(d.seq, &reduce.UMAPOptions{NNeighbors: c.neighbors, MinDist: c.minDist, Metric: reduce.Metric(c.metric), Seed: c.seed}, p.report)
+	})
 	if err != nil {
 		return failed(title, err)
 	}
@@ -573,7 +584,9 @@ func MPHATEAnimation(run *training.Run, opts ...Option) *Animation {
 	}
 	p := newProgress(c, title)
 	defer p.finish()
-	frames, err := mphateFrames(d.seq, c, p.report)
+	frames, err := cachedFrames(d, fmt.Sprintf("mphate|%d|%s", c.seed, c.layer), func() ([]*reduce.Matrix, error) {
+		return mphateFrames(d.seq, c, p.report)
+	})
 	if err != nil {
 		return failed(title, err)
 	}

@@ -73,14 +73,9 @@ func OpenOrTrain(ctx context.Context, runsDir, id string, w io.Writer) (*Run, er
 		}
 	}
 	cfg := DefaultConfig(runsDir)
-	if runs, err := ListRuns(runsDir); err == nil {
-		for i := len(runs) - 1; i >= 0; i-- {
-			r := runs[i]
-			if r.Status == StatusFinished && r.Dataset == cfg.Dataset && r.Model == "CNN" && r.EmbedDim == cfg.ModelOptions.EmbedDim {
-				fmt.Fprintf(w, "Using %s, the newest finished default run, instead.\n", r.ID)
-				return OpenRun(runsDir, r.ID)
-			}
-		}
+	if r, err := FindRun(cfg); err == nil && r != nil {
+		fmt.Fprintf(w, "Using %s, the newest finished default run, instead.\n", r.ID())
+		return r, nil
 	}
 	fmt.Fprintf(w, "Training the default run first (%s on %s, %d steps, %d snapshots)...\n",
 		cfg.Model, cfg.Dataset, cfg.Steps, cfg.Snapshots)
@@ -95,9 +90,12 @@ func OpenOrTrain(ctx context.Context, runsDir, id string, w io.Writer) (*Run, er
 
 // MustOpenOrTrain is OpenOrTrain that writes to os.Stdout and panics with the error; for notebooks.
 func MustOpenOrTrain(runsDir, id string) *Run {
-	r, err := OpenOrTrain(context.Background(), runsDir, id, os.Stdout)
+	r, err := OpenOrTrain(context.Background(), runsDir, id, stdout())
 	if err != nil {
 		panic(err)
 	}
 	return r
 }
+
+// stdout is where the Must* helpers write progress (a variable so tests can silence it).
+var stdout = func() io.Writer { return os.Stdout }

@@ -1,0 +1,94 @@
+package training
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+)
+
+// fingerprint is the part of a configuration that decides whether an existing run was trained
+// with it: everything but what training fills in from the data (input shape, class count) and
+// the evaluation batch size.
+func fingerprint(s savedConfig, evalSize bool) savedConfig {
+	s.ModelOptions.InputShape = nil
+	s.ModelOptions.NumClasses = 0
+	s.EvalBatch = 0
+	s.CheckpointEvery = 0
+	s.LogEvery = 0
+	if !evalSize {
+		s.EvalSize = 0
+	}
+	if len(s.Layers) == 0 {
+		s.Layers = nil
+	}
+	return s
+}
+
+// FindRun returns the newest finished run in cfg.RunsDir that was trained with cfg (same model,
+// model options, dataset, steps, batch, optimizer settings, snapshots, layers, seed, curriculum),
+// or nil if there is none.
+func FindRun(cfg Config) (*Run, error) {
+	want := cfg
+	want.fillDefaults()
+	wantFP := fingerprint(want.saved(), cfg.EvalSize != 0)
+	runs, err := ListRuns(cfg.RunsDir)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if r.Status != StatusFinished {
+			continue
+		}
+		raw, ok := r.Options["config"]
+		if !ok {
+			continue
+		}
+		data, err := json.Marshal(raw)
+		if err != nil {
+			continue
+		}
+		var got savedConfig
+		if err := json.Unmarshal(data, &got); err != nil {
+			continue
+		}
+		if reflect.DeepEqual(fingerprint(got, cfg.EvalSize != 0), wantFP) {
+			return OpenRun(cfg.RunsDir, r.ID)
+		}
+	}
+	return nil, nil
+}
+
+// FindOrTrain returns the newest finished run trained with cfg (see FindRun), training one when
+// there is none, with a progress bar on w (nil: no progress). Notebooks call it at the top of
+// every cell: GoNB runs each cell as a new program, and only the first one trains.
+func FindOrTrain(ctx context.Context, cfg Config, w io.Writer) (*Run, error) {
+	if r, err := FindRun(cfg); err == nil && r != nil {
+		return r, nil
+	}
+	if w != nil {
+		fmt.Fprintf(w, "Training %s on %s (%d steps)...\n", cfg.Model, cfg.Dataset, cfg.Steps)
+		if cfg.Progress == nil {
+			cfg.Progress = w
+		}
+	}
+	r, err := Train(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if w != nil {
+		fmt.Fprintf(w, "\nTrained %s.\n", r.ID())
+	}
+	return r, nil
+}
+
+// MustFindOrTrain is FindOrTrain with progress on stdout that panics on error; for notebooks.
+func MustFindOrTrain(cfg Config) *Run {
+	r, err := FindOrTrain(context.Background(), cfg, stdout())
+	if err != nil {
+		panic(err)
+	}
+	return r
+}

@@ -38,7 +38,7 @@ type executed struct {
 func Execute(t *testing.T, path string, env []string, timeout time.Duration) (string, []string) {
 	t.Helper()
 	jupyter := testutil.Tool(t, "jupyter")
-	checkKernel(t)
+	jupyterPath := testKernel(t)
 	outDir := testutil.OutDir(t, "notebooks")
 	name := strings.TrimSuffix(filepath.Base(path), ".ipynb") + ".executed.ipynb"
 	cmd := exec.Command(jupyter, "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
@@ -46,7 +46,8 @@ func Execute(t *testing.T, path string, env []string, timeout time.Duration) (st
 		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(timeout.Seconds())),
 		"--output-dir", outDir, "--output", name, path)
 	cmd.Dir = filepath.Dir(path)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jupyterPath)
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("nbconvert --execute %s failed: %v\n%s", path, err, tail(string(out), 4000))
@@ -111,13 +112,29 @@ func tail(s string, n int) string {
 	return s
 }
 
-func checkKernel(t *testing.T) {
+// testKernel returns a JUPYTER_PATH directory holding a copy of the installed gonb kernel spec
+// whose EMBVIZ_ROOT is this checkout, so that notebooks under test compile against the code under
+// test whichever clone last ran kernels-setup/install.sh (the kernel spec's env wins over ours).
+func testKernel(t *testing.T) string {
 	t.Helper()
 	py := testutil.Python(t, "jupyter_client", "nbconvert")
-	out, err := exec.Command(py, "-c", "from jupyter_client.kernelspec import KernelSpecManager as M; print(list(M().find_kernel_specs()))").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "gonb") {
-		testutil.Missing(t, "the gonb Jupyter kernel is not installed (run kernels-setup/install.sh): %s", out)
+	script := `
+import json, os, sys
+from jupyter_client.kernelspec import KernelSpecManager
+specs = KernelSpecManager().find_kernel_specs()
+if "gonb" not in specs:
+    sys.exit("the gonb Jupyter kernel is not installed (run kernels-setup/install.sh)")
+spec = json.load(open(os.path.join(specs["gonb"], "kernel.json")))
+spec.setdefault("env", {})["EMBVIZ_ROOT"] = sys.argv[2]
+out = os.path.join(sys.argv[1], "kernels", "gonb")
+os.makedirs(out, exist_ok=True)
+json.dump(spec, open(os.path.join(out, "kernel.json"), "w"))
+`
+	dir := t.TempDir()
+	if out, err := exec.Command(py, "-c", script, dir, testutil.RepoRoot()).CombinedOutput(); err != nil {
+		testutil.Missing(t, "%s", out)
 	}
+	return dir
 }
 
 // TestSmokeNotebook executes a notebook that imports an embviz package and displays HTML.

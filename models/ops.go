@@ -233,8 +233,7 @@ func GELU(x *Node) *Node {
 // ConvCHWB convolves x [cIn, h, w, batch] with kernel [k, k, cIn, cOut] (plus bias [cOut], which
 // may be nil) and returns [cOut, outH, outW, batch]. It is im2col in the channels-first,
 // batch-last layout: the padded input's k*k shifted windows are concatenated on the channels axis
-// into patches P [k*k*cIn, outH*outW*batch], and Y = Wᵀ·P with Wᵀ [cOut, k*k*cIn]. The bias is
-// folded into the product (a row of ones in P, a row of biases in W).
+// into patches P [k*k*cIn, outH*outW*batch], and Y = Wᵀ·P with Wᵀ [cOut, k*k*cIn].
 //
 // Why this layout, on the Go backend: its matmul wants the contracted axis last on the left
 // operand, so Wᵀ·P and the kernel gradient dY·Pᵀ run without transposing P or dY; the gradient
@@ -275,23 +274,14 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 				AxisRange()))
 		}
 	}
-	kk := k * k * cIn
-	w2 := Reshape(kernel, kk, cOut) // [K, cOut]
-	if bias != nil {
-		// Fold the bias into the product: a row of ones in the patches and the bias as one more
-		// kernel row. This replaces a broadcasting add over the output and, in the backward
-		// pass, the bias gradient's reduction, by one more row in each matmul.
-		windows = append(windows, Ones(x.Graph(), shapes.Make(x.DType(), 1, outH, outW, batch)))
-		w2 = Concatenate([]*Node{w2, Reshape(bias, 1, cOut)}, 0)
-		kk++
-	}
 	patches := windows[0]
 	if len(windows) > 1 {
-		patches = Concatenate(windows, 0) // [K, outH, outW, batch], rows ordered (dy, dx, cIn) [, ones].
+		patches = Concatenate(windows, 0) // [k*k*cIn, outH, outW, batch], rows ordered (dy, dx, cIn).
 	}
 	n := outH * outW * batch
-	patches = Reshape(patches, kk, n)
-	wT := Transpose(w2, 0, 1) // [cOut, K], small.
+	patches = Reshape(patches, k*k*cIn, n)
+	w2 := Reshape(kernel, k*k*cIn, cOut) // [K, cOut]
+	wT := Transpose(w2, 0, 1)            // [cOut, K], small.
 	y := customGradient(patches,
 		func(p, zero *Node) *Node {
 			return Dot(Add(wT, zero), p).Product() // [cOut, N]
@@ -299,6 +289,9 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 		func(_, v *Node) *Node {
 			return Dot(w2, v).Product() // [K, cOut]·[cOut, N] -> [K, N]
 		})
+	if bias != nil {
+		y = Add(y, Reshape(bias, cOut, 1))
+	}
 	return Reshape(y, cOut, outH, outW, batch)
 }
 

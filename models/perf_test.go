@@ -26,12 +26,6 @@ func BenchmarkOps(b *testing.B) {
 			func(in []*Node) *Node { return ConvCHWB(in[0], in[1], nil, 1, true) }},
 		{"conv2_chwb", []*tensors.Tensor{randTensor(1, 32, 14, 14, batch), randTensor(2, 3, 3, 32, 64)},
 			func(in []*Node) *Node { return ConvCHWB(in[0], in[1], nil, 1, true) }},
-		{"conv2_chwb_bias_folded", []*tensors.Tensor{randTensor(1, 32, 14, 14, batch), randTensor(2, 3, 3, 32, 64), randTensor(3, 64)},
-			func(in []*Node) *Node { return ConvCHWB(in[0], in[1], in[2], 1, true) }},
-		{"conv2_chwb_bias_added", []*tensors.Tensor{randTensor(1, 32, 14, 14, batch), randTensor(2, 3, 3, 32, 64), randTensor(3, 64)},
-			func(in []*Node) *Node {
-				return Add(ConvCHWB(in[0], in[1], nil, 1, true), Reshape(in[2], 64, 1, 1, 1))
-			}},
 		{"conv2_nhwc_im2col", []*tensors.Tensor{randTensor(1, batch, 14, 14, 32), randTensor(2, 3, 3, 32, 64)},
 			func(in []*Node) *Node { return Im2ColConv(in[0], in[1], 1, true) }},
 		{"conv2_matmul_only", []*tensors.Tensor{randTensor(1, 288, batch*14*14), randTensor(2, 64, 288)},

@@ -411,6 +411,7 @@ func SilhouetteSamples(x *Matrix, labels []int32, metric Metric) ([]float64, err
 				clearUpper()
 				clear(sums)
 				row := dist.RawRowView(i - i0)
+				clearUpper()
 				for j, v := range row {
 					sums[lab[j]] += v
 				}
@@ -476,11 +477,19 @@ func newPairwise(x *Matrix, metric Metric) *pairwise {
 // rows sets dst to the [i1-i0, n] distances from rows i0..i1-1 to all rows (exact 0 on the diagonal,
 // except a zero row's cosine distance to itself, 1 as in scikit-learn).
 func (p *pairwise) rows(i0, i1 int, dst *mat.Dense) {
-	n, _ := p.x.Dims()
+	n, d := p.x.Dims()
 	dst.Reset()
-	clearUpper()
-	dst.Mul(p.x.Slice(i0, i1, 0, p.x.RawMatrix().Cols), p.x.T())
+	dst.ReuseAs(i1-i0, n)
+	// Column chunks, each a separate product, with VZEROUPPER between them (see clearUpper).
+	a := p.x.Slice(i0, i1, 0, d)
+	const chunk = 512
+	for j0 := 0; j0 < n; j0 += chunk {
+		j1 := min(n, j0+chunk)
+		clearUpper()
+		dst.Slice(0, i1-i0, j0, j1).(*mat.Dense).Mul(a, p.x.Slice(j0, j1, 0, d).T())
+	}
 	for i := i0; i < i1; i++ {
+		clearUpper()
 		clearUpper()
 		row := dst.RawRowView(i - i0)
 		for j := 0; j < n; j++ {

@@ -158,3 +158,44 @@ func ExampleAdjustedRandIndex() {
 	fmt.Println(ari)
 	// Output: 1
 }
+
+// TestSilhouetteMatchesDefinition checks the blocked computation against the definition, computed
+// pair by pair in float64, with more rows than one column chunk.
+func TestSilhouetteMatchesDefinition(t *testing.T) {
+	x, _ := anBlobs(700, 6, 3, 4, 2)
+	labels := make([]int32, 700)
+	for i := range labels {
+		labels[i] = int32(i*7%5) - 2 // 5 clusters, negative ids
+	}
+	labels[3] = 99 // a singleton cluster: s = 0
+	for _, metric := range []Metric{Euclidean, Cosine} {
+		got, err := SilhouetteSamples(x, labels, metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, 3, 511, 512, 699} {
+			sums := map[int32]float64{}
+			counts := map[int32]int{}
+			for j := 0; j < 700; j++ {
+				counts[labels[j]]++
+				if j != i {
+					sums[labels[j]] += exactDistance(x, i, j, metric)
+				}
+			}
+			want := 0.0
+			if counts[labels[i]] > 1 {
+				a := sums[labels[i]] / float64(counts[labels[i]]-1)
+				b := math.Inf(1)
+				for c, s := range sums {
+					if c != labels[i] {
+						b = math.Min(b, s/float64(counts[c]))
+					}
+				}
+				want = (b - a) / math.Max(a, b)
+			}
+			if math.Abs(got[i]-want) > 1e-9 {
+				t.Errorf("%s: s[%d] = %v, definition %v", metric, i, got[i], want)
+			}
+		}
+	}
+}

@@ -271,6 +271,9 @@ func RBFCKA(a, b *Matrix, sigmaFrac float64) (float64, error) {
 			sqDistRow(b, i, lrow)
 			var r, s float64
 			for j := 0; j < n; j++ {
+				if j&63 == 0 {
+					clearUpper()
+				}
 				k := math.Exp(ga * krow[j])
 				l := math.Exp(gb * lrow[j])
 				pkl += k * l
@@ -310,6 +313,9 @@ func RBFCKA(a, b *Matrix, sigmaFrac float64) (float64, error) {
 func sqDistRow(x *Matrix, i int, dst []float64) {
 	a := x.Row(i)
 	for j := 0; j < x.Rows; j++ {
+		if j&63 == 0 {
+			clearUpper()
+		}
 		b := x.Row(j)
 		var s float64
 		for t, v := range a {
@@ -333,6 +339,9 @@ func medianSqDist(x *Matrix) float64 {
 			off := i*n - i*(i+1)/2
 			a := x.Row(i)
 			for j := i + 1; j < n; j++ {
+				if j&63 == 0 {
+					clearUpper()
+				}
 				b := x.Row(j)
 				var s float64
 				for t, v := range a {

@@ -297,7 +297,7 @@ func centeredChunk(x *Matrix, mean []float64, i0, rows int, dst []float64) {
 // chunks with gonum's (parallel, blocked) matrix product.
 func covarianceCentered(x *Matrix, mean []float64) *mat.SymDense {
 	n, d := x.Rows, x.Cols
-	const chunk = 1024
+	const chunk = 256 // separate products, with VZEROUPPER between them (see clearUpper)
 	acc := mat.NewDense(d, d, nil)
 	buf := make([]float64, min(chunk, n)*d)
 	var prod mat.Dense

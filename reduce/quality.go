@@ -68,6 +68,7 @@ func Trustworthiness(high, low *Matrix, k int, opts *QualityOptions) (float64, e
 					// rank of j = 1 + #{l : d_il < d_ij, or d_il == d_ij and l < j}
 					dj := row[j]
 					rank := 1
+					clearUpper()
 					for l, v := range row {
 						if v < dj || (v == dj && l < int(j)) {
 							rank++

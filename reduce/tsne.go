@@ -29,7 +29,11 @@ const (
 	// TSNEExact uses dense affinities over all n-1 other points and the exact O(n^2) gradient.
 	TSNEExact TSNEMethod = "exact"
 	// TSNEBarnesHut uses sparse affinities over the 3*perplexity nearest neighbours and the
-	// Barnes-Hut quadtree approximation of the repulsive forces, O(n log n) per iteration.
+	// Barnes-Hut quadtree approximation of the repulsive forces, O(n log n) per iteration. For
+	// Theta <= 0.7 the points of each small quadtree cell (<= 24 points) share one interaction
+	// list (Barnes 1990 grouping, with an acceptance test that is at least as strict as the
+	// per-point one), evaluated 4 entries at a time with AVX2/FMA in GOEXPERIMENT=simd builds;
+	// the attractive forces visit each pair i < j of P once.
 	TSNEBarnesHut TSNEMethod = "barnes-hut"
 )
 

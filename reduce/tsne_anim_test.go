@@ -1,6 +1,7 @@
 package reduce
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -186,4 +187,22 @@ func TestTSNEFramesBadInput(t *testing.T) {
 			t.Errorf("got %v, want an error containing %q", err, c.want)
 		}
 	}
+}
+
+func ExampleTSNEFrames() {
+	// Three snapshots of the same 150 points (5 clusters tightening over time).
+	seq := tsneDriftSequence(3, 150, 8, 5, 3)
+	frames, err := TSNEFrames(seq, &TSNEAnimOptions{
+		TSNE:       TSNEOptions{Perplexity: 10, Seed: 1},
+		FrameIters: 100, // iterations per frame after the first (a full t-SNE)
+		Update:     0.5, // each frame moves half-way to its newly optimized layout
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d frames of [%d, %d]\n", len(frames), frames[0].Rows, frames[0].Cols)
+	fmt.Println("consecutive frames close:", tsneMeanShift(frames[0], frames[1]) < 0.3 && tsneMeanShift(frames[1], frames[2]) < 0.3)
+	// Output:
+	// 3 frames of [150, 2]
+	// consecutive frames close: true
 }

@@ -10,7 +10,7 @@ import "math"
 type qtNode struct {
 	cx, cy, hw float64 // cell center and half-width
 	w2         float64 // squared cell width (2 hw)^2
-	comX, comY float64 // center of mass of the points inside
+	sumX, sumY float64 // sum of the positions of the points inside (center of mass * count)
 	count      int32   // number of points inside
 	child      int32   // index of the first of 4 children (quadrants 0..3), -1 for a leaf
 	point      int32   // the point of a leaf holding exactly one, else -1
@@ -70,7 +70,14 @@ func (t *quadTree) build(y []float64) {
 	t.flat = t.flat[:len(t.nodes)]
 	for k := range t.nodes {
 		nd := &t.nodes[k]
-		t.flat[k] = qtFlat{comX: float32(nd.comX), comY: float32(nd.comY), w2: float32(nd.w2), count: float32(nd.count), child: nd.child}
+		var cx, cy float32
+		if nd.count > 0 {
+			cx, cy = float32(nd.sumX/float64(nd.count)), float32(nd.sumY/float64(nd.count))
+		}
+		if nd.count == 1 {
+			cx, cy = float32(nd.sumX), float32(nd.sumY) // exactly the point (self test in repulse)
+		}
+		t.flat[k] = qtFlat{comX: cx, comY: cy, w2: float32(nd.w2), count: float32(nd.count), child: nd.child}
 	}
 	t.order = t.order[:0]
 	t.groups = t.groups[:0]
@@ -152,18 +159,17 @@ func (t *quadTree) insert(i int32, x, y float64) {
 	ni := int32(0)
 	for {
 		nd := &t.nodes[ni]
-		if nd.child < 0 && nd.count == 1 && nd.depth < qtMaxDepth && nd.hw >= 1e-10 && (nd.comX != x || nd.comY != y) {
+		if nd.child < 0 && nd.count == 1 && nd.depth < qtMaxDepth && nd.hw >= 1e-10 && (nd.sumX != x || nd.sumY != y) {
 			// A leaf holding one point p: split it and move p down to its quadrant.
-			p, px, py := nd.point, nd.comX, nd.comY
+			p, px, py := nd.point, nd.sumX, nd.sumY
 			t.split(ni)
 			nd = &t.nodes[ni] // split may have reallocated
 			nd.point = -1
 			cn := &t.nodes[nd.child+quadrant(nd, px, py)]
-			cn.comX, cn.comY, cn.count, cn.point = px, py, 1, p
+			cn.sumX, cn.sumY, cn.count, cn.point = px, py, 1, p
 		}
-		c := float64(nd.count)
-		nd.comX = (nd.comX*c + x) / (c + 1)
-		nd.comY = (nd.comY*c + y) / (c + 1)
+		nd.sumX += x
+		nd.sumY += y
 		nd.count++
 		if nd.child >= 0 {
 			ni = nd.child + quadrant(nd, x, y)
@@ -289,23 +295,36 @@ func (t *quadTree) groupRepulse(g int32, pos []float64, theta2 float64, l *qtLis
 			}
 		}
 	}
-	lx, ly, lc := l.x, l.y[:len(l.x)], l.c[:len(l.x)]
+	for len(l.x)%4 != 0 { // pad to whole SIMD vectors with zero-count entries
+		l.x = append(l.x, 0)
+		l.y = append(l.y, 0)
+		l.c = append(l.c, 0)
+	}
+	lx, ly, lc := l.x, l.y, l.c
 	var zsum float64
 	clearUpper()
 	for _, i := range pts {
 		px, py := float64(float32(pos[2*i])), float64(float32(pos[2*i+1])) // as stored in the tree
-		var fx, fy, z float64
-		for k := range lx {
-			dx, dy := px-lx[k], py-ly[k]
-			w := 1 / (1 + dx*dx + dy*dy)
-			cw := lc[k] * w
-			z += cw
-			cw *= w
-			fx += cw * dx
-			fy += cw * dy
-		}
+		fx, fy, z := tsneListEval(px, py, lx, ly, lc)
 		rep[2*i], rep[2*i+1] = fx, fy
 		zsum += z - 1
 	}
 	return zsum
+}
+
+// tsneListEvalGeneric is the scalar interaction-list kernel: for the point (px, py) and the list
+// (lx, ly, lc) it returns z = sum_k c_k w_k and (fx, fy) = sum_k c_k w_k^2 (p - p_k),
+// w_k = 1 / (1 + |p - p_k|^2).
+func tsneListEvalGeneric(px, py float64, lx, ly, lc []float64) (fx, fy, z float64) {
+	ly, lc = ly[:len(lx)], lc[:len(lx)]
+	for k := range lx {
+		dx, dy := px-lx[k], py-ly[k]
+		w := 1 / (1 + dx*dx + dy*dy)
+		cw := lc[k] * w
+		z += cw
+		cw *= w
+		fx += cw * dx
+		fy += cw * dy
+	}
+	return
 }

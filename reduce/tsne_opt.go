@@ -30,7 +30,8 @@ type TSNEEmbedding struct {
 	attr                   [][]float64
 }
 
-// list returns worker w's reusable interaction list.
+// list returns worker w's reusable interaction list, allocating lists 0..w as needed (call it
+// for the largest w before starting the workers).
 func (e *TSNEEmbedding) list(w int) *qtList {
 	for len(e.lists) <= w {
 		e.lists = append(e.lists, &qtList{})
@@ -282,9 +283,50 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 		e.klPart = make([]float64, nblocks)
 	}
 	exact := e.r.method == TSNEExact
+	// The quadtree is built (serially) while the workers compute the attractive forces.
+	var built sync.WaitGroup
 	if !exact {
-		e.tree.build(y)
+		built.Add(1)
+		go func() {
+			defer built.Done()
+			e.tree.build(y)
+		}()
 	}
+	// Attractive forces sum_j P_ij w_ij (y_i - y_j): each pair i < j once, its force added to i
+	// and subtracted from j, into one buffer per worker (no write conflicts), then summed.
+	ei, ej, ev := e.ei, e.ej, e.ev
+	nw := runtime.GOMAXPROCS(0)
+	for len(e.attr) < nw {
+		e.attr = append(e.attr, make([]float64, 2*n))
+	}
+	for w := 0; w < nw; w++ {
+		clear(e.attr[w])
+	}
+	const edgeBlock = 8192
+	neb := (len(ei) + edgeBlock - 1) / edgeBlock
+	if len(e.klPart) < neb {
+		e.klPart = make([]float64, neb)
+	}
+	runStatic(neb, func(w, b int) {
+		buf := e.attr[w]
+		var pLogW float64
+		for k := b * edgeBlock; k < min((b+1)*edgeBlock, len(ei)); k++ {
+			i, j := ei[k], ej[k]
+			dx, dy := y[2*i]-y[2*j], y[2*i+1]-y[2*j+1]
+			wij := 1 / (1 + dx*dx + dy*dy)
+			pw := ev[k] * wij
+			fx, fy := pw*dx, pw*dy
+			buf[2*i] += fx
+			buf[2*i+1] += fy
+			buf[2*j] -= fx
+			buf[2*j+1] -= fy
+			if wantKL {
+				pLogW += ev[k] * math.Log(wij)
+			}
+		}
+		e.klPart[b] = 2 * pLogW // both (i, j) and (j, i)
+	})
+	built.Wait()
 	theta2 := e.r.theta * e.r.theta
 	// Repulsive sums (and Z) per point.
 	if !exact && e.r.theta <= 0.7 {
@@ -296,6 +338,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 			e.zPart = make([]float64, nb)
 		}
 		nblocksRep := nb
+		e.list(runtime.GOMAXPROCS(0) - 1) // allocate every worker's list before they start
 		runWorkers(nb, func(w, b int) {
 			l := e.list(w)
 			var z float64
@@ -348,40 +391,6 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 		z = math.SmallestNonzeroFloat64
 	}
 	invZ := 1 / z
-	// Attractive forces sum_j P_ij w_ij (y_i - y_j): each pair i < j once, its force added to i
-	// and subtracted from j, into one buffer per worker (no write conflicts), then summed.
-	ei, ej, ev := e.ei, e.ej, e.ev
-	nw := runtime.GOMAXPROCS(0)
-	for len(e.attr) < nw {
-		e.attr = append(e.attr, make([]float64, 2*n))
-	}
-	for w := 0; w < nw; w++ {
-		clear(e.attr[w])
-	}
-	const edgeBlock = 8192
-	neb := (len(ei) + edgeBlock - 1) / edgeBlock
-	if len(e.klPart) < neb {
-		e.klPart = make([]float64, neb)
-	}
-	runStatic(neb, func(w, b int) {
-		buf := e.attr[w]
-		var pLogW float64
-		for k := b * edgeBlock; k < min((b+1)*edgeBlock, len(ei)); k++ {
-			i, j := ei[k], ej[k]
-			dx, dy := y[2*i]-y[2*j], y[2*i+1]-y[2*j+1]
-			wij := 1 / (1 + dx*dx + dy*dy)
-			pw := ev[k] * wij
-			fx, fy := pw*dx, pw*dy
-			buf[2*i] += fx
-			buf[2*i+1] += fy
-			buf[2*j] -= fx
-			buf[2*j+1] -= fy
-			if wantKL {
-				pLogW += ev[k] * math.Log(wij)
-			}
-		}
-		e.klPart[b] = 2 * pLogW // both (i, j) and (j, i)
-	})
 	for t := range e.grad {
 		var a float64
 		for w := 0; w < nw; w++ {

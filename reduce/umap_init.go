@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // simplicialSetEmbedding is umap-learn's simplicial_set_embedding: initial layout, rescaled to
@@ -52,7 +50,14 @@ func umapInitLayout(x *Matrix, g *Graph, opts *UMAPOptions, p *umapParams) (*Mat
 		if x == nil {
 			return umapRandomInit(n, dim, rng), nil
 		}
-		emb, err := umapPCAInit(x, dim)
+		emb, err := PCAProject(x, min(dim, x.Cols, x.Rows))
+		if err == nil && emb.Cols < dim { // fewer features than components: pad with zeros
+			pad := NewMatrix(n, dim)
+			for i := 0; i < n; i++ {
+				copy(pad.Row(i), emb.Row(i))
+			}
+			emb = pad
+		}
 		if err != nil {
 			return umapRandomInit(n, dim, rng), nil
 		}
@@ -123,49 +128,4 @@ func umapRescaleIsotropic(m *Matrix) {
 	for i := range m.Data {
 		m.Data[i] = 10 * (m.Data[i] - lo[i%m.Cols]) / span
 	}
-}
-
-// umapPCAInit returns the projection of the centered rows of x on their top dim principal axes
-// (eigenvectors of the d×d covariance).
-func umapPCAInit(x *Matrix, dim int) (*Matrix, error) {
-	n, d := x.Rows, x.Cols
-	mean := make([]float64, d)
-	for i := 0; i < n; i++ {
-		for j, v := range x.Row(i) {
-			mean[j] += float64(v)
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	xc := mat.NewDense(n, d, nil)
-	for i := 0; i < n; i++ {
-		for j, v := range x.Row(i) {
-			xc.Set(i, j, float64(v)-mean[j])
-		}
-	}
-	cov := mat.NewSymDense(d, nil)
-	cov.SymOuterK(1, xc.T())
-	row := make([]float64, d)
-	var es mat.EigenSym
-	if !es.Factorize(cov, true) {
-		return nil, fmt.Errorf("reduce: PCA init: eigendecomposition failed")
-	}
-	var ev mat.Dense
-	es.VectorsTo(&ev)
-	k := min(dim, d)
-	out := NewMatrix(n, dim)
-	for i := 0; i < n; i++ {
-		for j, v := range x.Row(i) {
-			row[j] = float64(v) - mean[j]
-		}
-		for c := 0; c < k; c++ {
-			var s float64
-			for j := 0; j < d; j++ {
-				s += row[j] * ev.At(j, d-1-c)
-			}
-			out.Data[i*dim+c] = float32(s)
-		}
-	}
-	return out, nil
 }

@@ -56,7 +56,7 @@ func umapFashion(t testing.TB, n int) (*Matrix, []int) {
 // umapFashionPCA returns Fashion-MNIST test images projected on their top 50 principal axes.
 func umapFashionPCA(t testing.TB, n int) (*Matrix, []int) {
 	x, labels := umapFashion(t, n)
-	p, err := umapPCAInit(x, 50)
+	p, err := PCAProject(x, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func runMetrics(args []string, stdout, stderr io.Writer) error {
 	method := fs.String("method", "", "cka | drift | eigen")
 	in := fs.String("in", "", "first matrix A, [n, d] float32 or float64 .npy")
 	bPath := fs.String("b", "", "second matrix B, [n, d2] .npy (cka, drift; drift needs d2 = d)")
-	k := fs.Int("k", 10, "number of eigenvalues (eigen)")
+	k := fs.Int("k", 0, "number of eigenvalues (eigen); 0 means min(10, n, d)")
 	kind := fs.String("kind", "linear", "CKA variant: linear | debiased | rbf (cka)")
 	sigma := fs.Float64("sigma", 1, "RBF bandwidth as a fraction of the median distance (cka -kind rbf)")
 	fs.Usage = func() {
@@ -66,6 +66,9 @@ func runMetrics(args []string, stdout, stderr io.Writer) error {
 		}
 		out = map[string]float64{"cka": v}
 	case "eigen":
+		if *k == 0 {
+			*k = min(10, a.Rows, a.Cols)
+		}
 		v, err := reduce.PCAEigenvalues(a, *k)
 		if err != nil {
 			return fmt.Errorf("%s: %w", *in, err)

@@ -84,6 +84,14 @@ func TestMetricsCommand(t *testing.T) {
 	if len(eig["eigenvalues"]) != 3 || eig["eigenvalues"][0] != wantE[0] || eig["eigenvalues"][0] < eig["eigenvalues"][2] {
 		t.Fatalf("eigen output %v, want %v", eig, wantE)
 	}
+	// Without -k: min(10, n, d) = 6 eigenvalues.
+	if code, out, errs = metricsRun("metrics", "-method", "eigen", "-in", pa); code != 0 {
+		t.Fatalf("eigen without -k: exit %d: %s", code, errs)
+	}
+	json.Unmarshal([]byte(out), &eig)
+	if len(eig["eigenvalues"]) != 6 {
+		t.Fatalf("eigen without -k: %v", eig)
+	}
 }
 
 func TestMetricsAndClusterBadInput(t *testing.T) {
@@ -111,6 +119,7 @@ func TestMetricsAndClusterBadInput(t *testing.T) {
 		{[]string{"metrics", "-method", "eigen", "-in", ints, "-k", "1"}, 1, "want float32 or float64"},
 		{[]string{"metrics", "-method", "eigen", "-in", other, "-k", "9"}, 1, "k = 9"},
 		{[]string{"metrics", "-method", "cka", "-in", good}, 2, "needs -b"},
+		{[]string{"metrics", "-method", "eigen", "-in", good, "-k", "-1"}, 1, "k = -1"},
 		{[]string{"metrics", "-method", "pca", "-in", good}, 2, "unknown -method"},
 		{[]string{"metrics", "-method", "cka", "-in", filepath.Join(dir, "missing.npy"), "-b", good}, 1, "missing.npy"},
 		{[]string{"cluster", "-in", other, "-k", "2", "-labels", labs}, 1, "3 labels for 5 rows"},

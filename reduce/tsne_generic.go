@@ -1,0 +1,8 @@
+//go:build !(goexperiment.simd && amd64)
+
+package reduce
+
+// tsneListEval is the portable build of the interaction-list kernel (see tsneListEvalGeneric).
+func tsneListEval(px, py float64, lx, ly, lc []float64) (fx, fy, z float64) {
+	return tsneListEvalGeneric(px, py, lx, ly, lc)
+}

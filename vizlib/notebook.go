@@ -138,7 +138,7 @@ func loadRun(run *training.Run, c *config, needSeq bool) (*runData, error) {
 		}
 		d.xs = append(d.xs, x)
 		p, err := run.Predictions(t)
-		if err != nil || len(p) != n {
+		if err != nil || len(p) != n || noClasses(p) {
 			p = nil
 		} else {
 			p = pick(p, d.subset)

@@ -59,22 +59,32 @@ func TSNELogAnimation(run *training.Run, steps TSNESteps, opts ...Option) *Anima
 		perplexity = max(2, float64(n-1)/3)
 	}
 	tsne := reduce.TSNEOptions{Perplexity: perplexity, Metric: reduce.Metric(c.metric), Seed: uint64(c.seed)}
-	key := fmt.Sprintf("tsnelog|%v|%v|%v|%g|%s|%g|%d|%s", steps.Independent, steps.NoRegister, steps.NoNormalize, perplexity, c.metric, c.tsneUpdate, c.seed, c.layer)
-	frames, err := cachedFrames(d, key, func() ([]*reduce.Matrix, error) {
-		if !steps.Independent {
+	var frames []*reduce.Matrix
+	if !steps.Independent {
+		key := fmt.Sprintf("tsnelog|%v|%v|%g|%s|%g|%d|%s", steps.NoRegister, steps.NoNormalize, perplexity, c.metric, c.tsneUpdate, c.seed, c.layer)
+		frames, err = cachedFrames(d, key, func() ([]*reduce.Matrix, error) {
 			return reduce.TSNEFrames(d.seq, &reduce.TSNEAnimOptions{TSNE: tsne, Update: c.tsneUpdate,
 				NoRegister: steps.NoRegister, NoNormalize: steps.NoNormalize, Progress: p.report})
+		})
+	} else {
+		// The independent layouts are cached as they come out of t-SNE, so that the variants with
+		// and without registration or normalization share them.
+		key := fmt.Sprintf("tsneindep|%g|%s|%d|%s", perplexity, c.metric, c.seed, c.layer)
+		frames, err = cachedFrames(d, key, func() ([]*reduce.Matrix, error) {
+			return independentTSNE(d.seq, tsne, p.report)
+		})
+		if err == nil {
+			frames, err = registerNormalize(frames, steps)
 		}
-		return independentTSNE(d.seq, tsne, steps, p.report)
-	})
+	}
 	if err != nil {
 		return failed(title, err)
 	}
 	return d.animation(c, title, frames)
 }
 
-// independentTSNE embeds every matrix of seq on its own, then registers and normalizes as steps says.
-func independentTSNE(seq []*reduce.Matrix, opts reduce.TSNEOptions, steps TSNESteps, progress reduce.Progress) ([]*reduce.Matrix, error) {
+// independentTSNE embeds every matrix of seq on its own.
+func independentTSNE(seq []*reduce.Matrix, opts reduce.TSNEOptions, progress reduce.Progress) ([]*reduce.Matrix, error) {
 	frames := make([]*reduce.Matrix, len(seq))
 	for t, x := range seq {
 		y, err := reduce.TSNE(x, &opts)
@@ -86,6 +96,11 @@ func independentTSNE(seq []*reduce.Matrix, opts reduce.TSNEOptions, steps TSNESt
 			progress(t+1, len(seq), "tsne frames")
 		}
 	}
+	return frames, nil
+}
+
+// registerNormalize registers (Procrustes, chained) and normalizes frames as steps says.
+func registerNormalize(frames []*reduce.Matrix, steps TSNESteps) ([]*reduce.Matrix, error) {
 	var err error
 	if !steps.NoRegister {
 		if frames, err = reduce.RegisterFrames(frames, nil); err != nil {
@@ -101,7 +116,7 @@ func independentTSNE(seq []*reduce.Matrix, opts reduce.TSNEOptions, steps TSNESt
 }
 
 // Displacements returns the T-1 mean displacements of a point between consecutive frames of a
-// sequence (T matrices [n, k] of the same shape; the first two columns are used):
+// sequence (T matrices [n, k_t] of the same n points; the first two columns are used):
 //
 //	D_t = (1/n) Σ_i ||ŷ_i^t − ŷ_i^{t−1}||,  t = 1..T−1,
 //
@@ -119,8 +134,8 @@ func Displacements(frames []*reduce.Matrix) ([]float64, error) {
 		if f == nil || f.Cols < 2 || f.Rows < 1 || len(f.Data) != f.Rows*f.Cols {
 			return nil, fmt.Errorf("vizlib: Displacements: frame %d is not a valid [n, 2] matrix", t)
 		}
-		if t > 0 && (f.Rows != frames[0].Rows || f.Cols != frames[0].Cols) {
-			return nil, fmt.Errorf("vizlib: Displacements: frame %d is [%d, %d], frame 0 is [%d, %d]", t, f.Rows, f.Cols, frames[0].Rows, frames[0].Cols)
+		if t > 0 && f.Rows != frames[0].Rows {
+			return nil, fmt.Errorf("vizlib: Displacements: frame %d has %d points, frame 0 has %d", t, f.Rows, frames[0].Rows)
 		}
 		cur := reduce.Normalize(first2(f))
 		if prev != nil {

@@ -1,0 +1,82 @@
+package notebooks
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// countImageGrids counts vizlib.ImageGrid fragments (static HTML with inline PNGs and no "kind")
+// in the HTML outputs.
+func countImageGrids(htmls []string) int {
+	n := 0
+	for _, h := range htmls {
+		n += strings.Count(h, `class="evz-images"`)
+	}
+	return n
+}
+
+// TestColorBottleneckNotebook executes color_bottleneck_superposition.ipynb in quick mode on an
+// empty runs directory (it trains colormlp through the scaled curriculum) and checks its outputs:
+// the dopesheet table, the curriculum timeline, training records and eigenvalue charts, the
+// phase-end scatter grid and the synced animation of the code (points in their RGB colors).
+func TestColorBottleneckNotebook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("executes a notebook with training: minutes")
+	}
+	runs := t.TempDir()
+	start := time.Now()
+	_, htmls := Execute(t, notebookPath(t, "color_bottleneck_superposition.ipynb"),
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 10*time.Minute)
+	t.Logf("executed in %v", time.Since(start).Round(time.Second))
+	kinds := countKinds(t, htmls)
+	all := strings.Join(htmls, "\n")
+	if n := strings.Count(all, `class="evz-frag embviz-curriculum"`); n != 1 {
+		t.Errorf("want 1 curriculum table, got %d", n)
+	}
+	for _, phase := range []string{"fit-easy", "fit-all", "anchor", "flatten", "settle"} {
+		if !strings.Contains(all, phase) {
+			t.Errorf("phase %q missing from the outputs", phase)
+		}
+	}
+	// Timeline (grid of charts), training records (grid of charts), eigenvalues (chart): >= 4
+	// charts, >= 2 grids. Phase-end scatter grid and the synced animation: 2 players.
+	if kinds["chart"] < 4 || kinds["grid"] < 2 || kinds["player"] != 2 {
+		t.Errorf("expected >= 4 charts, >= 2 grids, 2 players; got %v", kinds)
+	}
+	// Points carry their own colors (Animation.Colors / ScatterGrid.Colors).
+	if !strings.Contains(all, `"colors":`) {
+		t.Errorf("no per-point colors in the players")
+	}
+}
+
+// TestVAELatentExplorerNotebook executes vae_latent_explorer.ipynb in quick mode on an empty
+// runs directory (it trains a tiny VAE on Fashion-MNIST) and checks every expected output.
+func TestVAELatentExplorerNotebook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("executes a notebook with training: minutes")
+	}
+	runs := t.TempDir()
+	start := time.Now()
+	_, htmls := Execute(t, notebookPath(t, "vae_latent_explorer.ipynb"),
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 15*time.Minute)
+	t.Logf("executed in %v", time.Since(start).Round(time.Second))
+	kinds := countKinds(t, htmls)
+	// Training records and latent activity: grids of charts; prototypes: a heatmap; the latent
+	// scatter matrix; players: the PCA/t-SNE/UMAP animation and the three path maps.
+	if kinds["chart"] < 3 || kinds["heatmap"] != 1 || kinds["scattermatrix"] != 1 || kinds["player"] != 4 {
+		t.Errorf("expected >= 3 charts, 1 heatmap, 1 scattermatrix, 4 players; got %v", kinds)
+	}
+	// Image grids: reconstructions, samples, the explorer's static traversal, decoded prototypes,
+	// the Sneaker traversal, the latent manifold and the three decoded paths.
+	if n := countImageGrids(htmls); n != 9 {
+		t.Errorf("want 9 image grids, got %d", n)
+	}
+	all := strings.Join(htmls, "\n")
+	for _, want := range []string{"binarized input", "samples from the prior", "latent traversal", "decoded class prototypes",
+		"Sneaker prototype", "latent manifold", "linear inverse", "knn inverse"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no output mentions %q", want)
+		}
+	}
+}

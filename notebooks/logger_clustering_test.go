@@ -1,0 +1,115 @@
+package notebooks
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTSNELoggerNotebook executes embedding_tsne_logger.ipynb in quick mode on an empty runs
+// directory (it trains its run first) and checks its outputs: the training records, the full
+// t-SNE pipeline, the side-by-side comparisons with and without registration and normalization,
+// the frame-to-frame displacement chart, and the check that recomputed embeddings equal the last
+// logged snapshot. The HTML export is played in Chromium with the network blocked.
+func TestTSNELoggerNotebook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("executes a notebook with training: minutes")
+	}
+	runs := t.TempDir()
+	start := time.Now()
+	executed, htmls := Execute(t, notebookPath(t, "embedding_tsne_logger.ipynb"),
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 15*time.Minute)
+	t.Logf("executed in %v", time.Since(start).Round(time.Second))
+	kinds := countKinds(t, htmls)
+	// Training records (a grid of charts) and the displacement chart; the full pipeline, the
+	// three-way comparison and the normalization comparison: players.
+	if kinds["chart"] < 3 || kinds["grid"] < 1 || kinds["player"] < 3 {
+		t.Errorf("expected >= 3 charts, >= 1 grid, >= 3 players; got %v", kinds)
+	}
+	all := strings.Join(htmls, "\n")
+	if !strings.Contains(all, "frame-to-frame displacement") {
+		t.Errorf("no displacement chart")
+	}
+	for _, title := range []string{"warm start, no registration", "independent, no registration", "not normalized"} {
+		if !strings.Contains(all, title) {
+			t.Errorf("no panel titled %q", title)
+		}
+	}
+	page := exportHTML(t, executed)
+	if players := browserCheck(t, page); players < 3 {
+		t.Errorf("the HTML export mounted %d players, want >= 3", players)
+	}
+	text := streamText(t, executed)
+	if !strings.Contains(text, "recomputed vs. last logged snapshot") {
+		t.Errorf("the embedding check printed nothing; stdout:\n%s", tail(text, 2000))
+	} else if !strings.Contains(text, "relative ‖Δ‖/‖b‖ ") || strings.Contains(text, "relative ‖Δ‖/‖b‖ NaN") {
+		t.Errorf("embedding check: %s", tail(text, 2000))
+	}
+}
+
+// TestLatentClusteringNotebook executes latent_clustering_evolution.ipynb in quick mode on an empty
+// runs directory and checks its outputs: two cluster views (pixels and the embedding), the
+// per-layer scores, the t-SNE and PCA layer grids, the synced per-layer animation with its GIF
+// download link, and the summary table with a row per layer and the pixel baseline. The HTML export
+// is played in Chromium with the network blocked.
+func TestLatentClusteringNotebook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("executes a notebook with training: minutes")
+	}
+	runs := t.TempDir()
+	start := time.Now()
+	executed, htmls := Execute(t, notebookPath(t, "latent_clustering_evolution.ipynb"),
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 15*time.Minute)
+	t.Logf("executed in %v", time.Since(start).Round(time.Second))
+	kinds := countKinds(t, htmls)
+	// Cluster views: 2 static players each; layer scores: a grid of 2 charts; t-SNE and PCA layer
+	// grids: 1 static player each; the per-layer animation: 1 player.
+	if kinds["grid"] < 1 || kinds["chart"] < 2 || kinds["player"] < 7 {
+		t.Errorf("expected >= 1 grid, >= 2 charts, >= 7 players; got %v", kinds)
+	}
+	all := strings.Join(htmls, "\n")
+	if !strings.Contains(all, `download="embviz-animation.gif" href="data:image/gif;base64,`) {
+		t.Errorf("no GIF download link")
+	}
+	if !strings.Contains(all, "layers × snapshots (t-SNE)") || !strings.Contains(all, "layers × snapshots (PCA)") {
+		t.Errorf("missing a layer grid")
+	}
+	page := exportHTML(t, executed)
+	if players := browserCheck(t, page); players < 7 {
+		t.Errorf("the HTML export mounted %d players, want >= 7", players)
+	}
+	i := strings.Index(all, `class="embviz-table"`)
+	if i < 0 {
+		t.Fatalf("no summary table")
+	}
+	table := all[i:]
+	for _, row := range []string{">pixels<", ">conv1<", ">conv2<", ">fc1<", ">fc2<"} {
+		if !strings.Contains(table, row) {
+			t.Errorf("summary table has no row %s", row)
+		}
+	}
+}
+
+// streamText returns the text of every stream output (stdout and stderr) of an executed notebook.
+func streamText(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb executed
+	if err := json.Unmarshal(data, &nb); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, c := range nb.Cells {
+		for _, o := range c.Outputs {
+			if o.OutputType == "stream" {
+				b.WriteString(join(o.Text))
+			}
+		}
+	}
+	return b.String()
+}

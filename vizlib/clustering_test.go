@@ -1,6 +1,7 @@
 package vizlib_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"regexp"
@@ -201,4 +202,13 @@ func TestLayerTSNEGrid(t *testing.T) {
 	if _, err := vizlib.LayerTSNEGrid(run, nil, []int{0}, vizlib.NoDisplay()); err == nil {
 		t.Error("no layers: no error")
 	}
+}
+
+// Score how well k-means recovers two labelled groups, as ClusterSummary does for every layer.
+func ExampleScoreClusters() {
+	x := reduce.MatrixFrom(6, 2, []float32{0, 0, 0, 1, 1, 0, 9, 9, 9, 10, 10, 9})
+	labels := []int32{1, 1, 1, 0, 0, 0}
+	s, _ := vizlib.ScoreClusters(x, labels, 2, reduce.Euclidean, 0)
+	fmt.Printf("silhouette %.2f, ARI %.2f, clusters %v, purity %v\n", s.Silhouette, s.ARI, s.Clusters, s.Purity)
+	// Output: silhouette 0.91, ARI 1.00, clusters [1 1 1 0 0 0], purity [1 1]
 }

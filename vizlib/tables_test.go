@@ -1,6 +1,7 @@
 package vizlib_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,4 +33,12 @@ func TestTable(t *testing.T) {
 	if h := (&vizlib.Table{}).HTML(); !strings.Contains(h, "<table") || strings.Contains(h, "<thead>") {
 		t.Errorf("empty table: %s", h)
 	}
+}
+
+// A summary table; in a notebook, vizlib.Display(t) shows it.
+func ExampleTable() {
+	t := &vizlib.Table{Headers: []string{"layer", "ARI"}, Rows: [][]string{{"pixels", "0.39"}, {"fc1", "0.54"}}}
+	h := t.HTML()
+	fmt.Println(strings.Count(h, "<tr>"), strings.Contains(h, `text-align:right">0.54</td>`))
+	// Output: 2 true
 }

@@ -8,7 +8,7 @@ import (
 
 // tsneBenchData returns n Fashion-MNIST test images projected to 50 dimensions, or skips.
 func tsneBenchData(b *testing.B, n int) *Matrix {
-	if _, err := os.Stat(filepath.Join(tsneFashionDir, "t10k-images-idx3-ubyte.gz")); err != nil {
+	if _, err := os.Stat(filepath.Join(anFashionDir, "t10k-images-idx3-ubyte.gz")); err != nil {
 		b.Skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
 	}
 	return tsneFashion50(b, n)

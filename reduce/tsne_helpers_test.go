@@ -1,9 +1,7 @@
 package reduce
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,40 +13,11 @@ import (
 	"github.com/embviz/embviz/training/npy"
 )
 
-const tsneFashionDir = "/usr/share/datasets/fashion-mnist"
-
-// tsneFashion returns the first n Fashion-MNIST test images as [n, 784] in [0, 1] and their labels;
-// it skips (fails under EMBVIZ_STRICT=1) when the Debian dataset package is absent.
+// tsneFashion returns the first n Fashion-MNIST test images as [n, 784] in [0, 1] and their labels
+// (see anFashion).
 func tsneFashion(t testing.TB, n int) (*Matrix, []int32) {
 	t.Helper()
-	read := func(name string, header, size int) []byte {
-		f, err := os.Open(filepath.Join(tsneFashionDir, name))
-		if err != nil {
-			testutil.Missing(t, "Fashion-MNIST (apt-get install dataset-fashion-mnist): %v", err)
-			return nil
-		}
-		defer f.Close()
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, header+size)
-		if _, err := io.ReadFull(z, buf); err != nil {
-			t.Fatal(err)
-		}
-		return buf[header:]
-	}
-	img := read("t10k-images-idx3-ubyte.gz", 16, n*784)
-	lb := read("t10k-labels-idx1-ubyte.gz", 8, n)
-	m := NewMatrix(n, 784)
-	for i, b := range img {
-		m.Data[i] = float32(b) / 255
-	}
-	lab := make([]int32, n)
-	for i, b := range lb {
-		lab[i] = int32(b)
-	}
-	return m, lab
+	return anFashion(t, n)
 }
 
 // tsneFashion50 returns the first n Fashion-MNIST test images projected on their first 50

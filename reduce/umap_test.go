@@ -2,11 +2,9 @@ package reduce
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -17,35 +15,11 @@ import (
 	"github.com/embviz/embviz/internal/testutil"
 )
 
-const umapFashionDir = "/usr/share/datasets/fashion-mnist"
-
-// umapFashion returns the first n Fashion-MNIST test images as [n, 784] in [0, 1] and their labels,
-// or skips (fails under EMBVIZ_STRICT=1) when the dataset package is not installed.
+// umapFashion returns the first n Fashion-MNIST test images as [n, 784] in [0, 1] and their labels
+// as ints (see anFashion).
 func umapFashion(t testing.TB, n int) (*Matrix, []int) {
 	t.Helper()
-	read := func(name string, header int, size int) []byte {
-		f, err := os.Open(filepath.Join(umapFashionDir, name))
-		if err != nil {
-			testutil.Missing(t, "Fashion-MNIST (apt-get install dataset-fashion-mnist): %v", err)
-			return nil
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, header+size)
-		if _, err := io.ReadFull(zr, buf); err != nil {
-			t.Fatal(err)
-		}
-		return buf[header:]
-	}
-	img := read("t10k-images-idx3-ubyte.gz", 16, n*784)
-	lab := read("t10k-labels-idx1-ubyte.gz", 8, n)
-	x := NewMatrix(n, 784)
-	for i, v := range img {
-		x.Data[i] = float32(v) / 255
-	}
+	x, lab := anFashion(t, n)
 	labels := make([]int, n)
 	for i, v := range lab {
 		labels[i] = int(v)

@@ -152,6 +152,40 @@ func samePadding(n, k, s int) (lo, hi int) {
 	return total / 2, total - total/2
 }
 
+// im2colWindows pads x (rank 4, spatial axes 1 and 2 of sizes h and w) for "same" output when
+// padSame, takes the k*k shifted, strided windows with Slice and concatenates them on axis
+// concatAxis (-1 for [batch, h, w, c] inputs, 0 for [c, h, w, batch]). It returns the patches and
+// the output's spatial size; name prefixes the panic when the kernel does not fit.
+func im2colWindows(x *Node, h, w, k, stride int, padSame bool, concatAxis int, name string) (patches *Node, outH, outW int) {
+	if padSame {
+		hLo, hHi := samePadding(h, k, stride)
+		wLo, wHi := samePadding(w, k, stride)
+		if hLo+hHi+wLo+wHi > 0 {
+			x = Pad(x, ScalarZero(x.Graph(), x.DType()),
+				compute.PadAxis{}, compute.PadAxis{Start: hLo, End: hHi}, compute.PadAxis{Start: wLo, End: wHi}, compute.PadAxis{})
+		}
+		h, w = h+hLo+hHi, w+wLo+wHi
+	}
+	outH, outW = (h-k)/stride+1, (w-k)/stride+1
+	if outH <= 0 || outW <= 0 {
+		Panicf("%s: kernel %d larger than (padded) input %dx%d", name, k, h, w)
+	}
+	windows := make([]*Node, 0, k*k)
+	for dy := range k {
+		for dx := range k {
+			windows = append(windows, Slice(x, AxisRange(),
+				AxisRange(dy, dy+(outH-1)*stride+1).Stride(stride),
+				AxisRange(dx, dx+(outW-1)*stride+1).Stride(stride),
+				AxisRange()))
+		}
+	}
+	patches = windows[0]
+	if len(windows) > 1 {
+		patches = Concatenate(windows, concatAxis)
+	}
+	return patches, outH, outW
+}
+
 // Im2ColConv convolves x [batch, h, w, cIn] with kernel [k, k, cIn, cOut] (cross-correlation, as
 // GoMLX/XLA/PyTorch define convolution) as one matrix multiplication: it pads x, takes the k*k
 // shifted (strided) windows with Slice, concatenates them on the channels axis into patches
@@ -169,32 +203,8 @@ func Im2ColConv(x, kernel *Node, stride int, padSame bool) *Node {
 		y := Dot(Reshape(x, batch*h*w, cIn), Reshape(kernel, cIn, cOut)).Product()
 		return Reshape(y, batch, h, w, cOut)
 	}
-	if padSame {
-		hLo, hHi := samePadding(h, k, stride)
-		wLo, wHi := samePadding(w, k, stride)
-		if hLo+hHi+wLo+wHi > 0 {
-			x = Pad(x, ScalarZero(x.Graph(), x.DType()),
-				compute.PadAxis{}, compute.PadAxis{Start: hLo, End: hHi}, compute.PadAxis{Start: wLo, End: wHi}, compute.PadAxis{})
-		}
-		h, w = h+hLo+hHi, w+wLo+wHi
-	}
-	outH, outW := (h-k)/stride+1, (w-k)/stride+1
-	if outH <= 0 || outW <= 0 {
-		Panicf("models.Im2ColConv: kernel %d larger than (padded) input %dx%d", k, h, w)
-	}
-	windows := make([]*Node, 0, k*k)
-	for dy := range k {
-		for dx := range k {
-			windows = append(windows, Slice(x, AxisRange(),
-				AxisRange(dy, dy+(outH-1)*stride+1).Stride(stride),
-				AxisRange(dx, dx+(outW-1)*stride+1).Stride(stride),
-				AxisRange()))
-		}
-	}
-	patches := windows[0]
-	if len(windows) > 1 {
-		patches = Concatenate(windows, -1) // [batch, outH, outW, k*k*cIn], ordered (dy, dx, cIn).
-	}
+	// [batch, outH, outW, k*k*cIn], ordered (dy, dx, cIn).
+	patches, outH, outW := im2colWindows(x, h, w, k, stride, padSame, -1, "models.Im2ColConv")
 	patches = Reshape(patches, batch*outH*outW, k*k*cIn)
 	y := Dot(patches, Reshape(kernel, k*k*cIn, cOut)).Product()
 	return Reshape(y, batch, outH, outW, cOut)
@@ -252,32 +262,8 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 	if bias != nil && (bias.Rank() != 1 || bias.Shape().Dimensions[0] != cOut) {
 		Panicf("models.ConvCHWB: bias must be [%d], got %s", cOut, bias.Shape())
 	}
-	if padSame {
-		hLo, hHi := samePadding(h, k, stride)
-		wLo, wHi := samePadding(w, k, stride)
-		if hLo+hHi+wLo+wHi > 0 {
-			x = Pad(x, ScalarZero(x.Graph(), x.DType()),
-				compute.PadAxis{}, compute.PadAxis{Start: hLo, End: hHi}, compute.PadAxis{Start: wLo, End: wHi}, compute.PadAxis{})
-		}
-		h, w = h+hLo+hHi, w+wLo+wHi
-	}
-	outH, outW := (h-k)/stride+1, (w-k)/stride+1
-	if outH <= 0 || outW <= 0 {
-		Panicf("models.ConvCHWB: kernel %d larger than (padded) input %dx%d", k, h, w)
-	}
-	windows := make([]*Node, 0, k*k)
-	for dy := range k {
-		for dx := range k {
-			windows = append(windows, Slice(x, AxisRange(),
-				AxisRange(dy, dy+(outH-1)*stride+1).Stride(stride),
-				AxisRange(dx, dx+(outW-1)*stride+1).Stride(stride),
-				AxisRange()))
-		}
-	}
-	patches := windows[0]
-	if len(windows) > 1 {
-		patches = Concatenate(windows, 0) // [k*k*cIn, outH, outW, batch], rows ordered (dy, dx, cIn).
-	}
+	// [k*k*cIn, outH, outW, batch], rows ordered (dy, dx, cIn).
+	patches, outH, outW := im2colWindows(x, h, w, k, stride, padSame, 0, "models.ConvCHWB")
 	n := outH * outW * batch
 	patches = Reshape(patches, k*k*cIn, n)
 	w2 := Reshape(kernel, k*k*cIn, cOut) // [K, cOut]

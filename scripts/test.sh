@@ -17,5 +17,5 @@ go vet ./...
 echo "[test] go test"
 go test -count=1 -timeout 45m ./... 2>&1 | tee test-output.log
 echo "[test] race detector on the concurrent packages"
-go test -count=1 -race -timeout 20m -run 'Concurrent|Crash|RoundTrip' ./training/ 2>&1 | tail -3
+go test -count=1 -race -timeout 20m -run 'Concurrent|Crash|RoundTrip' ./training/
 echo "[test] all passed in $(( $(date +%s) - start )) s"

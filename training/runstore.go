@@ -626,33 +626,66 @@ func ListRuns(runsDir string) ([]RunInfo, error) {
 // Reload re-reads run.json (for a run that another process is still writing). It finds the run
 // again by its number if the writer renamed the directory when it finished.
 func (r *Run) Reload() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	dir := r.dir
-	if _, err := os.Stat(filepath.Join(dir, RunFile)); err != nil && r.number >= 0 {
-		d, ferr := findRun(r.runsDir, fmt.Sprintf("run-%04d-", r.number))
-		if ferr != nil {
-			return ferr
-		}
-		dir = d
-	}
-	info, err := readInfo(dir)
+	var info *RunInfo
+	err := r.inRun(func(dir string) (err error) {
+		info, err = readInfo(dir)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	r.dir = dir
-	info.ID = filepath.Base(dir)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	info.ID = filepath.Base(r.dir)
 	r.info = *info
 	return nil
 }
 
-func (r *Run) snapshotDir(i int) (string, error) {
+// relocate finds the run directory again by its run number after a writer renamed it (Finish,
+// Fail, ResumeRun); it reports whether the directory changed.
+func (r *Run) relocate() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := os.Stat(r.dir); err == nil || r.number < 0 {
+		return false
+	}
+	d, err := findRun(r.runsDir, fmt.Sprintf("run-%04d-", r.number))
+	if err != nil || d == r.dir {
+		return false
+	}
+	r.dir = d
+	return true
+}
+
+// inRun calls read with the run directory; if that fails because a file does not exist and the
+// directory was renamed meanwhile by a writer in another process or goroutine, it calls read
+// again with the new directory.
+func (r *Run) inRun(read func(dir string) error) error {
+	err := read(r.Dir())
+	if err != nil && errors.Is(err, fs.ErrNotExist) && r.relocate() {
+		err = read(r.Dir())
+	}
+	return err
+}
+
+// snapshotRel returns snapshot i's directory relative to the run directory.
+func (r *Run) snapshotRel(i int) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if i < 0 || i >= len(r.info.Snapshots) {
 		return "", fmt.Errorf("training: run %s has %d snapshots, no snapshot %d", r.info.ID, len(r.info.Snapshots), i)
 	}
-	return filepath.Join(r.dir, filepath.FromSlash(r.info.Snapshots[i].Dir)), nil
+	return filepath.FromSlash(r.info.Snapshots[i].Dir), nil
+}
+
+// snapshotFile reads a file of snapshot i (name relative to the snapshot directory) with read,
+// following a rename of the run directory (see inRun).
+func (r *Run) snapshotFile(i int, name string, read func(path string) error) error {
+	rel, err := r.snapshotRel(i)
+	if err != nil {
+		return err
+	}
+	return r.inRun(func(dir string) error { return read(filepath.Join(dir, rel, name)) })
 }
 
 func readMatrix(path string) (*reduce.Matrix, error) {
@@ -693,11 +726,11 @@ func (r *Run) Embedding(i int) (*reduce.Matrix, error) {
 		return m, nil
 	}
 	r.mu.Unlock()
-	dir, err := r.snapshotDir(i)
-	if err != nil {
-		return nil, err
-	}
-	m, err := readMatrix(filepath.Join(dir, EmbeddingFile))
+	var m *reduce.Matrix
+	err := r.snapshotFile(i, EmbeddingFile, func(path string) (err error) {
+		m, err = readMatrix(path)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -726,38 +759,54 @@ func (r *Run) Embeddings() ([]*reduce.Matrix, error) {
 
 // Predictions returns snapshot i's predicted classes [n_eval], or an error if none were recorded.
 func (r *Run) Predictions(i int) ([]int32, error) {
-	dir, err := r.snapshotDir(i)
-	if err != nil {
-		return nil, err
-	}
-	return readInt32s(filepath.Join(dir, PredictionFile))
+	var p []int32
+	err := r.snapshotFile(i, PredictionFile, func(path string) (err error) {
+		p, err = readInt32s(path)
+		return err
+	})
+	return p, err
 }
 
 // Layer returns snapshot i's recorded activations of the named layer [n_eval, features].
 func (r *Run) Layer(i int, name string) (*reduce.Matrix, error) {
-	dir, err := r.snapshotDir(i)
-	if err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, LayersDir, name+".npy")
-	if _, err := os.Stat(path); err != nil {
+	var m *reduce.Matrix
+	err := r.snapshotFile(i, filepath.Join(LayersDir, name+".npy"), func(path string) (err error) {
+		m, err = readMatrix(path)
+		return err
+	})
+	if errors.Is(err, fs.ErrNotExist) {
 		info := r.Info()
 		return nil, fmt.Errorf("training: run %s snapshot %d has no layer %q (recorded layers: %v)", info.ID, i, name, info.Layers)
 	}
-	return readMatrix(path)
+	return m, err
 }
 
 // Labels returns the labels of the evaluation subset [n_eval].
-func (r *Run) Labels() ([]int32, error) { return readInt32s(filepath.Join(r.Dir(), LabelsFile)) }
+func (r *Run) Labels() ([]int32, error) { return r.readRunInt32s(LabelsFile) }
 
 // EvalIndex returns the indices of the evaluation subset in the dataset's test split [n_eval].
-func (r *Run) EvalIndex() ([]int32, error) { return readInt32s(filepath.Join(r.Dir(), EvalIndexFile)) }
+func (r *Run) EvalIndex() ([]int32, error) { return r.readRunInt32s(EvalIndexFile) }
+
+// readRunInt32s reads a [n] int32 file at the top of the run directory, following renames.
+func (r *Run) readRunInt32s(name string) ([]int32, error) {
+	var v []int32
+	err := r.inRun(func(dir string) (err error) {
+		v, err = readInt32s(filepath.Join(dir, name))
+		return err
+	})
+	return v, err
+}
 
 // Metrics returns the records of metrics.jsonl in file order. A partial last line (a writer
 // interrupted mid-append) is ignored; a corrupt line elsewhere is an error naming its line number.
 func (r *Run) Metrics() ([]MetricRecord, error) {
-	path := filepath.Join(r.Dir(), MetricsFile)
-	data, err := os.ReadFile(path)
+	var path string
+	var data []byte
+	err := r.inRun(func(dir string) (err error) {
+		path = filepath.Join(dir, MetricsFile)
+		data, err = os.ReadFile(path)
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil

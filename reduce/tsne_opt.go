@@ -435,9 +435,12 @@ func runWorkers(nblocks int, f func(w, b int)) {
 				if b >= nblocks {
 					return
 				}
-				clearUpper()
+				clearUpper() // see clearUpper (knn_simd_amd64.go): dirty AVX state slows scalar code
 				f(w, b)
-				runtime.Gosched() // see runBlocks
+				// Yield between blocks: a goroutine that runs 10 ms without a scheduling point is
+				// preempted by a signal, and in GOEXPERIMENT=simd binaries on this platform those
+				// asynchronous preemptions were measured to cost up to half of the CPU time.
+				runtime.Gosched()
 			}
 		}()
 	}
@@ -463,39 +466,7 @@ func runStatic(nblocks int, f func(w, b int)) {
 	wg.Wait()
 }
 
-// runBlocks calls f(b) for b in [0, nblocks) on GOMAXPROCS goroutines.
+// runBlocks calls f(b) for b in [0, nblocks) on GOMAXPROCS goroutines (see runWorkers).
 func runBlocks(nblocks int, f func(b int)) {
-	workers := min(runtime.GOMAXPROCS(0), nblocks)
-	if workers <= 1 {
-		for b := 0; b < nblocks; b++ {
-			clearUpper()
-			f(b)
-		}
-		return
-	}
-	var mu sync.Mutex
-	next := 0
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				b := next
-				next++
-				mu.Unlock()
-				if b >= nblocks {
-					return
-				}
-				clearUpper() // see clearUpper (knn_simd_amd64.go): dirty AVX state slows scalar code
-				f(b)
-				// Yield between blocks: a goroutine that runs 10 ms without a scheduling point is
-				// preempted by a signal, and in GOEXPERIMENT=simd binaries on this platform those
-				// asynchronous preemptions were measured to cost up to half of the CPU time.
-				runtime.Gosched()
-			}
-		}()
-	}
-	wg.Wait()
+	runWorkers(nblocks, func(_, b int) { f(b) })
 }

@@ -322,21 +322,9 @@ func (p *Player) spec() (any, error) {
 		s.Preds = encodeInts(flat, s.LBytes)
 	}
 	s.Confusion = p.Confusion && labels != nil && preds != nil
-	var shared [4]float64
-	if p.SharedAxes {
-		shared = p.Panels[0].bounds()
-		for _, a := range p.Panels[1:] {
-			shared = mergeBounds(shared, a.bounds())
-		}
-	}
+	boxes := p.panelBoxes()
 	for i, a := range p.Panels {
-		b := shared
-		if !p.SharedAxes {
-			b = a.bounds()
-		}
-		x0, y0, side := square(b)
-		// 2% margin so that extreme points are not on the border.
-		x0, y0, side = x0-0.02*side, y0-0.02*side, side*1.04
+		x0, y0, side := boxes[i][0], boxes[i][1], boxes[i][2]
 		title := a.Title
 		if i < len(p.Titles) && p.Titles[i] != "" {
 			title = p.Titles[i]
@@ -344,6 +332,29 @@ func (p *Player) spec() (any, error) {
 		s.Panels = append(s.Panels, panelSpec{Title: title, Data: base64.StdEncoding.EncodeToString(quantize(a.Frames, x0, y0, side))})
 	}
 	return s, nil
+}
+
+// panelBoxes returns each panel's square viewport {x0, y0, side} in data coordinates: the bounds
+// of its frames (of all panels' frames with SharedAxes), squared, with a 2% margin so that
+// extreme points are not on the border. The HTML player and the GIF/PNG raster both draw in it.
+func (p *Player) panelBoxes() [][3]float64 {
+	var shared [4]float64
+	if p.SharedAxes {
+		shared = p.Panels[0].bounds()
+		for _, a := range p.Panels[1:] {
+			shared = mergeBounds(shared, a.bounds())
+		}
+	}
+	boxes := make([][3]float64, len(p.Panels))
+	for i, a := range p.Panels {
+		b := shared
+		if !p.SharedAxes {
+			b = a.bounds()
+		}
+		x0, y0, side := square(b)
+		boxes[i] = [3]float64{x0 - 0.02*side, y0 - 0.02*side, side * 1.04}
+	}
+	return boxes
 }
 
 // HTML returns the player as a self-contained fragment. It carries a small PNG of the last frame

@@ -86,20 +86,8 @@ func newRaster(p *Player, o *GIFOptions) (*raster, error) {
 	}
 	ps := sp.(playerSpec)
 	r := &raster{p: p, o: o.withDefaults(p), n: ps.N, f: ps.F}
-	var shared [4]float64
-	if p.SharedAxes {
-		shared = p.Panels[0].bounds()
-		for _, a := range p.Panels[1:] {
-			shared = mergeBounds(shared, a.bounds())
-		}
-	}
+	r.boxes = p.panelBoxes()
 	for _, a := range p.Panels {
-		b := shared
-		if !p.SharedAxes {
-			b = a.bounds()
-		}
-		x0, y0, side := square(b)
-		r.boxes = append(r.boxes, [3]float64{x0 - 0.02*side, y0 - 0.02*side, side * 1.04})
 		if r.labels == nil {
 			r.labels = a.Labels
 		}

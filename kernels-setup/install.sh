@@ -82,6 +82,8 @@ else
   # dependencies, and the checkout must stay untouched (and may be read-only).
   scratch="$(as_user mktemp -d)"
   cp "$ROOT/go.mod" "$ROOT/go.sum" "$scratch/" && chmod a+rw "$scratch/go.mod" "$scratch/go.sum"
+  # The patched GoMLX compute module (third_party/README.md) is replaced by a path relative to the repo.
+  (cd "$scratch" && as_user go mod edit -replace "github.com/gomlx/compute=$ROOT/third_party/compute")
   (cd "$scratch" && as_user env GOFLAGS="-mod=mod" go install github.com/janpfeifer/gonb) \
     || { rm -rf "$scratch"; die "building gonb failed"; }
   rm -rf "$scratch"

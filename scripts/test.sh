@@ -10,7 +10,7 @@ start=$(date +%s)
 kernels-setup/install.sh
 scripts/install-test-deps.sh
 echo "[test] gofmt"
-bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vizlib/browsertest/node_modules/*'))
+bad=$(gofmt -l $(git ls-files '*.go' ':!third_party' 2>/dev/null || find . -name '*.go' -not -path './vizlib/browsertest/node_modules/*' -not -path './third_party/*'))
 [[ -z "$bad" ]] || { echo "gofmt needed on: $bad" >&2; exit 1; }
 echo "[test] go vet"
 go vet ./...

@@ -1,0 +1,242 @@
+package backend_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/embviz/embviz/backend"
+)
+
+// The tests below check the ops that embviz's patched copy of the Go backend
+// (third_party/compute, see third_party/README.md) executes through new fast paths -- Slice,
+// broadcasting binary ops, reductions and ConvertDType from bool -- against naive reference
+// implementations, on shapes that take both the fast and the fallback paths.
+
+// randFlat returns n uniform values in [-2, 2) rounded to quarters, so that ties (equal values)
+// are common, as they are in max-pooling masks.
+func randFlat(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.IntN(16)-8) / 4
+	}
+	return v
+}
+
+func size(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
+}
+
+// strides returns the row-major strides of dims.
+func strides(dims []int) []int {
+	s := make([]int, len(dims))
+	st := 1
+	for i := len(dims) - 1; i >= 0; i-- {
+		s[i] = st
+		st *= dims[i]
+	}
+	return s
+}
+
+// unflatten returns the multi-index of flat index i in dims.
+func unflatten(i int, dims []int) []int {
+	idx := make([]int, len(dims))
+	for a := len(dims) - 1; a >= 0; a-- {
+		idx[a] = i % dims[a]
+		i /= dims[a]
+	}
+	return idx
+}
+
+func exec1(t *testing.T, fn func(g *Graph, in []*Node) *Node, inputs ...*tensors.Tensor) *tensors.Tensor {
+	t.Helper()
+	args := make([]any, len(inputs))
+	for i, x := range inputs {
+		args[i] = x
+	}
+	out := MustExecOnce(backend.Must(), func(in []*Node) *Node { return fn(in[0].Graph(), in) }, args...)
+	return out
+}
+
+func TestPatchedSlice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []struct {
+		dims, starts, limits, strides []int
+	}{
+		{[]int{32, 30, 30, 64}, []int{0, 1, 2, 0}, []int{32, 29, 30, 64}, []int{1, 1, 1, 1}},     // im2col window, runs of 28*64.
+		{[]int{32, 30, 30, 64}, []int{0, 0, 1, 0}, []int{32, 30, 29, 64}, []int{1, 2, 2, 1}},     // strided outer axes, runs of 64.
+		{[]int{288, 1000}, []int{32, 0}, []int{64, 1000}, []int{1, 1}},                           // rows: one run.
+		{[]int{10, 12}, []int{1, 2}, []int{9, 11}, []int{1, 3}},                                  // strided inner axis: fallback.
+		{[]int{5, 6, 7}, []int{1, 0, 3}, []int{4, 6, 7}, []int{2, 1, 1}},                         // runs of 4 < 8: fallback.
+		{[]int{4, 9, 16}, []int{0, 0, 0}, []int{4, 9, 16}, []int{1, 1, 1}},                       // whole tensor.
+		{[]int{3, 1, 40}, []int{1, 0, 5}, []int{3, 1, 37}, []int{1, 1, 1}},                       // size-1 axis.
+		{[]int{2, 3, 4, 5, 6}, []int{1, 0, 1, 0, 0}, []int{2, 3, 4, 5, 6}, []int{1, 2, 2, 1, 1}}, // rank 5, runs of 30.
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			x := randFlat(rng, size(c.dims))
+			specs := make([]SliceAxisSpec, len(c.dims))
+			outDims := make([]int, len(c.dims))
+			for a := range c.dims {
+				specs[a] = AxisRange(c.starts[a], c.limits[a]).Stride(c.strides[a])
+				outDims[a] = (c.limits[a] - c.starts[a] + c.strides[a] - 1) / c.strides[a]
+			}
+			got := exec1(t, func(_ *Graph, in []*Node) *Node { return Slice(in[0], specs...) },
+				tensors.FromFlatDataAndDimensions(x, c.dims...))
+			if !slices.Equal(got.Shape().Dimensions, outDims) {
+				t.Fatalf("shape %v, want %v", got.Shape().Dimensions, outDims)
+			}
+			flat := tensors.MustCopyFlatData[float32](got)
+			st := strides(c.dims)
+			for i, v := range flat {
+				idx := unflatten(i, outDims)
+				src := 0
+				for a := range idx {
+					src += (c.starts[a] + idx[a]*c.strides[a]) * st[a]
+				}
+				if v != x[src] {
+					t.Fatalf("element %v = %g, want %g", idx, v, x[src])
+				}
+			}
+		})
+	}
+}
+
+func TestPatchedBroadcastBinaryOps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	shapePairs := [][2][]int{
+		{{32, 50}, {32, 1}},                      // bias add: runs of 50 with the rhs fixed.
+		{{32, 1}, {32, 50}},                      // broadcast lhs.
+		{{4, 7, 1, 5, 1, 8}, {4, 7, 2, 5, 2, 8}}, // max-pool gradient mask.
+		{{1, 6, 1}, {5, 6, 9}},                   // broadcast on both sides of a kept axis.
+		{{5, 1, 9}, {1, 6, 1}},                   // both operands broadcast on different axes.
+		{{3, 4}, {3, 4}},                         // same shape.
+		{{2, 1, 3, 1, 1}, {2, 5, 3, 4, 1}},       // size-1 output axis inside.
+	}
+	type binOp struct {
+		name string
+		fn   func(a, b *Node) *Node
+		ref  func(a, b float32) float32
+	}
+	b2f := func(b bool) float32 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	ops := []binOp{
+		{"Add", Add, func(a, b float32) float32 { return a + b }},
+		{"Mul", Mul, func(a, b float32) float32 { return a * b }},
+		{"Sub", Sub, func(a, b float32) float32 { return a - b }},
+		{"Max", Max, func(a, b float32) float32 { return max(a, b) }},
+		{"Equal", func(a, b *Node) *Node { return ConvertDType(Equal(a, b), a.DType()) },
+			func(a, b float32) float32 { return b2f(a == b) }},
+		{"GreaterThan", func(a, b *Node) *Node { return ConvertDType(GreaterThan(a, b), a.DType()) },
+			func(a, b float32) float32 { return b2f(a > b) }},
+	}
+	for _, pair := range shapePairs {
+		lDims, rDims := pair[0], pair[1]
+		outDims := make([]int, len(lDims))
+		for a := range outDims {
+			outDims[a] = max(lDims[a], rDims[a])
+		}
+		l, r := randFlat(rng, size(lDims)), randFlat(rng, size(rDims))
+		lSt, rSt := strides(lDims), strides(rDims)
+		for _, op := range ops {
+			t.Run(fmt.Sprintf("%s%v%v", op.name, lDims, rDims), func(t *testing.T) {
+				got := exec1(t, func(_ *Graph, in []*Node) *Node {
+					return op.fn(BroadcastToDims(in[0], outDims...), BroadcastToDims(in[1], outDims...))
+				}, tensors.FromFlatDataAndDimensions(l, lDims...), tensors.FromFlatDataAndDimensions(r, rDims...))
+				got2 := exec1(t, func(_ *Graph, in []*Node) *Node { return op.fn(in[0], in[1]) },
+					tensors.FromFlatDataAndDimensions(l, lDims...), tensors.FromFlatDataAndDimensions(r, rDims...))
+				for _, res := range []*tensors.Tensor{got, got2} {
+					flat := tensors.MustCopyFlatData[float32](res)
+					if len(flat) != size(outDims) {
+						t.Fatalf("got %d elements, want %d", len(flat), size(outDims))
+					}
+					for i, v := range flat {
+						idx := unflatten(i, outDims)
+						li, ri := 0, 0
+						for a := range idx {
+							li += min(idx[a], lDims[a]-1) * lSt[a]
+							ri += min(idx[a], rDims[a]-1) * rSt[a]
+						}
+						if want := op.ref(l[li], r[ri]); v != want {
+							t.Fatalf("element %v = %g, want %g", idx, v, want)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestPatchedReduce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := []struct {
+		dims []int
+		axes []int
+	}{
+		{[]int{32, 500}, []int{1}},             // bias gradient: inner runs folded.
+		{[]int{500, 32}, []int{0}},             // batch sum: outer axis, runs kept.
+		{[]int{4, 7, 2, 5, 2, 8}, []int{2, 4}}, // max-pool windows: interleaved.
+		{[]int{3, 1, 4, 1, 6}, []int{1, 2}},    // size-1 axes.
+		{[]int{6, 5, 4}, []int{0, 1, 2}},       // everything.
+		{[]int{6, 5, 4}, []int{0, 2}},
+	}
+	type redOp struct {
+		name string
+		fn   func(x *Node, axes ...int) *Node
+		init float32
+		ref  func(acc, v float32) float32
+	}
+	ops := []redOp{
+		{"Sum", ReduceSum, 0, func(acc, v float32) float32 { return acc + v }},
+		{"Max", ReduceMax, float32(-1e30), func(acc, v float32) float32 { return max(acc, v) }},
+		{"Min", ReduceMin, float32(1e30), func(acc, v float32) float32 { return min(acc, v) }},
+		{"Product", ReduceMultiply, 1, func(acc, v float32) float32 { return acc * v }},
+	}
+	for _, c := range cases {
+		x := randFlat(rng, size(c.dims))
+		var outDims []int
+		for a, d := range c.dims {
+			if !slices.Contains(c.axes, a) {
+				outDims = append(outDims, d)
+			}
+		}
+		for _, op := range ops {
+			t.Run(fmt.Sprintf("%s%v%v", op.name, c.dims, c.axes), func(t *testing.T) {
+				got := exec1(t, func(_ *Graph, in []*Node) *Node { return op.fn(in[0], c.axes...) },
+					tensors.FromFlatDataAndDimensions(x, c.dims...))
+				want := make([]float32, size(outDims))
+				for i := range want {
+					want[i] = op.init
+				}
+				outSt := strides(outDims)
+				// Same order as the backend's original element-by-element loop: flat operand order.
+				for i, v := range x {
+					idx := unflatten(i, c.dims)
+					o, k := 0, 0
+					for a := range idx {
+						if !slices.Contains(c.axes, a) {
+							o += idx[a] * outSt[k]
+							k++
+						}
+					}
+					want[o] = op.ref(want[o], v)
+				}
+				if flat := tensors.MustCopyFlatData[float32](got); !slices.Equal(flat, want) {
+					t.Fatalf("got %v\nwant %v", flat, want)
+				}
+			})
+		}
+	}
+}

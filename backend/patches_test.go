@@ -240,3 +240,44 @@ func TestPatchedReduce(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchedWhere(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 1000
+	cond, onTrue, onFalse := make([]bool, n), randFlat(rng, n), randFlat(rng, n)
+	for i := range cond {
+		cond[i] = rng.IntN(2) == 0
+	}
+	for _, c := range []struct {
+		name                    string
+		scalarTrue, scalarFalse bool
+	}{{"arrays", false, false}, {"scalar false", false, true}, {"scalar true", true, false}, {"scalars", true, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			got := exec1(t, func(g *Graph, in []*Node) *Node {
+				tr, fa := in[1], in[2]
+				if c.scalarTrue {
+					tr = Const(g, float32(7))
+				}
+				if c.scalarFalse {
+					fa = Const(g, float32(-7))
+				}
+				return Where(in[0], tr, fa)
+			}, tensors.FromValue(cond), tensors.FromValue(onTrue), tensors.FromValue(onFalse))
+			for i, v := range tensors.MustCopyFlatData[float32](got) {
+				want := onFalse[i]
+				if c.scalarFalse {
+					want = -7
+				}
+				if cond[i] {
+					want = onTrue[i]
+					if c.scalarTrue {
+						want = 7
+					}
+				}
+				if v != want {
+					t.Fatalf("element %d (condition %v) = %g, want %g", i, cond[i], v, want)
+				}
+			}
+		})
+	}
+}

@@ -76,19 +76,32 @@ func execWhereGeneric[T gobackend.SupportedTypesConstraints](conditionBuf, onTru
 	outputFlat := outputBuf.Flat.([]T)
 	onTrueIsScalar := onTrueBuf.RawShape.IsScalar()
 	onFalseIsScalar := onFalseBuf.RawShape.IsScalar()
-	onTrue := onTrueFlat[0]
-	onFalse := onFalseFlat[0]
-	for outputIdx, condition := range conditionFlat {
-		if condition {
-			if !onTrueIsScalar {
-				onTrue = onTrueFlat[outputIdx]
-			}
-			outputFlat[outputIdx] = onTrue
-		} else {
-			if !onFalseIsScalar {
-				onFalse = onFalseFlat[outputIdx]
-			}
-			outputFlat[outputIdx] = onFalse
+	// embviz patch (third_party/README.md): select without a branch -- index a two-element array
+	// with the condition -- since random masks (ReLU and pooling gradients) mispredict half the time.
+	var choice [2]T
+	choice[0], choice[1] = onFalseFlat[0], onTrueFlat[0]
+	switch {
+	case onTrueIsScalar && onFalseIsScalar:
+		for outputIdx, condition := range conditionFlat {
+			outputFlat[outputIdx] = choice[b2i(condition)]
+		}
+	case onFalseIsScalar:
+		onTrueFlat = onTrueFlat[:len(conditionFlat)]
+		for outputIdx, condition := range conditionFlat {
+			choice[1] = onTrueFlat[outputIdx]
+			outputFlat[outputIdx] = choice[b2i(condition)]
+		}
+	case onTrueIsScalar:
+		onFalseFlat = onFalseFlat[:len(conditionFlat)]
+		for outputIdx, condition := range conditionFlat {
+			choice[0] = onFalseFlat[outputIdx]
+			outputFlat[outputIdx] = choice[b2i(condition)]
+		}
+	default:
+		onTrueFlat, onFalseFlat = onTrueFlat[:len(conditionFlat)], onFalseFlat[:len(conditionFlat)]
+		for outputIdx, condition := range conditionFlat {
+			choice[0], choice[1] = onFalseFlat[outputIdx], onTrueFlat[outputIdx]
+			outputFlat[outputIdx] = choice[b2i(condition)]
 		}
 	}
 }

@@ -170,12 +170,12 @@ func (m *CNN) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 			rec.record(name, avgPoolGrid(t, m.cfg.TapGrid))
 		}
 	}
-	if chwb {
-		x = TransposeAllAxes(x, 3, 1, 2, 0) // Back to [batch, h, w, c]: the fc1 weights are laid out for it.
-	}
-	x = flatten(x)
 	s := scope.In("fc1")
-	x = dense(s, x, m.cfg.EmbedDim)
+	if chwb {
+		x = denseCHWB(s, x, m.cfg.EmbedDim)
+	} else {
+		x = dense(s, flatten(x), m.cfg.EmbedDim)
+	}
 	embedding := ReLU(applyNorm(s, x, m.cfg.Norm))
 	rec.record("fc1", embedding)
 	x = dropout(scope, embedding, m.cfg.Dropout)

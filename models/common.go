@@ -131,6 +131,26 @@ func dense(scope *model.Scope, x *Node, out int) *Node {
 	return y
 }
 
+// denseCHWB is dense(scope, flatten(x'), out), x' being x [c, h, w, batch] transposed to
+// [batch, h, w, c]: same variables, same result [batch, out], but the weights' rows are reordered
+// to (c, h, w) instead of transposing x (the weights are the smaller tensor), and the product is
+// computed as Wᵀ·x, which the Go backend runs without transposing either operand.
+func denseCHWB(scope *model.Scope, x *Node, out int) *Node {
+	if x.Rank() != 4 {
+		Panicf("models: denseCHWB wants x [c, h, w, batch], got %s", x.Shape())
+	}
+	scope = scope.In("dense")
+	g := x.Graph()
+	d := x.Shape().Dimensions
+	c, h, w, batch := d[0], d[1], d[2], d[3]
+	in := c * h * w
+	wv := scope.VariableWithShape("weights", shapes.Make(x.DType(), in, out)).NodeValue(g) // Rows (h, w, c).
+	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(g)
+	wT := Reshape(TransposeAllAxes(Reshape(wv, h, w, c, out), 3, 2, 0, 1), out, in) // [out, (c, h, w)]
+	yT := Dot(wT, Reshape(x, in, batch)).Product()                                  // [out, batch]
+	return Add(Transpose(yT, 0, 1), InsertAxes(b, 0))
+}
+
 // linkOutputs makes every node of out depend on every other one, by adding to each a scalar
 // zero computed from the first element of all of them (one small extra addition per output).
 //

@@ -295,13 +295,23 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 	patches, outH, outW := im2colWindows(x, h, w, k, stride, padSame, 0, "models.ConvCHWB", extra)
 	n := outH * outW * batch
 	patches = Reshape(patches, rows, n)
-	wT := Transpose(w2, 0, 1) // [cOut, K], small.
-	y := customGradient(patches,
-		func(p, zero *Node) *Node {
-			return Dot(Add(wT, zero), p).Product() // [cOut, N]
+	y := customGradients([]*Node{patches, w2},
+		func(in []*Node, zero *Node) *Node {
+			wT := Transpose(Add(in[1], zero), 0, 1) // [cOut, K], small.
+			return Dot(wT, in[0]).Product()         // [cOut, N]
 		},
-		func(_, v *Node) *Node {
-			return Dot(w2, v).Product() // [K, cOut]·[cOut, N] -> [K, N]
+		func(in []*Node, v *Node) []*Node {
+			p, w := in[0], in[1]
+			dP := Dot(w, v).Product() // [K, cOut]·[cOut, N] -> [K, N]
+			// The kernel gradient P·vᵀ contracts the long N axis of both; the Go backend's
+			// product is fastest with the larger of K and cOut as the right operand's rows.
+			var dW *Node
+			if rows < cOut {
+				dW = DotGeneral(p, []int{1}, nil, v, []int{1}, nil) // [K, cOut]
+			} else {
+				dW = Transpose(DotGeneral(v, []int{1}, nil, p, []int{1}, nil), 0, 1) // [cOut, K] -> [K, cOut]
+			}
+			return []*Node{dP, dW}
 		})
 	if bias != nil && !foldBias {
 		y = Add(y, Reshape(bias, cOut, 1))
@@ -309,34 +319,53 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 	return Reshape(y, cOut, outH, outW, batch)
 }
 
-// customGradient returns forward(xs, zero) -- where xs is x with gradients stopped, and zero is a
-// scalar 0 that forward must add to one of its (preferably small) operands -- and makes the
-// gradient with respect to x equal to grad(xs, v), v being the gradient with respect to the
-// returned node. Gradients with respect to other nodes that forward uses flow through forward
-// normally.
-//
-// GoMLX only offers IdentityWithCustomGradient, so this chains two of them: one on the output
-// records v; one on x, linked to the output through zero (its first element times 0), replaces
-// the gradient autodiff would have computed for x by grad(xs, v). Reverse autodiff visits the
-// output before x, so v is known by then; the bypassed gradient is never used and the backend
-// drops it. xs is taken after the identity on x, so that x has a single consumer and the Go
-// backend passes its buffer through the identity instead of copying it.
+// customGradient is customGradients for a single input x.
 func customGradient(x *Node, forward func(xs, zero *Node) *Node, grad func(xs, v *Node) *Node) *Node {
+	return customGradients([]*Node{x},
+		func(xs []*Node, zero *Node) *Node { return forward(xs[0], zero) },
+		func(xs []*Node, v *Node) []*Node { return []*Node{grad(xs[0], v)} })
+}
+
+// customGradients returns forward(xs, zero) -- where xs are the inputs x (same values), and zero
+// is a scalar 0 that forward must add to one of its (preferably small) operands -- and makes the
+// gradients with respect to the inputs equal to grad(xs, v), one per input, v being the gradient
+// with respect to the returned node. Gradients with respect to other nodes that forward uses
+// flow through forward normally.
+//
+// GoMLX only offers IdentityWithCustomGradient, so this chains them: one on the output records
+// v; one on each input, linked to the output through zero (its first element times 0), replaces
+// the gradient autodiff would have computed for it by grad(xs, v) (built once, on the first
+// request). Reverse autodiff visits the output before the inputs, so v is known by then. The
+// bypassed gradients -- what autodiff derives through forward and zero -- are never used and the
+// backend drops them; that is also why forward may use the inputs directly (no StopGradient,
+// whose identity would copy a large input).
+func customGradients(xs []*Node, forward func(xs []*Node, zero *Node) *Node, grad func(xs []*Node, v *Node) []*Node) *Node {
 	var captured *Node
-	var xs *Node
-	xc := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
-		if captured == nil {
-			Panicf("models: customGradient: the gradient of x %s was requested before the output's", x.Shape())
+	var grads []*Node
+	xcs := make([]*Node, len(xs))
+	var zero *Node
+	for i, x := range xs {
+		xcs[i] = IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
+			if captured == nil {
+				Panicf("models: customGradients: the gradient of input #%d %s was requested before the output's", i, x.Shape())
+			}
+			if grads == nil {
+				grads = grad(xcs, captured)
+			}
+			return grads[i]
+		})
+		first := make([]SliceAxisSpec, x.Rank())
+		for a := range first {
+			first[a] = AxisRange(0, 1)
 		}
-		return grad(xs, captured)
-	})
-	xs = StopGradient(xc)
-	first := make([]SliceAxisSpec, x.Rank())
-	for i := range first {
-		first[i] = AxisRange(0, 1)
+		z := MulScalar(Reshape(Slice(xcs[i], first...)), 0)
+		if zero == nil {
+			zero = z
+		} else {
+			zero = Add(zero, z)
+		}
 	}
-	zero := MulScalar(Reshape(Slice(xc, first...)), 0)
-	y := forward(xs, zero)
+	y := forward(xcs, zero)
 	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
 		captured = v
 		return v

@@ -98,28 +98,32 @@ func TestConvMatchesReference(t *testing.T) {
 }
 
 // TestConvGradients checks the hand-written gradient of ConvCHWB (and the autodiff one of
-// Im2ColConv) against GoMLX's Convolve gradient, for the input, kernel and bias.
+// Im2ColConv) against GoMLX's Convolve gradient, for the input, kernel and bias. The cases cover
+// both orientations of ConvCHWB's kernel-gradient product (patch rows above and below the output
+// channels) and the bias folded into the product (few patch rows) or added after it.
 func TestConvGradients(t *testing.T) {
 	be := backend.Must()
-	x := randTensor(3, 2, 6, 5, 3)
-	kern := randTensor(4, 3, 3, 3, 4)
-	bias := randTensor(5, 4)
-	weights := randTensor(6, 2, 6, 5, 4) // Loss = sum(weights * conv): a non-uniform upstream gradient.
-	outs := MustExecOnceN(be, func(x, kern, bias, wts *Node) []*Node {
-		lossOf := func(y *Node) *Node { return ReduceAllSum(Mul(y, wts)) }
-		ref := Add(Convolve(x, kern).PadSame().Done(), Reshape(bias, 1, 1, 1, 4))
-		nhwc := Add(Im2ColConv(x, kern, 1, true), Reshape(bias, 1, 1, 1, 4))
-		chwb := TransposeAllAxes(ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, bias, 1, true), 3, 1, 2, 0)
-		var res []*Node
-		for _, y := range []*Node{ref, nhwc, chwb} {
-			res = append(res, Gradient(lossOf(y), x, kern, bias)...)
-		}
-		return res
-	}, x, kern, bias, weights)
-	for impl, name := range []string{"Im2ColConv", "ConvCHWB"} {
-		for i, what := range []string{"x", "kernel", "bias"} {
-			if d := maxAbsDiff(t, outs[3*(impl+1)+i], outs[i]); d > 1e-4 {
-				t.Errorf("%s: gradient w.r.t. %s differs from GoMLX's by %g", name, what, d)
+	for _, tc := range []struct{ cIn, cOut int }{{3, 4}, {1, 16}, {4, 5}} {
+		x := randTensor(3, 2, 6, 5, tc.cIn)
+		kern := randTensor(4, 3, 3, tc.cIn, tc.cOut)
+		bias := randTensor(5, tc.cOut)
+		weights := randTensor(6, 2, 6, 5, tc.cOut) // Loss = sum(weights * conv): a non-uniform upstream gradient.
+		outs := MustExecOnceN(be, func(x, kern, bias, wts *Node) []*Node {
+			lossOf := func(y *Node) *Node { return ReduceAllSum(Mul(y, wts)) }
+			ref := Add(Convolve(x, kern).PadSame().Done(), Reshape(bias, 1, 1, 1, tc.cOut))
+			nhwc := Add(Im2ColConv(x, kern, 1, true), Reshape(bias, 1, 1, 1, tc.cOut))
+			chwb := TransposeAllAxes(ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, bias, 1, true), 3, 1, 2, 0)
+			var res []*Node
+			for _, y := range []*Node{ref, nhwc, chwb} {
+				res = append(res, Gradient(lossOf(y), x, kern, bias)...)
+			}
+			return res
+		}, x, kern, bias, weights)
+		for impl, name := range []string{"Im2ColConv", "ConvCHWB"} {
+			for i, what := range []string{"x", "kernel", "bias"} {
+				if d := maxAbsDiff(t, outs[3*(impl+1)+i], outs[i]); d > 1e-4 {
+					t.Errorf("cIn %d, cOut %d: %s: gradient w.r.t. %s differs from GoMLX's by %g", tc.cIn, tc.cOut, name, what, d)
+				}
 			}
 		}
 	}

@@ -208,10 +208,19 @@ func padWithConcreteConfig(backend *gobackend.Backend, operand, fillValue *gobac
 		}
 	}
 
-	if isZero {
+	// embviz patch (third_party/README.md): with a zero fill and no interior or negative padding,
+	// the blocks are copied in increasing output order, so only the gaps between them are zeroed
+	// (in copyND) instead of zeroing the whole output first and then overwriting most of it.
+	zeroGaps := isZero
+	for _, config := range axesConfig {
+		if config.Interior != 0 || config.Start < 0 || config.End < 0 {
+			zeroGaps = false
+		}
+	}
+	if isZero && !zeroGaps {
 		// Fast path: just zero the output buffer
 		output.Zeros()
-	} else if len(outputBytes) > 0 {
+	} else if !isZero && len(outputBytes) > 0 {
 		// Fill output buffer with the repeated fill value
 		copy(outputBytes, fillValueBytes)
 		for i := len(fillValueBytes); i < len(outputBytes); i *= 2 {
@@ -220,6 +229,9 @@ func padWithConcreteConfig(backend *gobackend.Backend, operand, fillValue *gobac
 	}
 
 	if len(operandBytes) == 0 {
+		if zeroGaps {
+			clear(outputBytes)
+		}
 		return output, nil // Nothing to copy
 	}
 
@@ -287,9 +299,14 @@ func padWithConcreteConfig(backend *gobackend.Backend, operand, fillValue *gobac
 	}
 
 	// Recursive copy
+	zeroedUpTo := 0 // With zeroGaps: outputBytes[:zeroedUpTo] is written.
 	var copyND func(axis int, operandOffset, outputOffset int)
 	copyND = func(axis int, operandOffset, outputOffset int) {
 		if axis == numMerged {
+			if zeroGaps {
+				clear(outputBytes[zeroedUpTo:outputOffset])
+				zeroedUpTo = outputOffset + virtualElementSize
+			}
 			// Copy virtual element
 			copy(outputBytes[outputOffset:outputOffset+virtualElementSize], operandBytes[operandOffset:operandOffset+virtualElementSize])
 			return
@@ -309,6 +326,9 @@ func padWithConcreteConfig(backend *gobackend.Backend, operand, fillValue *gobac
 	}
 
 	copyND(0, 0, 0)
+	if zeroGaps {
+		clear(outputBytes[zeroedUpTo:])
+	}
 
 	return output, nil
 }

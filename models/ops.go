@@ -156,12 +156,14 @@ func convOutSize(n, k, s int, padSame bool) int {
 	return (n-k)/s + 1
 }
 
-// samePadding returns the (low, high) padding of one axis of size n for "same" padding with
-// kernel k and stride s, matching XLA/GoMLX PadSame: total = max((ceil(n/s)-1)*s+k-n, 0), low = total/2.
-func samePadding(n, k, s int) (lo, hi int) {
-	out := (n + s - 1) / s
-	total := max((out-1)*s+k-n, 0)
-	return total / 2, total - total/2
+// samePadding returns the (low, high) padding of one spatial axis for "same" padding with
+// kernel k (any stride), matching GoMLX's ConvolutionBuilder.PadSame (so that the Go-backend
+// formulation and GoMLX's layers, used on other backends, align strided outputs the same way):
+// (k-1)/2 before and k/2 after, whatever the stride; the output has ceil(n/s) positions.
+// (XLA/TensorFlow's SAME differs for strides > 1 on some sizes: it pads max((ceil(n/s)-1)*s+k-n, 0)
+// in total, the smaller half first.)
+func samePadding(k int) (lo, hi int) {
+	return (k - 1) / 2, k / 2
 }
 
 // im2colWindows pads x (rank 4, spatial axes 1 and 2 of sizes h and w) for "same" output when
@@ -169,15 +171,27 @@ func samePadding(n, k, s int) (lo, hi int) {
 // concatAxis (-1 for [batch, h, w, c] inputs, 0 for [c, h, w, batch]). It returns the patches and
 // the output's spatial size; name prefixes the panic when the kernel does not fit. A non-nil extra
 // (shaped like one window) is concatenated after the windows.
-func im2colWindows(x *Node, h, w, k, stride int, padSame bool, concatAxis int, name string, extra *Node) (patches *Node, outH, outW int) {
+//
+// zero, when not nil, is a scalar 0 computed from other nodes (see customGradients): it is used as
+// the padding value, or added to x when there is no padding.
+func im2colWindows(x, zero *Node, h, w, k, stride int, padSame bool, concatAxis int, name string, extra *Node) (patches *Node, outH, outW int) {
+	padded := false
 	if padSame {
-		hLo, hHi := samePadding(h, k, stride)
-		wLo, wHi := samePadding(w, k, stride)
+		hLo, hHi := samePadding(k)
+		wLo, wHi := samePadding(k)
 		if hLo+hHi+wLo+wHi > 0 {
-			x = Pad(x, ScalarZero(x.Graph(), x.DType()),
+			fill := zero
+			if fill == nil {
+				fill = ScalarZero(x.Graph(), x.DType())
+			}
+			padded = true
+			x = Pad(x, fill,
 				compute.PadAxis{}, compute.PadAxis{Start: hLo, End: hHi}, compute.PadAxis{Start: wLo, End: wHi}, compute.PadAxis{})
 		}
 		h, w = h+hLo+hHi, w+wLo+wHi
+	}
+	if zero != nil && !padded {
+		x = Add(x, zero)
 	}
 	outH, outW = (h-k)/stride+1, (w-k)/stride+1
 	if outH <= 0 || outW <= 0 {
@@ -220,7 +234,7 @@ func Im2ColConv(x, kernel *Node, stride int, padSame bool) *Node {
 		return Reshape(y, batch, h, w, cOut)
 	}
 	// [batch, outH, outW, k*k*cIn], ordered (dy, dx, cIn).
-	patches, outH, outW := im2colWindows(x, h, w, k, stride, padSame, -1, "models.Im2ColConv", nil)
+	patches, outH, outW := im2colWindows(x, nil, h, w, k, stride, padSame, -1, "models.Im2ColConv", nil)
 	patches = Reshape(patches, batch*outH*outW, k*k*cIn)
 	y := Dot(patches, Reshape(kernel, k*k*cIn, cOut)).Product()
 	return Reshape(y, batch, outH, outW, cOut)
@@ -291,8 +305,17 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 		w2 = Concatenate([]*Node{w2, Reshape(bias, 1, cOut)}, 0)
 		rows++
 	}
-	// [rows, outH, outW, batch], rows ordered (dy, dx, cIn) [, ones].
-	patches, outH, outW := im2colWindows(x, h, w, k, stride, padSame, 0, "models.ConvCHWB", extra)
+	// [rows, outH, outW, batch], rows ordered (dy, dx, cIn) [, ones]. The gradient with respect
+	// to x is written by hand (col2imCHWB): autodiff would pad each window's gradient to the
+	// padded input's size, add them there and then crop the padding.
+	var outH, outW int
+	patches := customGradient(x,
+		func(xs, zero *Node) *Node {
+			var p *Node
+			p, outH, outW = im2colWindows(xs, zero, h, w, k, stride, padSame, 0, "models.ConvCHWB", extra)
+			return p
+		},
+		func(_, v *Node) *Node { return col2imCHWB(v, cIn, h, w, k, stride, padSame) })
 	n := outH * outW * batch
 	patches = Reshape(patches, rows, n)
 	y := customGradients([]*Node{patches, w2},
@@ -317,6 +340,68 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 		y = Add(y, Reshape(bias, cOut, 1))
 	}
 	return Reshape(y, cOut, outH, outW, batch)
+}
+
+// col2imCHWB is the gradient of the CHWB im2col of x [cIn, h, w, batch] (im2colWindows with
+// concatAxis 0) given the patches' gradient v [rows, outH, outW, batch] (rows beyond k*k*cIn,
+// such as ConvCHWB's row of ones, are ignored): the sum over the k*k windows of each window's
+// gradient, cropped to the positions that fall inside x and padded to x's shape (with interior
+// padding for strides > 1). Returns [cIn, h, w, batch].
+func col2imCHWB(v *Node, cIn, h, w, k, stride int, padSame bool) *Node {
+	vd := v.Shape().Dimensions
+	outH, outW := vd[1], vd[2]
+	hLo, wLo := 0, 0
+	if padSame {
+		hLo, _ = samePadding(k)
+		wLo, _ = samePadding(k)
+	}
+	// validRange returns the output indices [lo, hi] whose window offset d lands inside [0, n),
+	// and the input positions they land on (first, last).
+	validRange := func(d, out, lo, n int) (iLo, iHi, first, last int) {
+		iLo = max(0, (lo-d+stride-1)/stride)
+		if lo-d < 0 {
+			iLo = 0
+		}
+		iHi = min(out-1, floorDiv(n-1+lo-d, stride))
+		return iLo, iHi, d + iLo*stride - lo, d + iHi*stride - lo
+	}
+	var sum *Node
+	for dy := range k {
+		iLo, iHi, rowFirst, rowLast := validRange(dy, outH, hLo, h)
+		if iLo > iHi {
+			continue
+		}
+		for dx := range k {
+			jLo, jHi, colFirst, colLast := validRange(dx, outW, wLo, w)
+			if jLo > jHi {
+				continue
+			}
+			s := dy*k + dx
+			g := Slice(v, AxisRange(s*cIn, (s+1)*cIn), AxisRange(iLo, iHi+1), AxisRange(jLo, jHi+1), AxisRange())
+			g = Pad(g, ScalarZero(v.Graph(), v.DType()), compute.PadAxis{},
+				compute.PadAxis{Start: rowFirst, End: h - 1 - rowLast, Interior: stride - 1},
+				compute.PadAxis{Start: colFirst, End: w - 1 - colLast, Interior: stride - 1},
+				compute.PadAxis{})
+			if sum == nil {
+				sum = g
+			} else {
+				sum = Add(sum, g)
+			}
+		}
+	}
+	if sum == nil {
+		return Zeros(v.Graph(), shapes.Make(v.DType(), cIn, h, w, vd[3]))
+	}
+	return sum
+}
+
+// floorDiv is a/b rounded towards minus infinity, for b > 0.
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 // customGradient is customGradients for a single input x.

@@ -44,8 +44,8 @@ func maxAbsDiff(t *testing.T, a, b *tensors.Tensor) float64 {
 // [k, k, cIn, cOut], "same" padding as samePadding, the given stride: the reference for the
 // graph implementations.
 func refConv(x []float32, b, h, w, cIn int, kern []float32, k, cOut, stride int) ([]float32, int, int) {
-	hLo, _ := samePadding(h, k, stride)
-	wLo, _ := samePadding(w, k, stride)
+	hLo, _ := samePadding(k)
+	wLo, _ := samePadding(k)
 	oh, ow := (h+stride-1)/stride, (w+stride-1)/stride
 	out := make([]float32, b*oh*ow*cOut)
 	for n := range b {
@@ -103,16 +103,26 @@ func TestConvMatchesReference(t *testing.T) {
 // channels) and the bias folded into the product (few patch rows) or added after it.
 func TestConvGradients(t *testing.T) {
 	be := backend.Must()
-	for _, tc := range []struct{ cIn, cOut int }{{3, 4}, {1, 16}, {4, 5}} {
+	for _, tc := range []struct {
+		cIn, cOut, stride int
+		padSame           bool
+	}{{3, 4, 1, true}, {1, 16, 1, true}, {4, 5, 1, true}, {2, 3, 2, true}, {4, 5, 2, false}, {3, 2, 1, false}} {
 		x := randTensor(3, 2, 6, 5, tc.cIn)
 		kern := randTensor(4, 3, 3, tc.cIn, tc.cOut)
 		bias := randTensor(5, tc.cOut)
-		weights := randTensor(6, 2, 6, 5, tc.cOut) // Loss = sum(weights * conv): a non-uniform upstream gradient.
+		oh, ow := convOutSize(6, 3, tc.stride, tc.padSame), convOutSize(5, 3, tc.stride, tc.padSame)
+		weights := randTensor(6, 2, oh, ow, tc.cOut) // Loss = sum(weights * conv): a non-uniform upstream gradient.
 		outs := MustExecOnceN(be, func(x, kern, bias, wts *Node) []*Node {
 			lossOf := func(y *Node) *Node { return ReduceAllSum(Mul(y, wts)) }
-			ref := Add(Convolve(x, kern).PadSame().Done(), Reshape(bias, 1, 1, 1, tc.cOut))
-			nhwc := Add(Im2ColConv(x, kern, 1, true), Reshape(bias, 1, 1, 1, tc.cOut))
-			chwb := TransposeAllAxes(ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, bias, 1, true), 3, 1, 2, 0)
+			conv := Convolve(x, kern).StridePerAxis(tc.stride, tc.stride)
+			if tc.padSame {
+				conv = conv.PadSame()
+			} else {
+				conv = conv.NoPadding()
+			}
+			ref := Add(conv.Done(), Reshape(bias, 1, 1, 1, tc.cOut))
+			nhwc := Add(Im2ColConv(x, kern, tc.stride, tc.padSame), Reshape(bias, 1, 1, 1, tc.cOut))
+			chwb := TransposeAllAxes(ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, bias, tc.stride, tc.padSame), 3, 1, 2, 0)
 			var res []*Node
 			for _, y := range []*Node{ref, nhwc, chwb} {
 				res = append(res, Gradient(lossOf(y), x, kern, bias)...)
@@ -122,7 +132,7 @@ func TestConvGradients(t *testing.T) {
 		for impl, name := range []string{"Im2ColConv", "ConvCHWB"} {
 			for i, what := range []string{"x", "kernel", "bias"} {
 				if d := maxAbsDiff(t, outs[3*(impl+1)+i], outs[i]); d > 1e-4 {
-					t.Errorf("cIn %d, cOut %d: %s: gradient w.r.t. %s differs from GoMLX's by %g", tc.cIn, tc.cOut, name, what, d)
+					t.Errorf("%+v: %s: gradient w.r.t. %s differs from GoMLX's by %g", tc, name, what, d)
 				}
 			}
 		}

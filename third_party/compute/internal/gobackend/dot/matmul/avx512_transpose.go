@@ -6,53 +6,57 @@ package matmul
 
 import "simd/archsimd"
 
+// Index vectors of avx512Transpose4x16x32bits, at package level (an embviz patch, see
+// third_party/README.md): as local arrays they were rebuilt on the stack at every call, once per
+// 4x16 block packed -- more stores than the transpose itself.
+var (
+	transpose4x16x32Idx0 = [16]uint32{
+		0, 16, 0, 0, // Strip 0
+		1, 17, 0, 0, // Strip 1
+		2, 18, 0, 0, // Strip 2
+		3, 19, 0, 0, // Strip 3
+	}
+	transpose4x16x32Idx1 = [16]uint32{
+		0 + 4, 16 + 4, 0, 0, // Strip 0
+		1 + 4, 17 + 4, 0, 0, // Strip 1
+		2 + 4, 18 + 4, 0, 0, // Strip 2
+		3 + 4, 19 + 4, 0, 0, // Strip 3
+	}
+	transpose4x16x32Idx2 = [16]uint32{
+		0 + 8, 16 + 8, 0, 0, // Strip 0
+		1 + 8, 17 + 8, 0, 0, // Strip 1
+		2 + 8, 18 + 8, 0, 0, // Strip 2
+		3 + 8, 19 + 8, 0, 0, // Strip 3
+	}
+	transpose4x16x32Idx3 = [16]uint32{
+		0 + 12, 16 + 12, 0, 0, // Strip 0
+		1 + 12, 17 + 12, 0, 0, // Strip 1
+		2 + 12, 18 + 12, 0, 0, // Strip 2
+		3 + 12, 19 + 12, 0, 0, // Strip 3
+	}
+)
+
 // avx512Transpose4x16x32bits transposes 4 rows of 16x32-bit elements (uint32) into
 // 16 rows of 4 32 bit elements, where each 4 rows of 4 elements is output together in one ZMM register.
 func avx512Transpose4x16x32bits(v0, v1, v2, v3 archsimd.Uint32x16) (row0to4, row4to8, row8to12, row12to16 archsimd.Uint32x16) {
-	var (
-		t0Indices = [16]uint32{
-			0, 16, 0, 0, // Strip 0
-			1, 17, 0, 0, // Strip 1
-			2, 18, 0, 0, // Strip 2
-			3, 19, 0, 0, // Strip 3
-		}
-		t1Indices = [16]uint32{
-			0 + 4, 16 + 4, 0, 0, // Strip 0
-			1 + 4, 17 + 4, 0, 0, // Strip 1
-			2 + 4, 18 + 4, 0, 0, // Strip 2
-			3 + 4, 19 + 4, 0, 0, // Strip 3
-		}
-		t2Indices = [16]uint32{
-			0 + 8, 16 + 8, 0, 0, // Strip 0
-			1 + 8, 17 + 8, 0, 0, // Strip 1
-			2 + 8, 18 + 8, 0, 0, // Strip 2
-			3 + 8, 19 + 8, 0, 0, // Strip 3
-		}
-		t3Indices = [16]uint32{
-			0 + 12, 16 + 12, 0, 0, // Strip 0
-			1 + 12, 17 + 12, 0, 0, // Strip 1
-			2 + 12, 18 + 12, 0, 0, // Strip 2
-			3 + 12, 19 + 12, 0, 0, // Strip 3
-		}
-	)
 	{
-		t00 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&t0Indices))
-		t01 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&t0Indices))
+		t00 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&transpose4x16x32Idx0))
+		t01 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&transpose4x16x32Idx0))
 		row0to4 = t00.InterleaveLoGrouped(t01)
 	}
 	{
-		t10 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&t1Indices))
-		t11 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&t1Indices))
+		t10 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&transpose4x16x32Idx1))
+		t11 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&transpose4x16x32Idx1))
 		row4to8 = t10.InterleaveLoGrouped(t11)
 	}
 	{
-		t20 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&t2Indices))
-		t21 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&t2Indices))
+		t20 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&transpose4x16x32Idx2))
+		t21 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&transpose4x16x32Idx2))
 		row8to12 = t20.InterleaveLoGrouped(t21)
 	}
 	{
-		t30 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&t3Indices))
-		t31 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&t3Indices))
+		t30 := v0.ConcatPermute(v2, archsimd.LoadUint32x16(&transpose4x16x32Idx3))
+		t31 := v1.ConcatPermute(v3, archsimd.LoadUint32x16(&transpose4x16x32Idx3))
 		row12to16 = t30.InterleaveLoGrouped(t31)
 	}
 	return

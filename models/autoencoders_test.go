@@ -68,7 +68,7 @@ func TestVAETrainsAndDecodes(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(6, 1))
 	store := model.NewStore()
-	losses := trainStepsStore(t, store, m, 2e-3, 30, func() ([]float32, []int, []int32) {
+	losses := trainStepsStore(t, store, m, 2e-3, 60, func() ([]float32, []int, []int32) {
 		x, labels := patternImages(rng, 32, 28, 28, 1)
 		for i := range x {
 			x[i] = min(x[i], 1)

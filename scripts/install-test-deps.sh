@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the kernel (kernels-setup/install.sh): Debian's
-# Fashion-MNIST, the reference implementations (scikit-learn, umap-learn, numpy), Chromium for the
-# browser tests, and playwright-core from npm (pinned in vizlib/browsertest/package-lock.json).
+# Fashion-MNIST, the reference implementations (scikit-learn, umap-learn, numpy, and PyTorch for
+# the training benchmark), Chromium for the browser tests, and playwright-core from npm (pinned in
+# vizlib/browsertest/package-lock.json).
 # Idempotent; apt steps use sudo when not root.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,7 +10,7 @@ say() { printf '[test-deps] %s\n' "$*"; }
 die() { printf '[test-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
-PKGS=(dataset-fashion-mnist python3-numpy python3-sklearn umap-learn chromium nodejs npm)
+PKGS=(dataset-fashion-mnist python3-numpy python3-sklearn umap-learn python3-torch chromium nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
   # nodejs/npm may come from elsewhere (e.g. NodeSource); accept them on PATH.

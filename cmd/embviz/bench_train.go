@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 
 	"github.com/embviz/embviz/backend"
@@ -20,8 +21,11 @@ func init() {
 // It trains the benchmark network (models.BenchTrain: the 28x28 CNN with Adam) on random data and
 // prints one line per round with ms_per_step, cpu_ms_per_step and images_per_second=<float>.
 // With -torch each round also runs the PyTorch reference (same network, 2 threads) right after,
-// and a final "summary" line gives the median of both over the rounds and their ratio, so that
-// the two numbers always come from the same run and machine load.
+// and a final "summary" line gives, over the rounds, the median images per second of both and
+// their ratio, the best round of each and their ratio (on a shared machine, the rounds least
+// slowed by other load), and the median CPU time per step of both with PyTorch's over ours
+// (cpu_ratio: work per step, insensitive to how many cores were free), so that the numbers
+// always come from the same run and machine load.
 func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench train", stderr)
 	steps := fs.Int("steps", 50, "timed training steps per round")
@@ -42,13 +46,14 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var ours, theirs []float64
+	var ours, theirs, oursCPU, theirsCPU []float64
 	for r := range *rounds {
 		res, err := models.BenchTrain(b, *steps, *batch, *warmup)
 		if err != nil {
 			return err
 		}
 		ours = append(ours, res.ImagesPerSecond())
+		oursCPU = append(oursCPU, res.CPUMsPerStep())
 		fmt.Fprintf(stdout, "bench train: round=%d model=CNN backend=%s steps=%d batch=%d warmup_s=%.2f ms_per_step=%.2f cpu_ms_per_step=%.2f final_loss=%.4f images_per_second=%.1f\n",
 			r+1, backend.Config(), res.Steps, res.Batch, res.Warmup.Seconds(), res.MsPerStep(), res.CPUMsPerStep(),
 			res.FinalLoss, res.ImagesPerSecond())
@@ -58,13 +63,16 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			theirs = append(theirs, tr.ImagesPerSecond)
+			theirsCPU = append(theirsCPU, tr.CPUMsPerStep)
 			fmt.Fprintf(stdout, "bench train: round=%d %s\n", r+1, tr.Line)
 		}
 	}
 	if *torch {
 		o, t := median(ours), median(theirs)
-		fmt.Fprintf(stdout, "bench train: summary rounds=%d median images_per_second=%.1f torch_images_per_second=%.1f ratio=%.2f\n",
-			*rounds, o, t, o/t)
+		ob, tb := slices.Max(ours), slices.Max(theirs)
+		fmt.Fprintf(stdout, "bench train: summary rounds=%d median images_per_second=%.1f torch_images_per_second=%.1f ratio=%.2f"+
+			" best images_per_second=%.1f torch_images_per_second=%.1f best_ratio=%.2f cpu_ms_per_step=%.1f torch_cpu_ms_per_step=%.1f cpu_ratio=%.2f\n",
+			*rounds, o, t, o/t, ob, tb, ob/tb, median(oursCPU), median(theirsCPU), median(theirsCPU)/median(oursCPU))
 	}
 	return nil
 }

@@ -30,6 +30,15 @@ func randFlat(rng *rand.Rand, n int) []float32 {
 	return v
 }
 
+// filled returns n copies of v.
+func filled(n int, v float32) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
 func size(dims []int) int {
 	n := 1
 	for _, d := range dims {
@@ -219,10 +228,7 @@ func TestPatchedReduce(t *testing.T) {
 			t.Run(fmt.Sprintf("%s%v%v", op.name, c.dims, c.axes), func(t *testing.T) {
 				got := exec1(t, func(_ *Graph, in []*Node) *Node { return op.fn(in[0], c.axes...) },
 					tensors.FromFlatDataAndDimensions(x, c.dims...))
-				want := make([]float32, size(outDims))
-				for i := range want {
-					want[i] = op.init
-				}
+				want := filled(size(outDims), op.init)
 				outSt := strides(outDims)
 				// Same order as the backend's original element-by-element loop: flat operand order.
 				for i, v := range x {
@@ -310,10 +316,7 @@ func TestPatchedPad(t *testing.T) {
 				cfg[a] = compute.PadAxis{Start: p[0], End: p[1], Interior: p[2]}
 				outDims[a] = d + p[0] + p[1] + max(d-1, 0)*p[2]
 			}
-			want := make([]float32, size(outDims))
-			for i := range want {
-				want[i] = c.fill
-			}
+			want := filled(size(outDims), c.fill)
 			outSt := strides(outDims)
 			for i, v := range x {
 				idx := unflatten(i, c.dims)

@@ -100,13 +100,14 @@ func TestConvMatchesReference(t *testing.T) {
 // TestConvGradients checks the hand-written gradient of ConvCHWB (and the autodiff one of
 // Im2ColConv) against GoMLX's Convolve gradient, for the input, kernel and bias. The cases cover
 // both orientations of ConvCHWB's kernel-gradient product (patch rows above and below the output
-// channels) and the bias folded into the product (few patch rows) or added after it.
+// channels), the bias folded into the product
+// (few patch rows) or added after it, stride 2 and valid padding.
 func TestConvGradients(t *testing.T) {
 	be := backend.Must()
 	for _, tc := range []struct {
 		cIn, cOut, stride int
 		padSame           bool
-	}{{3, 4, 1, true}, {1, 16, 1, true}, {4, 5, 1, true}, {2, 3, 2, true}, {4, 5, 2, false}, {3, 2, 1, false}} {
+	}{{3, 4, 1, true}, {1, 16, 1, true}, {4, 5, 1, true}, {16, 8, 1, true}, {2, 3, 2, true}, {4, 5, 2, false}, {3, 2, 1, false}} {
 		x := randTensor(3, 2, 6, 5, tc.cIn)
 		kern := randTensor(4, 3, 3, tc.cIn, tc.cOut)
 		bias := randTensor(5, tc.cOut)

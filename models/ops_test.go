@@ -100,8 +100,8 @@ func TestConvMatchesReference(t *testing.T) {
 // TestConvGradients checks the hand-written gradient of ConvCHWB (and the autodiff one of
 // Im2ColConv) against GoMLX's Convolve gradient, for the input, kernel and bias. The cases cover
 // both orientations of ConvCHWB's kernel-gradient product (patch rows above and below the output
-// channels), the bias folded into the product
-// (few patch rows) or added after it, stride 2 and valid padding.
+// channels), the bias folded into the product (few patch rows) or added after it, stride 2 and
+// valid padding.
 func TestConvGradients(t *testing.T) {
 	be := backend.Must()
 	for _, tc := range []struct {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -349,4 +350,79 @@ func TestPatchedPad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPatchedNoDeadlock runs graphs whose independent ops split their work across the backend's
+// worker pool from inside the pool: eight matrix products (each one calls the pool's Saturate)
+// and eight chunked element-wise Erf ops. Upstream, a full pool of such callers waited on each
+// other forever (the process sat at 0% CPU); the patched pool never makes a caller wait.
+func TestPatchedNoDeadlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	a, b := randFlat(rng, 64*288), randFlat(rng, 288*2048)
+	x := randFlat(rng, 1<<17)
+	graphs := []struct {
+		name string
+		fn   func(g *Graph, in []*Node) *Node
+	}{
+		{"8 products", func(g *Graph, in []*Node) *Node {
+			var sum *Node
+			for i := range 8 {
+				p := ReduceAllSum(Dot(AddScalar(in[0], float64(i)), in[1]).Product())
+				if sum == nil {
+					sum = p
+				} else {
+					sum = Add(sum, p)
+				}
+			}
+			return sum
+		}},
+		{"8 Erf", func(g *Graph, in []*Node) *Node {
+			var sum *Node
+			for i := range 8 {
+				e := ReduceAllSum(Erf(AddScalar(in[2], float64(i)/8)))
+				if sum == nil {
+					sum = e
+				} else {
+					sum = Add(sum, e)
+				}
+			}
+			return sum
+		}},
+	}
+	for _, gr := range graphs {
+		t.Run(gr.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				var err error
+				for range 20 { // The hang was intermittent upstream: run it a few times.
+					if err = exceptionsTry(func() {
+						exec1(t, gr.fn, tensors.FromFlatDataAndDimensions(a, 64, 288),
+							tensors.FromFlatDataAndDimensions(b, 288, 2048), tensors.FromFlatDataAndDimensions(x, len(x)))
+					}); err != nil {
+						break
+					}
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(2 * time.Minute):
+				t.Fatal("the graph did not finish in 2 minutes: the backend's worker pool deadlocked")
+			}
+		})
+	}
+}
+
+// exceptionsTry runs fn and returns its panic as an error.
+func exceptionsTry(fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	fn()
+	return nil
 }

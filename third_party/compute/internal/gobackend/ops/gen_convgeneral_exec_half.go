@@ -249,10 +249,11 @@ func execConvNoDilationHalf[T gotype.HalfPrecision[T], P gotype.HalfPrecisionPtr
 			for startIdx := 0; startIdx < lenOutputs; startIdx += chunkSize {
 				endIdx := min(startIdx+chunkSize, lenOutputs)
 				wg.Add(1)
-				goBackend.Workers.WaitToStart(func() {
-					defer wg.Done()
-					runChunk(startIdx, endIdx)
-				})
+				goBackend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+					func() {
+						defer wg.Done()
+						runChunk(startIdx, endIdx)
+					})
 			}
 			wg.Wait()
 			return nil

@@ -248,10 +248,11 @@ func execReduceWindow(backend *gobackend.Backend, node *gobackend.Node, inputs [
 			for startIdx := 0; startIdx < lenOutputs; startIdx += chunkSize {
 				endIdx := min(startIdx+chunkSize, lenOutputs)
 				wg.Add(1)
-				backend.Workers.WaitToStart(func() {
-					defer wg.Done()
-					runChunk(startIdx, endIdx)
-				})
+				backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+					func() {
+						defer wg.Done()
+						runChunk(startIdx, endIdx)
+					})
 			}
 			wg.Wait()
 			return output, nil

@@ -228,10 +228,11 @@ func execSelectAndScatterGeneric[T gobackend.PODNumericConstraints](
 					startIdx := startBatch * elementsPerBatch
 					endIdx := endBatch * elementsPerBatch
 					wg.Add(1)
-					backend.Workers.WaitToStart(func() {
-						defer wg.Done()
-						runChunk(startIdx, endIdx, outputFlat)
-					})
+					backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+						func() {
+							defer wg.Done()
+							runChunk(startIdx, endIdx, outputFlat)
+						})
 				}
 				wg.Wait()
 				return
@@ -248,22 +249,23 @@ func execSelectAndScatterGeneric[T gobackend.PODNumericConstraints](
 					endIdx := min(startIdx+chunkSize, lenSource)
 					isMain := (c == 0)
 					wg.Add(1)
-					backend.Workers.WaitToStart(func() {
-						defer wg.Done()
-						if isMain {
-							runChunk(startIdx, endIdx, outputFlat)
-						} else {
-							localOutput := make([]T, len(outputFlat))
-							runChunk(startIdx, endIdx, localOutput)
-							mu.Lock()
-							for i, v := range localOutput {
-								if v != 0 {
-									outputFlat[i] += v
+					backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+						func() {
+							defer wg.Done()
+							if isMain {
+								runChunk(startIdx, endIdx, outputFlat)
+							} else {
+								localOutput := make([]T, len(outputFlat))
+								runChunk(startIdx, endIdx, localOutput)
+								mu.Lock()
+								for i, v := range localOutput {
+									if v != 0 {
+										outputFlat[i] += v
+									}
 								}
+								mu.Unlock()
 							}
-							mu.Unlock()
-						}
-					})
+						})
 				}
 				wg.Wait()
 				return
@@ -372,10 +374,11 @@ func execSelectAndScatterGenericHalf[T gotype.HalfPrecision[T], P gotype.HalfPre
 					startIdx := startBatch * elementsPerBatch
 					endIdx := endBatch * elementsPerBatch
 					wg.Add(1)
-					backend.Workers.WaitToStart(func() {
-						defer wg.Done()
-						runChunk(startIdx, endIdx, outputFlat)
-					})
+					backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+						func() {
+							defer wg.Done()
+							runChunk(startIdx, endIdx, outputFlat)
+						})
 				}
 				wg.Wait()
 				return
@@ -392,23 +395,24 @@ func execSelectAndScatterGenericHalf[T gotype.HalfPrecision[T], P gotype.HalfPre
 					endIdx := min(startIdx+chunkSize, lenSource)
 					isMain := (c == 0)
 					wg.Add(1)
-					backend.Workers.WaitToStart(func() {
-						defer wg.Done()
-						if isMain {
-							runChunk(startIdx, endIdx, outputFlat)
-						} else {
-							localOutput := make([]T, len(outputFlat))
-							runChunk(startIdx, endIdx, localOutput)
-							mu.Lock()
-							for i, v := range localOutput {
-								if v.Float32() != 0 {
-									sum := outputFlat[i].Float32() + v.Float32()
-									P(&outputFlat[i]).SetFloat32(sum)
+					backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+						func() {
+							defer wg.Done()
+							if isMain {
+								runChunk(startIdx, endIdx, outputFlat)
+							} else {
+								localOutput := make([]T, len(outputFlat))
+								runChunk(startIdx, endIdx, localOutput)
+								mu.Lock()
+								for i, v := range localOutput {
+									if v.Float32() != 0 {
+										sum := outputFlat[i].Float32() + v.Float32()
+										P(&outputFlat[i]).SetFloat32(sum)
+									}
 								}
+								mu.Unlock()
 							}
-							mu.Unlock()
-						}
-					})
+						})
 				}
 				wg.Wait()
 				return
@@ -418,4 +422,3 @@ func execSelectAndScatterGenericHalf[T gotype.HalfPrecision[T], P gotype.HalfPre
 
 	runChunk(0, lenSource, outputFlat)
 }
-

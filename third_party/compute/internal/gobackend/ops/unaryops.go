@@ -1009,12 +1009,13 @@ func execErfGeneric[T float32 | float64](backend *gobackend.Backend, inputs, out
 		for ii := 0; ii < lenInputs; ii += unaryMinParallelizeChunk {
 			iiEnd := min(ii+unaryMinParallelizeChunk, lenInputs)
 			wg.Add(1)
-			backend.Workers.WaitToStart(func() {
-				for jj := ii; jj < iiEnd; jj++ {
-					outputs[jj] = T(math.Erf(float64(inputs[jj])))
-				}
-				wg.Done()
-			})
+			backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+				func() {
+					for jj := ii; jj < iiEnd; jj++ {
+						outputs[jj] = T(math.Erf(float64(inputs[jj])))
+					}
+					wg.Done()
+				})
 		}
 		wg.Wait()
 

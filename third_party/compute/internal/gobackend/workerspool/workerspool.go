@@ -136,53 +136,52 @@ func (w *Pool) StartIfAvailable(task func()) bool {
 	return true
 }
 
-// Saturate fans out as many workers as available, each running the given task.
-// It keeps spawning workers if more workers become available.
+// Saturate fans out as many workers as available, each running the given task, and runs the task
+// in the calling goroutine too.
 //
 // Each task is expected to keep doing work until there nothing else to be done.
-// As soon as any task finishes, it indicates there is no more need for more task, and it
-// immediately stops spawning new tasks.
 //
 // It returns when all started tasks have finished.
+//
+// embviz patch (third_party/README.md): upstream, the caller waited for free workers while
+// holding its own -- and callers are themselves node executions running in this pool, so a
+// full pool of callers (e.g. four independent matrix products on a 2-core machine, whose pool
+// holds 2*GOMAXPROCS workers) waited on each other forever. Now helpers are started only where
+// workers are free right away, and the caller always takes part: it never waits for a worker.
 func (w *Pool) Saturate(task func()) {
 	if w.maxParallelism == 0 {
 		task()
 		return
 	}
-
 	limit := w.maxParallelism
 	if limit < 0 {
 		limit = runtime.GOMAXPROCS(0)
 	}
-
 	var wg sync.WaitGroup
-	var doneFanningOut atomic.Bool
-
 	w.mu.Lock()
-	started := 0
-
-	for !doneFanningOut.Load() {
-		// Check global limits and local limits (for unlimited pool)
-		if (w.IsUnlimited() && started >= limit) || (!w.IsUnlimited() && w.lockedIsFull()) {
-			w.cond.Wait()
-			// If we woke up because a task finished (signaled), we need to check if we are done.
-			if doneFanningOut.Load() {
-				w.cond.Signal() // Propagate signal to other potential waiters
-				break
-			}
-			continue
+	for started := 1; started < limit; started++ { // The caller is the first one.
+		if !w.IsUnlimited() && w.lockedIsFull() {
+			break
 		}
-
-		started++
 		wg.Add(1)
 		w.lockedRunTaskInGoroutine(func() {
 			defer wg.Done()
 			task()
-			doneFanningOut.Store(true)
 		})
 	}
 	w.mu.Unlock()
+	task()
 	wg.Wait()
+}
+
+// StartOrRun runs task in a worker if one is free right away, or else in the calling goroutine
+// (an embviz patch, see Saturate): for ops that split their work into chunks from inside a node
+// execution, where waiting for a worker (WaitToStart) can deadlock. The caller synchronizes the
+// end of the task, as with StartIfAvailable.
+func (w *Pool) StartOrRun(task func()) {
+	if !w.StartIfAvailable(task) {
+		task()
+	}
 }
 
 // WorkerIsAsleep indicates the worker (the one that called the method) is going to sleep waiting

@@ -354,7 +354,7 @@ func TestPatchedPad(t *testing.T) {
 
 // TestPatchedNoDeadlock runs graphs whose independent ops split their work across the backend's
 // worker pool from inside the pool: eight matrix products (each one calls the pool's Saturate)
-// and eight chunked element-wise Erf ops. Upstream, a full pool of such callers waited on each
+// and eight chunked element-wise Erf or fused GELU ops (PLATFORM.md's hang). Upstream, a full pool of such callers waited on each
 // other forever (the process sat at 0% CPU); the patched pool never makes a caller wait.
 func TestPatchedNoDeadlock(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -372,6 +372,18 @@ func TestPatchedNoDeadlock(t *testing.T) {
 					sum = p
 				} else {
 					sum = Add(sum, p)
+				}
+			}
+			return sum
+		}},
+		{"8 fused GELU", func(g *Graph, in []*Node) *Node {
+			var sum *Node
+			for i := range 8 {
+				e := ReduceAllSum(BackendFusedGelu(AddScalar(in[2], float64(i)/8), true))
+				if sum == nil {
+					sum = e
+				} else {
+					sum = Add(sum, e)
 				}
 			}
 			return sum

@@ -2,8 +2,8 @@ package models
 
 // Fast convolution, pooling and GELU built only from ops that run well on GoMLX's pure-Go
 // backend (Pad, Slice, Concatenate, Reshape, Dot, ReduceMax, Tanh). GoMLX's ConvGeneral,
-// ReduceWindow/SelectAndScatter (MaxPool) and fused GELU are slow there (conv kernels are not
-// SIMD) and can deadlock inside its parallel scheduler (see PLATFORM.md), so on the Go backend
+// ReduceWindow/SelectAndScatter (MaxPool) are slow there (conv kernels are not SIMD; upstream
+// they could also deadlock its scheduler, which third_party/compute fixes), so on the Go backend
 // the models in this package use the functions below. On other backends (XLA) the GoMLX layers
 // are used, with the same variables, so checkpoints move between backends.
 
@@ -21,7 +21,7 @@ import (
 // ParamFastOps is the scope hyperparameter that selects the implementation of Conv2D, MaxPool2
 // and MaxPool2ReLU: "auto" (the default: the fast formulations on the Go backend, GoMLX's own ops
 // elsewhere), "always" (fast formulations on every backend) or "never" (GoMLX's own ops always;
-// slow on the Go backend and prone to its scheduler deadlock).
+// slow on the Go backend).
 const ParamFastOps = "fast_ops"
 
 // goBackendName is what the Go backend's Name returns.
@@ -263,8 +263,9 @@ func MaxPool2(scope *model.Scope, x *Node) *Node {
 }
 
 // GELU is the tanh approximation of the Gaussian error linear unit,
-// 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3))), written with plain ops on every backend: the Go
-// backend's fused GELU and Erf can deadlock (PLATFORM.md). Same shape as x.
+// 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3))), written with plain ops so that every backend computes
+// the same function (upstream, the Go backend's fused GELU could also deadlock; see
+// third_party/README.md). Same shape as x.
 func GELU(x *Node) *Node {
 	inner := MulScalar(Add(x, MulScalar(Mul(Mul(x, x), x), 0.044715)), math.Sqrt(2/math.Pi))
 	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))

@@ -99,10 +99,11 @@ func geluParallelizeChunked[T any](backend *gobackend.Backend, input, output []T
 		for ii := 0; ii < n; ii += geluMinParallelizeChunk {
 			iiEnd := min(ii+geluMinParallelizeChunk, n)
 			wg.Add(1)
-			backend.Workers.WaitToStart(func() {
-				chunkFn(input[ii:iiEnd], output[ii:iiEnd])
-				wg.Done()
-			})
+			backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+				func() {
+					chunkFn(input[ii:iiEnd], output[ii:iiEnd])
+					wg.Done()
+				})
 		}
 		wg.Wait()
 	} else {

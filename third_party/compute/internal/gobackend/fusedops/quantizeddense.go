@@ -553,10 +553,11 @@ func quantizedDenseParallel(backend *gobackend.Backend, M, K, N int, rowFn func(
 		var wg sync.WaitGroup
 		for m := range M {
 			wg.Add(1)
-			backend.Workers.WaitToStart(func() {
-				rowFn(m, m, 0, N)
-				wg.Done()
-			})
+			backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+				func() {
+					rowFn(m, m, 0, N)
+					wg.Done()
+				})
 		}
 		wg.Wait()
 	} else {
@@ -568,10 +569,11 @@ func quantizedDenseParallel(backend *gobackend.Backend, M, K, N int, rowFn func(
 			nEnd := min(nStart+tileSize, N)
 			idx := workerIdx
 			wg.Add(1)
-			backend.Workers.WaitToStart(func() {
-				rowFn(idx, 0, nStart, nEnd)
-				wg.Done()
-			})
+			backend.Workers.StartOrRun( // embviz patch: never waits for a worker (deadlock).
+				func() {
+					rowFn(idx, 0, nStart, nEnd)
+					wg.Done()
+				})
 			workerIdx++
 		}
 		wg.Wait()

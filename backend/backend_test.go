@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,22 @@ func TestNewGo(t *testing.T) {
 	}
 	if !strings.Contains(strings.ToLower(b.Name()), "go") {
 		t.Fatalf("default backend is %q, want the Go backend", b.Name())
+	}
+}
+
+// TestSIMD checks that SIMD reports how this test binary was built: `go test` builds with the
+// GOEXPERIMENT of its environment, which the test binary inherits.
+func TestSIMD(t *testing.T) {
+	want := strings.Contains(os.Getenv("GOEXPERIMENT"), "simd")
+	if SIMD() != want {
+		t.Errorf("SIMD() = %v, but GOEXPERIMENT=%q", SIMD(), os.Getenv("GOEXPERIMENT"))
+	}
+	t.Setenv(EnvVar, "go")
+	if w := SpeedWarning(); (w != "") == want || (w != "" && !strings.Contains(w, "GOEXPERIMENT=simd")) {
+		t.Errorf("SpeedWarning() = %q with SIMD() = %v", w, SIMD())
+	}
+	t.Setenv(EnvVar, "xla:cpu")
+	if w := SpeedWarning(); w != "" {
+		t.Errorf("SpeedWarning() = %q for XLA, want none", w)
 	}
 }

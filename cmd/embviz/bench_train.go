@@ -46,6 +46,9 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if w := backend.SpeedWarning(); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 	var ours, theirs, oursCPU, theirsCPU []float64
 	for r := range *rounds {
 		res, err := models.BenchTrain(b, *steps, *batch, *warmup)

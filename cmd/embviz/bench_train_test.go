@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/embviz/embviz/backend"
 	"github.com/embviz/embviz/internal/testutil"
 )
 
@@ -20,6 +21,9 @@ func TestBenchTrainCLI(t *testing.T) {
 		&out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if warned := strings.Contains(errb.String(), "without GOEXPERIMENT=simd"); warned == backend.SIMD() {
+		t.Errorf("SIMD build %v, but the speed warning shown is %v: stderr %q", backend.SIMD(), warned, errb.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 5 {

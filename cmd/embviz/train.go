@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/embviz/embviz/backend"
+
 	"github.com/embviz/embviz/models"
 	"github.com/embviz/embviz/training"
 	"github.com/embviz/embviz/training/datasets"
@@ -99,6 +101,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		cfg.Progress = stderr
+	}
+	if w := backend.SpeedWarning(); w != "" {
+		fmt.Fprintln(stderr, w)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -360,45 +360,26 @@ func TestPatchedNoDeadlock(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	a, b := randFlat(rng, 64*288), randFlat(rng, 288*2048)
 	x := randFlat(rng, 1<<17)
+	// sum8 adds up ReduceAllSum(op(i)) for 8 independent ops.
+	sum8 := func(op func(i int) *Node) *Node {
+		sum := ReduceAllSum(op(0))
+		for i := 1; i < 8; i++ {
+			sum = Add(sum, ReduceAllSum(op(i)))
+		}
+		return sum
+	}
 	graphs := []struct {
 		name string
 		fn   func(g *Graph, in []*Node) *Node
 	}{
 		{"8 products", func(g *Graph, in []*Node) *Node {
-			var sum *Node
-			for i := range 8 {
-				p := ReduceAllSum(Dot(AddScalar(in[0], float64(i)), in[1]).Product())
-				if sum == nil {
-					sum = p
-				} else {
-					sum = Add(sum, p)
-				}
-			}
-			return sum
+			return sum8(func(i int) *Node { return Dot(AddScalar(in[0], float64(i)), in[1]).Product() })
 		}},
 		{"8 fused GELU", func(g *Graph, in []*Node) *Node {
-			var sum *Node
-			for i := range 8 {
-				e := ReduceAllSum(BackendFusedGelu(AddScalar(in[2], float64(i)/8), true))
-				if sum == nil {
-					sum = e
-				} else {
-					sum = Add(sum, e)
-				}
-			}
-			return sum
+			return sum8(func(i int) *Node { return BackendFusedGelu(AddScalar(in[2], float64(i)/8), true) })
 		}},
 		{"8 Erf", func(g *Graph, in []*Node) *Node {
-			var sum *Node
-			for i := range 8 {
-				e := ReduceAllSum(Erf(AddScalar(in[2], float64(i)/8)))
-				if sum == nil {
-					sum = e
-				} else {
-					sum = Add(sum, e)
-				}
-			}
-			return sum
+			return sum8(func(i int) *Node { return Erf(AddScalar(in[2], float64(i)/8)) })
 		}},
 	}
 	for _, gr := range graphs {

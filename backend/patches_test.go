@@ -419,3 +419,43 @@ func exceptionsTry(fn func()) (err error) {
 	fn()
 	return nil
 }
+
+func TestPatchedTranspose(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	cases := []struct {
+		dims, perm []int
+	}{
+		{[]int{4, 50, 4, 64}, []int{0, 2, 1, 3}}, // attention heads: runs of 64.
+		{[]int{4, 50, 4, 64}, []int{2, 0, 1, 3}},
+		{[]int{3, 5, 16, 8}, []int{1, 0, 2, 3}},  // runs of 16*8.
+		{[]int{3, 5, 16, 1}, []int{1, 0, 2, 3}},  // a size-1 axis inside the run.
+		{[]int{6, 7, 8}, []int{0, 1, 2}},         // identity: one copy.
+		{[]int{64, 7, 7, 64}, []int{3, 1, 2, 0}}, // CHWB <-> NHWC: no run, fallback.
+		{[]int{5, 4, 3}, []int{0, 2, 1}},         // runs of 3 < 8: fallback.
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			x := randFlat(rng, size(c.dims))
+			got := exec1(t, func(_ *Graph, in []*Node) *Node { return TransposeAllAxes(in[0], c.perm...) },
+				tensors.FromFlatDataAndDimensions(x, c.dims...))
+			outDims := make([]int, len(c.dims))
+			for a, p := range c.perm {
+				outDims[a] = c.dims[p]
+			}
+			if !slices.Equal(got.Shape().Dimensions, outDims) {
+				t.Fatalf("shape %v, want %v", got.Shape().Dimensions, outDims)
+			}
+			inSt := strides(c.dims)
+			for i, v := range tensors.MustCopyFlatData[float32](got) {
+				idx := unflatten(i, outDims)
+				src := 0
+				for a, p := range c.perm {
+					src += idx[a] * inSt[p]
+				}
+				if v != x[src] {
+					t.Fatalf("output %v = %g, want %g", idx, v, x[src])
+				}
+			}
+		})
+	}
+}

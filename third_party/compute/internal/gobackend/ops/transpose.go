@@ -141,6 +141,9 @@ func (it *TransposeIterator) Next() int {
 func execTransposeGeneric[T gobackend.SupportedTypesConstraints](operand, output *gobackend.Buffer, it *TransposeIterator) {
 	operandFlat := operand.Flat.([]T)
 	outputFlat := output.Flat.([]T)
+	if transposeRunsGeneric(operandFlat, outputFlat, it) {
+		return
+	}
 	for _, value := range operandFlat {
 		outputFlat[it.Next()] = value
 	}
@@ -160,4 +163,40 @@ func execTransposeBFloat16(operand, output *gobackend.Buffer, it *TransposeItera
 	for _, value := range operandFlat {
 		outputFlat[it.Next()] = value
 	}
+}
+
+// transposeRunsGeneric is the fast path of execTransposeGeneric (an embviz patch, see
+// third_party/README.md): when the operand's innermost axes keep their order and contiguity in
+// the output (e.g. [batch, tokens, heads, dim] -> [batch, heads, tokens, dim]), it copies runs of
+// them with copy() instead of one element at a time. It returns false (doing nothing) when the
+// runs would be shorter than 8 elements.
+func transposeRunsGeneric[T any](operandFlat, outputFlat []T, it *TransposeIterator) bool {
+	dims, strides := it.dimensions, it.perAxisStrides
+	run, runAxis := 1, len(dims)
+	for runAxis > 0 && (strides[runAxis-1] == run || dims[runAxis-1] == 1) {
+		run *= dims[runAxis-1]
+		runAxis--
+	}
+	if runAxis == 0 {
+		copy(outputFlat, operandFlat)
+		return true
+	}
+	if run < 8 {
+		return false
+	}
+	perAxisIdx := make([]int, runAxis)
+	outputIdx := 0
+	for operandIdx := 0; operandIdx < len(operandFlat); operandIdx += run {
+		copy(outputFlat[outputIdx:outputIdx+run], operandFlat[operandIdx:operandIdx+run])
+		for axis := runAxis - 1; axis >= 0; axis-- {
+			perAxisIdx[axis]++
+			outputIdx += strides[axis]
+			if perAxisIdx[axis] < dims[axis] {
+				break
+			}
+			perAxisIdx[axis] = 0
+			outputIdx -= strides[axis] * dims[axis]
+		}
+	}
+	return true
 }

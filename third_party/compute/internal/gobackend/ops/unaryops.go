@@ -493,8 +493,15 @@ func execExp(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 }
 
 func execExpGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Exp(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Exp(float64(input)))
+		}
 	}
 }
 
@@ -531,8 +538,15 @@ func execExpm1(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobac
 }
 
 func execExpm1Generic[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Expm1(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Expm1(float64(input)))
+		}
 	}
 }
 
@@ -569,8 +583,15 @@ func execLog1p(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobac
 }
 
 func execLog1pGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Log1p(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Log1p(float64(input)))
+		}
 	}
 }
 
@@ -607,8 +628,15 @@ func execLog(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 }
 
 func execLogGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Log(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Log(float64(input)))
+		}
 	}
 }
 
@@ -645,12 +673,19 @@ func execLogistic(backend *gobackend.Backend, node *gobackend.Node, inputs []*go
 }
 
 func execLogisticGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		if input >= 0 {
-			outputs[ii] = T(1.0 / (1.0 + math.Exp(-float64(input))))
-		} else {
-			e_x := math.Exp(float64(input))
-			outputs[ii] = T(e_x / (1.0 + e_x))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			if input >= 0 {
+				outputs[ii] = T(1.0 / (1.0 + math.Exp(-float64(input))))
+			} else {
+				e_x := math.Exp(float64(input))
+				outputs[ii] = T(e_x / (1.0 + e_x))
+			}
 		}
 	}
 }
@@ -696,8 +731,15 @@ func execCeil(backend *gobackend.Backend, node *gobackend.Node, inputs []*goback
 }
 
 func execCeilGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Ceil(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Ceil(float64(input)))
+		}
 	}
 }
 
@@ -734,8 +776,15 @@ func execFloor(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobac
 }
 
 func execFloorGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Floor(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Floor(float64(input)))
+		}
 	}
 }
 
@@ -772,8 +821,15 @@ func execRound(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobac
 }
 
 func execRoundGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.RoundToEven(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.RoundToEven(float64(input)))
+		}
 	}
 }
 
@@ -810,8 +866,15 @@ func execRsqrt(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobac
 }
 
 func execRsqrtGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(1.0 / math.Sqrt(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(1.0 / math.Sqrt(float64(input)))
+		}
 	}
 }
 
@@ -848,8 +911,15 @@ func execSqrt(backend *gobackend.Backend, node *gobackend.Node, inputs []*goback
 }
 
 func execSqrtGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Sqrt(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Sqrt(float64(input)))
+		}
 	}
 }
 
@@ -886,8 +956,15 @@ func execCos(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 }
 
 func execCosGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Cos(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Cos(float64(input)))
+		}
 	}
 }
 
@@ -924,8 +1001,15 @@ func execSin(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 }
 
 func execSinGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Sin(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Sin(float64(input)))
+		}
 	}
 }
 
@@ -962,8 +1046,15 @@ func execTanh(backend *gobackend.Backend, node *gobackend.Node, inputs []*goback
 }
 
 func execTanhGeneric[T float32 | float64](inputs, outputs []T) {
-	for ii, input := range inputs {
-		outputs[ii] = T(math.Tanh(float64(input)))
+	// embviz patch (third_party/README.md): math.* runs as legacy SSE code, ~100x slower while
+	// the vector registers' upper halves are dirty from AVX code (the matmuls); clear them per chunk.
+	for lo := 0; lo < len(inputs); lo += scalarMathChunk {
+		clearAVXUpper()
+		hi := min(lo+scalarMathChunk, len(inputs))
+		for ii, input := range inputs[lo:hi] {
+			ii += lo
+			outputs[ii] = T(math.Tanh(float64(input)))
+		}
 	}
 }
 
@@ -1091,3 +1182,7 @@ func execIsFiniteHalfPrecision[T gotype.HalfPrecision[T]](inputs []T, outputs []
 		outputs[ii] = !math.IsInf(float64(f), 0) && !math.IsNaN(float64(f))
 	}
 }
+
+// scalarMathChunk is how many elements the math.*-based unary ops process between two
+// clearAVXUpper calls (an embviz patch): often enough to undo a preemption's dirty state soon.
+const scalarMathChunk = 1024

@@ -31,6 +31,20 @@ func (c *config) snapshotIndex(t int) (int, error) {
 	return i, nil
 }
 
+// loadRunSnapshot loads the run's snapshot sequence and returns the index of the snapshot that
+// single-snapshot views show (Snapshot, default the last).
+func loadRunSnapshot(run *training.Run, c *config) (*runData, int, error) {
+	d, err := loadRun(run, c, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	t, err := c.snapshotIndex(len(d.seq))
+	if err != nil {
+		return nil, 0, err
+	}
+	return d, t, nil
+}
+
 // loadLayer loads the run with the snapshots of layer (EmbeddingLayer or "" for the embedding).
 func loadLayer(run *training.Run, c *config, layer string) (*runData, error) {
 	cc := *c
@@ -206,11 +220,7 @@ func explainedVariance(run *training.Run, k int, c *config) (*Chart, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("vizlib: ExplainedVariance needs k >= 1, got %d", k)
 	}
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	last, err := c.snapshotIndex(len(d.seq))
+	d, last, err := loadRunSnapshot(run, c)
 	if err != nil {
 		return nil, err
 	}
@@ -260,11 +270,7 @@ func pcaLoadings(run *training.Run, k int, c *config) (*Heatmap, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("vizlib: PCALoadings needs k >= 1, got %d", k)
 	}
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.snapshotIndex(len(d.seq))
+	d, t, err := loadRunSnapshot(run, c)
 	if err != nil {
 		return nil, err
 	}
@@ -347,11 +353,7 @@ func pairwiseScatter(run *training.Run, k int, c *config) (*ScatterMatrix, error
 	if k < 2 || k > 8 {
 		return nil, fmt.Errorf("vizlib: PairwiseScatter needs 2 <= k <= 8, got %d", k)
 	}
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.snapshotIndex(len(d.seq))
+	d, t, err := loadRunSnapshot(run, c)
 	if err != nil {
 		return nil, err
 	}

@@ -183,11 +183,7 @@ func DecodedPrototypes(run *training.Run, decode Decoder, opts ...Option) (strin
 }
 
 func decodedPrototypes(run *training.Run, decode Decoder, c *config) (*ImageGrid, error) {
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.snapshotIndex(len(d.seq))
+	d, t, err := loadRunSnapshot(run, c)
 	if err != nil {
 		return nil, err
 	}
@@ -317,11 +313,7 @@ func LatentScatterMatrix(run *training.Run, opts ...Option) (string, error) {
 }
 
 func latentScatterMatrix(run *training.Run, c *config) (*ScatterMatrix, error) {
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.snapshotIndex(len(d.seq))
+	d, t, err := loadRunSnapshot(run, c)
 	if err != nil {
 		return nil, err
 	}

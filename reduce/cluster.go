@@ -131,6 +131,7 @@ func unitRows(x *Matrix) *Matrix {
 	return out
 }
 
+// sqDist64 is the squared Euclidean distance between a and b, accumulated in float64.
 func sqDist64(a, b []float32) float64 {
 	var s float64
 	for t, v := range a {

@@ -316,13 +316,7 @@ func sqDistRow(x *Matrix, i int, dst []float64) {
 		if j&63 == 0 {
 			clearUpper()
 		}
-		b := x.Row(j)
-		var s float64
-		for t, v := range a {
-			e := float64(v) - float64(b[t])
-			s += e * e
-		}
-		dst[j] = s
+		dst[j] = sqDist64(a, x.Row(j))
 	}
 }
 
@@ -342,13 +336,7 @@ func medianSqDist(x *Matrix) float64 {
 				if j&63 == 0 {
 					clearUpper()
 				}
-				b := x.Row(j)
-				var s float64
-				for t, v := range a {
-					e := float64(v) - float64(b[t])
-					s += e * e
-				}
-				upper[off+j-i-1] = float32(s)
+				upper[off+j-i-1] = float32(sqDist64(a, x.Row(j)))
 			}
 		}
 	})

@@ -26,10 +26,17 @@ func anRandom(n, d int, seed uint64) *Matrix {
 
 // anBlobs returns n points in d dimensions around k well-separated centres (spread sd) and labels.
 func anBlobs(n, d, k int, sd float64, seed uint64) (*Matrix, []int32) {
-	r := rand.New(rand.NewPCG(seed, 11))
+	return gaussianBlobs(n, d, k, 10, sd, seed, 11)
+}
+
+// gaussianBlobs returns n points in d dimensions around k centres drawn with standard deviation
+// spread (point i belongs to centre i%k, spread sd around it) and the labels, from the random
+// stream (seed, stream).
+func gaussianBlobs(n, d, k int, spread, sd float64, seed, stream uint64) (*Matrix, []int32) {
+	r := rand.New(rand.NewPCG(seed, stream))
 	centres := make([]float64, k*d)
 	for i := range centres {
-		centres[i] = 10 * r.NormFloat64()
+		centres[i] = spread * r.NormFloat64()
 	}
 	m := NewMatrix(n, d)
 	lab := make([]int32, n)

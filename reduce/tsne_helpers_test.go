@@ -2,7 +2,6 @@ package reduce
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,21 +33,7 @@ func tsneFashion50(t testing.TB, n int) *Matrix {
 
 // tsneBlobs returns n points in d dimensions around k Gaussian centres (spread sd) and the labels.
 func tsneBlobs(n, d, k int, sd float64, seed uint64) (*Matrix, []int32) {
-	r := rand.New(rand.NewPCG(seed, 3))
-	centres := make([]float64, k*d)
-	for i := range centres {
-		centres[i] = 6 * r.NormFloat64()
-	}
-	m := NewMatrix(n, d)
-	lab := make([]int32, n)
-	for i := 0; i < n; i++ {
-		c := i % k
-		lab[i] = int32(c)
-		for j := 0; j < d; j++ {
-			m.Data[i*d+j] = float32(centres[c*d+j] + sd*r.NormFloat64())
-		}
-	}
-	return m, lab
+	return gaussianBlobs(n, d, k, 6, sd, seed, 3)
 }
 
 type tsneRefResult struct {

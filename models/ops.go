@@ -359,10 +359,7 @@ func col2imCHWB(v *Node, cIn, h, w, k, stride int, padSame bool) *Node {
 	// validRange returns the output indices [lo, hi] whose window offset d lands inside [0, n),
 	// and the input positions they land on (first, last).
 	validRange := func(d, out, lo, n int) (iLo, iHi, first, last int) {
-		iLo = max(0, (lo-d+stride-1)/stride)
-		if lo-d < 0 {
-			iLo = 0
-		}
+		iLo = max(0, (lo-d+stride-1)/stride) // ceil((lo-d)/stride), or 0 when the offset is past lo.
 		iHi = min(out-1, floorDiv(n-1+lo-d, stride))
 		return iLo, iHi, d + iLo*stride - lo, d + iHi*stride - lo
 	}

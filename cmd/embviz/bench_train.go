@@ -73,9 +73,10 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	if *torch {
 		o, t := median(ours), median(theirs)
 		ob, tb := slices.Max(ours), slices.Max(theirs)
+		oc, tc := median(oursCPU), median(theirsCPU)
 		fmt.Fprintf(stdout, "bench train: summary rounds=%d median images_per_second=%.1f torch_images_per_second=%.1f ratio=%.2f"+
 			" best images_per_second=%.1f torch_images_per_second=%.1f best_ratio=%.2f cpu_ms_per_step=%.1f torch_cpu_ms_per_step=%.1f cpu_ratio=%.2f\n",
-			*rounds, o, t, o/t, ob, tb, ob/tb, median(oursCPU), median(theirsCPU), median(theirsCPU)/median(oursCPU))
+			*rounds, o, t, o/t, ob, tb, ob/tb, oc, tc, tc/oc)
 	}
 	return nil
 }

@@ -142,11 +142,11 @@ func LoadModel(run *Run) (models.Model, *model.Store, error) {
 	if run == nil {
 		return nil, nil, errors.New("training: LoadModel of a nil run")
 	}
-	saved, err := savedConfigFromInfo(run.Info())
+	cfg, err := configFromInfo(run.Info())
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := models.New(saved.Model, saved.ModelOptions)
+	m, err := models.New(cfg.Model, cfg.ModelOptions)
 	if err != nil {
 		return nil, nil, fmt.Errorf("training: run %s: %w", run.ID(), err)
 	}

@@ -76,11 +76,11 @@ func NewPredictor(run *Run, layers ...string) (*Predictor, error) {
 			return nil, fmt.Errorf("training: model %s has no layer %q; known layers: %s", m.Name(), l, strings.Join(m.TapNames(), ", "))
 		}
 	}
-	saved, err := savedConfigFromInfo(run.Info())
+	cfg, err := configFromInfo(run.Info())
 	if err != nil {
 		return nil, err
 	}
-	inputShape := saved.ModelOptions.InputShape
+	inputShape := cfg.ModelOptions.InputShape
 	if inputShape == nil {
 		inputShape = []int{3} // colormlp
 	}

@@ -2,6 +2,7 @@ package training
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -217,6 +218,29 @@ func ParseCurriculum(r io.Reader) (*Curriculum, error) {
 // Source returns the CSV text the curriculum was parsed from ("" if built in code). Train
 // records it in run.json for -resume; changes made to Keyframes in code are not reflected in it.
 func (c *Curriculum) Source() string { return c.source }
+
+// MarshalJSON records c as its CSV source text (a JSON string; null when c was built in code and
+// has no source), so that a Config holding it is serializable. Hooks are not recorded.
+func (c *Curriculum) MarshalJSON() ([]byte, error) {
+	if c == nil || c.source == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(c.source)
+}
+
+// UnmarshalJSON parses a curriculum recorded by MarshalJSON (see ParseCurriculum).
+func (c *Curriculum) UnmarshalJSON(data []byte) error {
+	var src string
+	if err := json.Unmarshal(data, &src); err != nil {
+		return fmt.Errorf("curriculum: want its CSV text as a JSON string: %w", err)
+	}
+	p, err := ParseCurriculum(strings.NewReader(src))
+	if err != nil {
+		return fmt.Errorf("recorded curriculum: %w", err)
+	}
+	*c = *p
+	return nil
+}
 
 // On registers a hook for events of the given kind and returns c. Hooks run in registration
 // order; the built-in anchor action runs before the hooks of its event.

@@ -173,9 +173,9 @@ func TestCurriculumEventsOnColors(t *testing.T) {
 		t.Errorf("only %d metric records checked", checked)
 	}
 	// The curriculum is recorded, so a reopened run knows it.
-	saved, err := savedConfigFromInfo(r.Info())
-	if err != nil || saved.CurriculumCSV != testCurriculum {
-		t.Errorf("recorded curriculum %q, err %v", saved.CurriculumCSV, err)
+	saved, err := configFromInfo(r.Info())
+	if err != nil || saved.Curriculum == nil || saved.Curriculum.Source() != testCurriculum {
+		t.Errorf("recorded curriculum %v, err %v", saved.Curriculum, err)
 	}
 }
 

@@ -1,29 +1,27 @@
 package training
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
 )
 
-// fingerprint is the part of a configuration that decides whether an existing run was trained
-// with it: everything but what training fills in from the data (input shape, class count) and
-// the evaluation batch size.
-func fingerprint(s savedConfig, evalSize bool) savedConfig {
-	s.ModelOptions.InputShape = nil
-	s.ModelOptions.NumClasses = 0
-	s.EvalBatch = 0
-	s.CheckpointEvery = 0
-	s.LogEvery = 0
+// fingerprint is the recorded form (JSON) of the part of a configuration that decides whether
+// an existing run was trained with it: everything recorded but what training fills in from the
+// data (input shape, class count), the evaluation batch size and the checkpoint and log
+// intervals; the evaluation size only when evalSize.
+func fingerprint(c Config, evalSize bool) ([]byte, error) {
+	c.ModelOptions.InputShape = nil
+	c.ModelOptions.NumClasses = 0
+	c.EvalBatch = 0
+	c.CheckpointEvery = 0
+	c.LogEvery = 0
 	if !evalSize {
-		s.EvalSize = 0
+		c.EvalSize = 0
 	}
-	if len(s.Layers) == 0 {
-		s.Layers = nil
-	}
-	return s
+	return json.Marshal(&c)
 }
 
 // FindRun returns the newest finished run in cfg.RunsDir that was trained with cfg (same model,
@@ -32,7 +30,10 @@ func fingerprint(s savedConfig, evalSize bool) savedConfig {
 func FindRun(cfg Config) (*Run, error) {
 	want := cfg
 	want.fillDefaults()
-	wantFP := fingerprint(want.saved(), cfg.EvalSize != 0)
+	wantFP, err := fingerprint(want, cfg.EvalSize != 0)
+	if err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
 	runs, err := ListRuns(cfg.RunsDir)
 	if err != nil {
 		return nil, err
@@ -42,19 +43,11 @@ func FindRun(cfg Config) (*Run, error) {
 		if r.Status != StatusFinished {
 			continue
 		}
-		raw, ok := r.Options["config"]
-		if !ok {
-			continue
-		}
-		data, err := json.Marshal(raw)
+		got, err := configFromInfo(r)
 		if err != nil {
 			continue
 		}
-		var got savedConfig
-		if err := json.Unmarshal(data, &got); err != nil {
-			continue
-		}
-		if reflect.DeepEqual(fingerprint(got, cfg.EvalSize != 0), wantFP) {
+		if fp, err := fingerprint(got, cfg.EvalSize != 0); err == nil && bytes.Equal(fp, wantFP) {
 			return OpenRun(cfg.RunsDir, r.ID)
 		}
 	}

@@ -136,23 +136,17 @@ func newSession(cfg Config) (*session, error) {
 		if info.Status == StatusFinished {
 			return nil, fmt.Errorf("training: run %s is already finished; nothing to resume", info.ID)
 		}
-		saved, err := savedConfigFromInfo(info)
+		rc, err := configFromInfo(info)
 		if err != nil {
 			return nil, err
 		}
-		rc := saved.config()
 		rc.RunsDir, rc.Resume = cfg.RunsDir, info.ID
 		rc.Progress, rc.OnProgress, rc.Data = cfg.Progress, cfg.OnProgress, cfg.Data
 		if cfg.DataDir != "" {
 			rc.DataDir = cfg.DataDir
 		}
-		rc.Curriculum = cfg.Curriculum
-		if rc.Curriculum == nil && saved.CurriculumCSV != "" {
-			c, err := ParseCurriculum(strings.NewReader(saved.CurriculumCSV))
-			if err != nil {
-				return nil, fmt.Errorf("training: run %s: recorded curriculum: %w", info.ID, err)
-			}
-			rc.Curriculum = c
+		if cfg.Curriculum != nil {
+			rc.Curriculum = cfg.Curriculum // the caller's, with its hooks
 		}
 		cfg = rc
 		resumeRun = r
@@ -287,7 +281,7 @@ func newSession(cfg Config) (*session, error) {
 			}
 		}
 	} else {
-		opts, err := cfg.saved().toOptions()
+		opts, err := cfg.options()
 		if err != nil {
 			return nil, fmt.Errorf("training: recording the configuration: %w", err)
 		}

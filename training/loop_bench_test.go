@@ -10,9 +10,13 @@ import (
 	"github.com/embviz/embviz/training/datasets"
 )
 
-// randomImages is a synthetic 28x28x1, 10-class data set of n train and n/5 test images.
-func randomImages(n int) *datasets.Dataset {
-	rng := rand.New(rand.NewPCG(1, 2))
+// RandomImages is randomImages for the external tests (package training_test).
+var RandomImages = randomImages
+
+// randomImages is a synthetic data set of nTrain train and nTest test 28x28x1 images with
+// uniform pixels and 10 classes (i%10), drawn from PCG(seed, seed+1).
+func randomImages(nTrain, nTest int, seed uint64) *datasets.Dataset {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
 	split := func(n int) *datasets.Split {
 		s := &datasets.Split{N: n, Shape: []int{28, 28, 1}, X: make([]float32, n*784), Labels: make([]int32, n)}
 		for i := range s.X {
@@ -24,7 +28,7 @@ func randomImages(n int) *datasets.Dataset {
 		return s
 	}
 	names := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-	return &datasets.Dataset{Name: "random", ClassNames: names, Train: split(n), Test: split(n / 5), ImageShape: []int{28, 28, 1}}
+	return &datasets.Dataset{Name: "random", ClassNames: names, Train: split(nTrain), Test: split(nTest), ImageShape: []int{28, 28, 1}}
 }
 
 // BenchmarkTrainStepCNN times the loop's training step (AdamW, clipping, cosine lr) of the
@@ -35,7 +39,7 @@ func randomImages(n int) *datasets.Dataset {
 func BenchmarkTrainStepCNN(b *testing.B) {
 	const steps = 20
 	for range b.N {
-		s, err := newSession(Config{RunsDir: b.TempDir(), Model: "cnn", Data: randomImages(640), Steps: steps + 2, Batch: 64, Snapshots: 2, EvalSize: 100})
+		s, err := newSession(Config{RunsDir: b.TempDir(), Model: "cnn", Data: randomImages(640, 128, 1), Steps: steps + 2, Batch: 64, Snapshots: 2, EvalSize: 100})
 		if err != nil {
 			b.Fatal(err)
 		}

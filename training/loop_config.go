@@ -13,73 +13,79 @@ import (
 
 // Config configures Train. The zero value of every field means its stated default, so
 // Config{RunsDir: "runs", Model: "mlp", Dataset: "blobs"} is a complete configuration.
+//
+// Config is also the form in which Train records a run's configuration (run.json
+// options.config, the JSON names below), so that the run can be resumed and its model rebuilt
+// (LoadModel). The fields tagged `json:"-"` (RunsDir, Data, Resume, Progress, OnProgress) are
+// not recorded; the Curriculum is recorded as its CSV source (see Curriculum.MarshalJSON).
 type Config struct {
 	// RunsDir is the run store directory (created if missing). Required.
-	RunsDir string
+	RunsDir string `json:"-"`
 	// Model is the model name for models.New: "cnn", "vit", "mlp", "colormlp" or "vae". Required
 	// (unless resuming).
-	Model string
+	Model string `json:"model"`
 	// ModelOptions configure the model. InputShape and NumClasses are filled from the dataset
 	// when zero; EmbedDim 0 means the model's default.
-	ModelOptions models.Options
+	ModelOptions models.Options `json:"model_options"`
 	// Dataset is the dataset name for datasets.Load: "fashion-mnist", "mnist", "cifar10",
 	// "colors" or "blobs". Required unless Data is set.
-	Dataset string
+	Dataset string `json:"dataset"`
 	// DataDir is the dataset directory; "" means the dataset's default (see datasets.Load).
-	DataDir string
+	DataDir string `json:"data_dir,omitempty"`
 	// Data, when not nil, is used instead of loading Dataset (e.g. datasets.Colors with custom
 	// options); Dataset is then only the name recorded in the run (default Data.Name).
 	Data *datasets.Dataset `json:"-"`
 
 	// Steps is the number of training steps (batches). Default 1000.
-	Steps int
+	Steps int `json:"steps"`
 	// Batch is the training batch size. Default 64; must not exceed the training split.
-	Batch int
+	Batch int `json:"batch"`
 	// LR is the peak learning rate of AdamW. Default 1e-3.
-	LR float64
+	LR float64 `json:"lr"`
 	// WarmupSteps is the length of the linear learning-rate warm-up; after it the learning rate
 	// follows a cosine from LR down to MinLRFraction*LR at the last step. Default
 	// min(100, Steps/20); negative means no warm-up. A curriculum "lr" column replaces this schedule.
-	WarmupSteps int
+	WarmupSteps int `json:"warmup_steps"`
 	// MinLRFraction is the final learning rate of the cosine as a fraction of LR. Default 0.
-	MinLRFraction float64
+	MinLRFraction float64 `json:"min_lr_fraction"`
 	// WeightDecay is AdamW's decoupled weight decay (applied as lr*wd*w). Default 1e-4; negative means 0.
-	WeightDecay float64
+	WeightDecay float64 `json:"weight_decay"`
 	// ClipNorm clips the gradients by their global L2 norm. Default 1; negative means no clipping.
-	ClipNorm float64
+	ClipNorm float64 `json:"clip_norm"`
 	// SAMRho enables sharpness-aware minimization with neighbourhood radius rho (gradients are
 	// taken at w + rho*g/|g|). Default 0 (off). SAM doubles the cost of a step.
-	SAMRho float64
+	SAMRho float64 `json:"sam_rho"`
 
 	// Snapshots is the exact number of snapshots including snapshot 0 (the untrained model) and
 	// the last step, for the linear and geometric schedules. Default 20.
-	Snapshots int
+	Snapshots int `json:"snapshots"`
 	// SnapshotSchedule is ScheduleLinear (default), ScheduleGeometric or ScheduleEvery.
-	SnapshotSchedule string
+	SnapshotSchedule string `json:"snapshot_schedule"`
 	// Every is K for ScheduleEvery.
-	Every int
+	Every int `json:"every,omitempty"`
 	// EvalSize is the size of the fixed class-balanced evaluation subset of the test split.
 	// Default 1000 (or the test split size when smaller).
-	EvalSize int
+	EvalSize int `json:"eval_size"`
 	// EvalBatch is the batch size of evaluation (fixed shape: the last batch is padded).
 	// Default min(EvalSize, 200).
-	EvalBatch int
+	EvalBatch int `json:"eval_batch"`
 	// Layers are layer taps (model TapNames) recorded at every snapshot as flattened activations.
-	Layers []string
+	Layers []string `json:"layers,omitempty"`
 	// Seed seeds everything: weight initialization, dropout, batch order and the evaluation subset.
-	Seed int64
+	Seed int64 `json:"seed"`
 
-	// Curriculum is an optional keyframed schedule of phases, actions and properties.
-	Curriculum *Curriculum `json:"-"`
+	// Curriculum is an optional keyframed schedule of phases, actions and properties. It is
+	// recorded as its CSV source; hooks are not recorded.
+	Curriculum *Curriculum `json:"curriculum_csv,omitempty"`
 	// Regularizers are the default weights of the embedding regularizers (all 0: off).
-	Regularizers Regularizers
+	Regularizers Regularizers `json:"regularizers"`
 
 	// CheckpointEvery saves a checkpoint every that many steps, in addition to the checkpoints
 	// saved at every snapshot and at the end. Default 0 (only those).
-	CheckpointEvery int
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 	// LogEvery appends a train-only metrics record (lr, train_loss, train_acc) every that many
 	// steps, in addition to the full records at snapshots. Default max(1, Steps/100).
-	LogEvery int
+	LogEvery int `json:"log_every"`
 
 	// Resume is the id (or unique prefix) of an interrupted run in RunsDir to continue. The run's
 	// recorded configuration is used; of this Config only RunsDir, DataDir, Data, Curriculum
@@ -92,64 +98,10 @@ type Config struct {
 	OnProgress func(Progress) `json:"-"`
 }
 
-// savedConfig is the part of Config recorded in run.json (options.config) so that a run can be
-// resumed and its model rebuilt (LoadModel).
-type savedConfig struct {
-	Model            string         `json:"model"`
-	ModelOptions     models.Options `json:"model_options"`
-	Dataset          string         `json:"dataset"`
-	DataDir          string         `json:"data_dir,omitempty"`
-	Steps            int            `json:"steps"`
-	Batch            int            `json:"batch"`
-	LR               float64        `json:"lr"`
-	WarmupSteps      int            `json:"warmup_steps"`
-	MinLRFraction    float64        `json:"min_lr_fraction"`
-	WeightDecay      float64        `json:"weight_decay"`
-	ClipNorm         float64        `json:"clip_norm"`
-	SAMRho           float64        `json:"sam_rho"`
-	Snapshots        int            `json:"snapshots"`
-	SnapshotSchedule string         `json:"snapshot_schedule"`
-	Every            int            `json:"every,omitempty"`
-	EvalSize         int            `json:"eval_size"`
-	EvalBatch        int            `json:"eval_batch"`
-	Layers           []string       `json:"layers,omitempty"`
-	Seed             int64          `json:"seed"`
-	Regularizers     Regularizers   `json:"regularizers"`
-	CheckpointEvery  int            `json:"checkpoint_every,omitempty"`
-	LogEvery         int            `json:"log_every"`
-	CurriculumCSV    string         `json:"curriculum_csv,omitempty"`
-}
-
-func (c *Config) saved() savedConfig {
-	s := savedConfig{
-		Model: c.Model, ModelOptions: c.ModelOptions, Dataset: c.Dataset, DataDir: c.DataDir,
-		Steps: c.Steps, Batch: c.Batch, LR: c.LR, WarmupSteps: c.WarmupSteps, MinLRFraction: c.MinLRFraction,
-		WeightDecay: c.WeightDecay, ClipNorm: c.ClipNorm, SAMRho: c.SAMRho, Snapshots: c.Snapshots,
-		SnapshotSchedule: c.SnapshotSchedule, Every: c.Every, EvalSize: c.EvalSize, EvalBatch: c.EvalBatch,
-		Layers: c.Layers, Seed: c.Seed, Regularizers: c.Regularizers, CheckpointEvery: c.CheckpointEvery,
-		LogEvery: c.LogEvery,
-	}
-	if c.Curriculum != nil {
-		s.CurriculumCSV = c.Curriculum.Source()
-	}
-	return s
-}
-
-func (s savedConfig) config() Config {
-	return Config{
-		Model: s.Model, ModelOptions: s.ModelOptions, Dataset: s.Dataset, DataDir: s.DataDir,
-		Steps: s.Steps, Batch: s.Batch, LR: s.LR, WarmupSteps: s.WarmupSteps, MinLRFraction: s.MinLRFraction,
-		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, SAMRho: s.SAMRho, Snapshots: s.Snapshots,
-		SnapshotSchedule: s.SnapshotSchedule, Every: s.Every, EvalSize: s.EvalSize, EvalBatch: s.EvalBatch,
-		Layers: s.Layers, Seed: s.Seed, Regularizers: s.Regularizers, CheckpointEvery: s.CheckpointEvery,
-		LogEvery: s.LogEvery,
-	}
-}
-
-// toOptions returns the run.json options map: the full config under "config" plus a few
+// options returns the run.json options map: the recorded config under "config" plus a few
 // top-level keys for listings (residual, sam_rho, lr, curriculum).
-func (s savedConfig) toOptions() (map[string]any, error) {
-	data, err := json.Marshal(s)
+func (c *Config) options() (map[string]any, error) {
+	data, err := json.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
@@ -159,31 +111,32 @@ func (s savedConfig) toOptions() (map[string]any, error) {
 	}
 	opts := map[string]any{
 		"config":   m,
-		"residual": s.ModelOptions.Residual,
-		"sam_rho":  s.SAMRho,
-		"lr":       s.LR,
+		"residual": c.ModelOptions.Residual,
+		"sam_rho":  c.SAMRho,
+		"lr":       c.LR,
 	}
-	if s.CurriculumCSV != "" {
+	if c.Curriculum != nil && c.Curriculum.Source() != "" {
 		opts["curriculum"] = true
 	}
 	return opts, nil
 }
 
-// savedConfigFromInfo reads the configuration recorded by Train in run.json.
-func savedConfigFromInfo(info RunInfo) (savedConfig, error) {
-	var s savedConfig
+// configFromInfo reads the configuration recorded by Train in run.json (options.config); the
+// fields that are not recorded are zero.
+func configFromInfo(info RunInfo) (Config, error) {
+	var c Config
 	raw, ok := info.Options["config"]
 	if !ok {
-		return s, fmt.Errorf("training: run %s has no recorded training configuration (options.config in %s)", info.ID, RunFile)
+		return c, fmt.Errorf("training: run %s has no recorded training configuration (options.config in %s)", info.ID, RunFile)
 	}
 	data, err := json.Marshal(raw)
 	if err != nil {
-		return s, err
+		return c, err
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return s, fmt.Errorf("training: run %s: reading options.config: %w", info.ID, err)
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Config{}, fmt.Errorf("training: run %s: reading options.config: %w", info.ID, err)
 	}
-	return s, nil
+	return c, nil
 }
 
 // fillDefaults applies the documented defaults; it does not validate.

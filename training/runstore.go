@@ -688,34 +688,34 @@ func (r *Run) snapshotFile(i int, name string, read func(path string) error) err
 	return r.inRun(func(dir string) error { return read(filepath.Join(dir, rel, name)) })
 }
 
-func readMatrix(path string) (*reduce.Matrix, error) {
+// readNPY reads the .npy file at path and converts its data with values; the array must have
+// the rank of want (the shape named in errors, e.g. "[n, d]").
+func readNPY[T any](path, want string, values func(*npy.Array) ([]T, error)) (*npy.Array, []T, error) {
 	a, err := npy.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("training: %w", err)
+		return nil, nil, fmt.Errorf("training: %w", err)
 	}
-	if len(a.Shape) != 2 {
-		return nil, fmt.Errorf("training: %s has shape %v, want [n, d]", path, a.Shape)
+	if len(a.Shape) != strings.Count(want, ",")+1 {
+		return nil, nil, fmt.Errorf("training: %s has shape %v, want %s", path, a.Shape, want)
 	}
-	data, err := a.Float32s()
+	v, err := values(a)
 	if err != nil {
-		return nil, fmt.Errorf("training: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("training: %s: %w", path, err)
+	}
+	return a, v, nil
+}
+
+func readMatrix(path string) (*reduce.Matrix, error) {
+	a, data, err := readNPY(path, "[n, d]", (*npy.Array).Float32s)
+	if err != nil {
+		return nil, err
 	}
 	return reduce.MatrixFrom(a.Shape[0], a.Shape[1], data), nil
 }
 
 func readInt32s(path string) ([]int32, error) {
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("training: %w", err)
-	}
-	if len(a.Shape) != 1 {
-		return nil, fmt.Errorf("training: %s has shape %v, want [n]", path, a.Shape)
-	}
-	v, err := a.Int32s()
-	if err != nil {
-		return nil, fmt.Errorf("training: %s: %w", path, err)
-	}
-	return v, nil
+	_, v, err := readNPY(path, "[n]", (*npy.Array).Int32s)
+	return v, err
 }
 
 // Embedding returns snapshot i's embedding [n_eval, d]. Results are cached; do not modify them.

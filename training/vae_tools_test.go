@@ -3,7 +3,6 @@ package training_test
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -13,22 +12,8 @@ import (
 	"github.com/embviz/embviz/training/datasets"
 )
 
-// tinyImages is a random 28x28 image data set with 10 classes.
-func tinyImages(n int) *datasets.Dataset {
-	rng := rand.New(rand.NewPCG(3, 4))
-	split := func(n int) *datasets.Split {
-		s := &datasets.Split{N: n, Shape: []int{28, 28, 1}, X: make([]float32, n*784), Labels: make([]int32, n)}
-		for i := range s.X {
-			s.X[i] = rng.Float32()
-		}
-		for i := range s.Labels {
-			s.Labels[i] = int32(i % 10)
-		}
-		return s
-	}
-	return &datasets.Dataset{Name: "random", ClassNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
-		Train: split(n), Test: split(n), ImageShape: []int{28, 28, 1}}
-}
+// tinyImages is a random 28x28 image data set of n train and n test images with 10 classes.
+func tinyImages(n int) *datasets.Dataset { return training.RandomImages(n, n, 3) }
 
 func TestVAEDecoder(t *testing.T) {
 	runs := t.TempDir()

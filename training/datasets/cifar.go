@@ -96,13 +96,7 @@ var (
 //
 // Images have Shape [32, 32, 3] (HWC, converted from the stored R, G, B planes), values in [0, 1].
 // With the standard files Train has 50000 and Test 10000 images. Each call reads the files; Load caches.
-func CIFAR10(dir string) (*Dataset, error) {
-	if dir == "" {
-		dir = os.Getenv(EnvCIFAR10Dir)
-	}
-	ds, _, err := loadCIFAR10(dir)
-	return ds, err
-}
+func CIFAR10(dir string) (*Dataset, error) { return readFiles("cifar10", dir) }
 
 func loadCIFAR10(dir string) (*Dataset, []string, error) {
 	hint := "CIFAR-10 needs a directory holding the binary batches " + strings.Join(cifarTrainFiles, ", ") + ", " +

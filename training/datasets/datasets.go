@@ -230,6 +230,38 @@ const (
 	EnvCIFAR10Dir = "EMBVIZ_CIFAR10_DIR"
 )
 
+// fileSet is a data set read from files.
+type fileSet struct {
+	env, def string // the directory when none is given: $env, or def when that is unset
+	// load reads the data set from dir and returns the paths of the files it read.
+	load func(dir string) (*Dataset, []string, error)
+}
+
+// fileSets are the data sets read from files, by name.
+var fileSets = map[string]fileSet{
+	"fashion-mnist": {EnvFashionMNISTDir, DefaultFashionMNISTDir, loadFashionMNIST},
+	"mnist":         {EnvMNISTDir, "", loadMNIST},
+	"cifar10":       {EnvCIFAR10Dir, "", loadCIFAR10},
+}
+
+// dir returns dir, or when it is "" the directory of $f.env, or f.def.
+func (f fileSet) dir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	if d := os.Getenv(f.env); d != "" {
+		return d
+	}
+	return f.def
+}
+
+// readFiles reads the file data set called name from dir (see fileSet.dir), without the cache.
+func readFiles(name, dir string) (*Dataset, error) {
+	f := fileSets[name]
+	ds, _, err := f.load(f.dir(dir))
+	return ds, err
+}
+
 // Names returns the names Load accepts, in a fixed order.
 func Names() []string {
 	return []string{"fashion-mnist", "mnist", "cifar10", "colors", "blobs"}
@@ -264,21 +296,11 @@ var cache struct {
 // CIFAR10 directly for a private copy. Load is safe for concurrent use.
 func Load(name, dir string) (*Dataset, error) {
 	var load func(string) (*Dataset, []string, error)
-	switch name {
-	case "fashion-mnist":
-		dir = fashionDir(dir)
-		load = loadFashionMNIST
-	case "mnist":
-		load = loadMNIST
-		if dir == "" {
-			dir = os.Getenv(EnvMNISTDir)
-		}
-	case "cifar10":
-		load = loadCIFAR10
-		if dir == "" {
-			dir = os.Getenv(EnvCIFAR10Dir)
-		}
-	case "colors", "blobs":
+	f, isFiles := fileSets[name]
+	switch {
+	case isFiles:
+		dir, load = f.dir(dir), f.load
+	case name == "colors" || name == "blobs":
 		if dir != "" {
 			return nil, fmt.Errorf("datasets: %s is generated and takes no directory (got %q)", name, dir)
 		}

@@ -213,20 +213,7 @@ func findIDX(dir, base string) (string, bool) {
 // DefaultFashionMNISTDir (installed by the Debian package dataset-fashion-mnist) when that is unset.
 // Train has 60000 and Test 10000 images of Shape [28, 28, 1], pixels in [0, 1]; labels index
 // FashionClassNames. Each call reads the files; Load caches.
-func FashionMNIST(dir string) (*Dataset, error) {
-	ds, _, err := loadFashionMNIST(fashionDir(dir))
-	return ds, err
-}
-
-func fashionDir(dir string) string {
-	if dir != "" {
-		return dir
-	}
-	if d := os.Getenv(EnvFashionMNISTDir); d != "" {
-		return d
-	}
-	return DefaultFashionMNISTDir
-}
+func FashionMNIST(dir string) (*Dataset, error) { return readFiles("fashion-mnist", dir) }
 
 func loadFashionMNIST(dir string) (*Dataset, []string, error) {
 	hint := "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), " +
@@ -239,13 +226,7 @@ func loadFashionMNIST(dir string) (*Dataset, []string, error) {
 // or not; names with ".idx" instead of "-idx" are accepted too). dir "" means $EMBVIZ_MNIST_DIR; MNIST
 // is not packaged, so one of them must be given. Images have Shape [H, W, 1] as stored ([28, 28, 1]
 // for MNIST), pixels in [0, 1]; labels index DigitClassNames. Each call reads the files; Load caches.
-func MNIST(dir string) (*Dataset, error) {
-	if dir == "" {
-		dir = os.Getenv(EnvMNISTDir)
-	}
-	ds, _, err := loadMNIST(dir)
-	return ds, err
-}
+func MNIST(dir string) (*Dataset, error) { return readFiles("mnist", dir) }
 
 func loadMNIST(dir string) (*Dataset, []string, error) {
 	hint := "MNIST needs a directory holding " + strings.Join(idxFiles[:], "[.gz], ") + "[.gz]"

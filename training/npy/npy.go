@@ -39,6 +39,21 @@ func (a *Array) Size() int {
 	return n
 }
 
+// data returns the slice that holds a's values and its length (nil, 0 when a holds none).
+func (a *Array) data() (any, int) {
+	switch {
+	case a.F32 != nil:
+		return a.F32, len(a.F32)
+	case a.F64 != nil:
+		return a.F64, len(a.F64)
+	case a.I32 != nil:
+		return a.I32, len(a.I32)
+	case a.I64 != nil:
+		return a.I64, len(a.I64)
+	}
+	return nil, 0
+}
+
 // DType returns the numpy dtype descriptor of the array ('<f4', '<f8', '<i4' or '<i8').
 func (a *Array) DType() string {
 	switch {
@@ -114,23 +129,19 @@ func Read(r io.Reader) (*Array, error) {
 	if !bytes.Equal(pre[:6], magic) {
 		return nil, fmt.Errorf("npy: bad magic %q, not a .npy file", pre[:6])
 	}
-	var hlen int
-	switch pre[6] {
-	case 1:
-		b := make([]byte, 2)
-		if _, err := io.ReadFull(br, b); err != nil {
-			return nil, fmt.Errorf("npy: reading header length: %w", noEOF(err))
-		}
-		hlen = int(binary.LittleEndian.Uint16(b))
-	case 2, 3:
-		b := make([]byte, 4)
-		if _, err := io.ReadFull(br, b); err != nil {
-			return nil, fmt.Errorf("npy: reading header length: %w", noEOF(err))
-		}
-		hlen = int(binary.LittleEndian.Uint32(b))
-	default:
+	if pre[6] < 1 || pre[6] > 3 {
 		return nil, fmt.Errorf("npy: unsupported format version %d.%d", pre[6], pre[7])
 	}
+	// The header length is a little-endian uint16 in version 1.0, a uint32 in 2.0 and 3.0.
+	b := make([]byte, 4)
+	lenBytes := b[:2]
+	if pre[6] > 1 {
+		lenBytes = b
+	}
+	if _, err := io.ReadFull(br, lenBytes); err != nil {
+		return nil, fmt.Errorf("npy: reading header length: %w", noEOF(err))
+	}
+	hlen := int(binary.LittleEndian.Uint32(b))
 	if hlen > maxHeader {
 		return nil, fmt.Errorf("npy: header length %d exceeds %d", hlen, maxHeader)
 	}
@@ -192,24 +203,16 @@ func Read(r io.Reader) (*Array, error) {
 	switch kind {
 	case "f4":
 		a.F32 = make([]float32, size)
-		for i := range a.F32 {
-			a.F32[i] = math.Float32frombits(order.Uint32(raw[4*i:]))
-		}
 	case "i4":
 		a.I32 = make([]int32, size)
-		for i := range a.I32 {
-			a.I32[i] = int32(order.Uint32(raw[4*i:]))
-		}
 	case "f8":
 		a.F64 = make([]float64, size)
-		for i := range a.F64 {
-			a.F64[i] = math.Float64frombits(order.Uint64(raw[8*i:]))
-		}
 	case "i8":
 		a.I64 = make([]int64, size)
-		for i := range a.I64 {
-			a.I64[i] = int64(order.Uint64(raw[8*i:]))
-		}
+	}
+	data, _ := a.data()
+	if _, err := binary.Decode(raw, order, data); err != nil {
+		return nil, fmt.Errorf("npy: decoding %s data: %w", descr, err)
 	}
 	return a, nil
 }
@@ -254,17 +257,7 @@ func Write(w io.Writer, a *Array) error {
 	if descr == "" {
 		return fmt.Errorf("npy: array holds no data")
 	}
-	n := 0
-	switch {
-	case a.F32 != nil:
-		n = len(a.F32)
-	case a.F64 != nil:
-		n = len(a.F64)
-	case a.I32 != nil:
-		n = len(a.I32)
-	case a.I64 != nil:
-		n = len(a.I64)
-	}
+	data, n := a.data()
 	if n != a.Size() {
 		return fmt.Errorf("npy: shape %v needs %d values, array has %d", a.Shape, a.Size(), n)
 	}
@@ -285,28 +278,8 @@ func Write(w io.Writer, a *Array) error {
 	bw.Write([]byte{1, 0})
 	binary.Write(bw, binary.LittleEndian, uint16(len(header)))
 	bw.WriteString(header)
-	b := make([]byte, 8)
-	switch {
-	case a.F32 != nil:
-		for _, v := range a.F32 {
-			binary.LittleEndian.PutUint32(b, math.Float32bits(v))
-			bw.Write(b[:4])
-		}
-	case a.F64 != nil:
-		for _, v := range a.F64 {
-			binary.LittleEndian.PutUint64(b, math.Float64bits(v))
-			bw.Write(b)
-		}
-	case a.I32 != nil:
-		for _, v := range a.I32 {
-			binary.LittleEndian.PutUint32(b, uint32(v))
-			bw.Write(b[:4])
-		}
-	case a.I64 != nil:
-		for _, v := range a.I64 {
-			binary.LittleEndian.PutUint64(b, uint64(v))
-			bw.Write(b)
-		}
+	if err := binary.Write(bw, binary.LittleEndian, data); err != nil {
+		return err
 	}
 	return bw.Flush()
 }

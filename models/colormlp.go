@@ -24,7 +24,7 @@ type ColorMLPConfig struct {
 //	the reconstruction).
 //
 // Inputs are RGB values in [0, 1]; the reconstruction is [batch, 3] in [0, 1] and the training
-// loss (models.Loss) is the binary cross-entropy against the input. Taps "fc1".."fc4" are the
+// loss is the binary cross-entropy against the input (ReconstructionBCE). Taps "fc1".."fc4" are the
 // layer outputs listed above.
 type ColorMLP struct {
 	cfg ColorMLPConfig

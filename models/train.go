@@ -11,34 +11,14 @@ import (
 	. "github.com/gomlx/gomlx/support/exceptions"
 )
 
-// Loss returns the scalar training loss of a model's output for the input batch x and labels:
-//   - classifiers (out.Logits set): mean sparse softmax cross-entropy; labels are [batch] or
-//     [batch, 1] integer class ids;
-//   - autoencoders (out.Reconstruction set): binary cross-entropy between the reconstruction and
-//     the input x, summed over each example's values and averaged over the batch; labels unused
-//     (may be nil);
-//
-// plus out.ExtraLoss when set (the VAE's kld_weight*KLD).
-func Loss(out Output, x, labels *Node) *Node {
-	var l *Node
-	switch {
-	case out.Logits != nil:
-		if labels == nil {
-			Panicf("models.Loss: a classifier needs labels")
-		}
-		if labels.Rank() == 1 {
-			labels = InsertAxes(labels, -1)
-		}
-		l = ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{out.Logits}))
-	case out.Reconstruction != nil:
-		l = ReconstructionBCE(out.Reconstruction, x)
-	default:
-		Panicf("models.Loss: output has neither logits nor reconstruction")
+// crossEntropy is the mean sparse softmax cross-entropy of logits [batch, classes] against
+// labels [batch] or [batch, 1] integer class ids: mean_i (log Σ_c exp(logits_ic) - logits_i,label_i).
+// Returns a scalar.
+func crossEntropy(logits, labels *Node) *Node {
+	if labels.Rank() == 1 {
+		labels = InsertAxes(labels, -1)
 	}
-	if out.ExtraLoss != nil {
-		l = Add(l, out.ExtraLoss)
-	}
-	return l
+	return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{logits}))
 }
 
 // ReconstructionBCE is the binary cross-entropy between recon and target (same shape
@@ -56,7 +36,9 @@ func ReconstructionBCE(recon, target *Node) *Node {
 
 // NewTrainer returns a GoMLX trainer for m: inputs[0] is the batch x, labels[0] the class ids
 // (classifiers; autoencoders ignore labels but the batch must still carry one, e.g. zeros). The
-// loss is Loss; the prediction returned to metrics is the logits or the reconstruction. opt nil
+// loss is the mean softmax cross-entropy of the logits for classifiers, ReconstructionBCE for
+// autoencoders, plus Output.ExtraLoss when set (the VAE's KLDWeight*KLD); the prediction
+// returned to metrics is the logits or the reconstruction. opt nil
 // means Adam with learning rate 1e-3 (GoMLX default). Metrics may be nil.
 func NewTrainer(backend compute.Backend, store *model.Store, m Model, opt optimizer.Interface,
 	trainMetrics, evalMetrics []metric.Interface) *train.Trainer {
@@ -80,11 +62,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model, opt optimi
 	}
 	lossFn := func(labels, predictions []*Node) *Node {
 		if classifier {
-			l := labels[0]
-			if l.Rank() == 1 {
-				l = InsertAxes(l, -1)
-			}
-			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits([]*Node{l}, predictions))
+			return crossEntropy(predictions[0], labels[0])
 		}
 		return ScalarZero(predictions[0].Graph(), predictions[0].DType())
 	}

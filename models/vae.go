@@ -33,7 +33,7 @@ type VAEConfig struct {
 //	         (Channels[0]) + ReLU, upsample 2x + conv3x3(1) + sigmoid -> [batch, 28, 28, 1]
 //
 // The embedding is the latent mean [batch, Latent] (tap "mean"; "logvar" is also a tap). The
-// loss (models.Loss) is BCE(reconstruction, x) summed per image + KLDWeight*KLD, both averaged
+// training loss is BCE(reconstruction, x) summed per image + KLDWeight*KLD, both averaged
 // over the batch, KLD = -1/2 sum(1 + logvar - mean^2 - exp(logvar)); Output.ExtraLoss carries
 // KLDWeight*KLD.
 type VAE struct {

@@ -3,7 +3,6 @@ package training
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 )
@@ -21,7 +20,7 @@ func fingerprint(c Config, evalSize bool) ([]byte, error) {
 	if !evalSize {
 		c.EvalSize = 0
 	}
-	return json.Marshal(&c)
+	return c.recorded()
 }
 
 // FindRun returns the newest finished run in cfg.RunsDir that was trained with cfg (same model,

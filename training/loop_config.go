@@ -98,10 +98,19 @@ type Config struct {
 	OnProgress func(Progress) `json:"-"`
 }
 
+// recorded returns the JSON of c as recorded in run.json. A curriculum built in code (no CSV
+// source) cannot be recorded and is left out, as if nil.
+func (c Config) recorded() ([]byte, error) {
+	if c.Curriculum != nil && c.Curriculum.Source() == "" {
+		c.Curriculum = nil
+	}
+	return json.Marshal(&c)
+}
+
 // options returns the run.json options map: the recorded config under "config" plus a few
 // top-level keys for listings (residual, sam_rho, lr, curriculum).
 func (c *Config) options() (map[string]any, error) {
-	data, err := json.Marshal(c)
+	data, err := c.recorded()
 	if err != nil {
 		return nil, err
 	}

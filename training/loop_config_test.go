@@ -132,6 +132,7 @@ func TestConfigRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameConfig(t, got, want) // the fields not recorded come back zero
+	sameFingerprint(t, got, in)
 	if len(got.Curriculum.hooks) != 0 {
 		t.Error("hooks were recorded")
 	}
@@ -143,6 +144,21 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 	if got, err = configFromInfo(RunInfo{Options: opts}); err != nil || got.Curriculum != nil || opts["curriculum"] != nil {
 		t.Errorf("sourceless curriculum recorded as %v (options %v), err %v", got.Curriculum, opts, err)
+	}
+	if _, ok := opts["config"].(map[string]any)["curriculum_csv"]; ok {
+		t.Errorf("sourceless curriculum recorded as curriculum_csv: %v", opts["config"])
+	}
+	sameFingerprint(t, got, in) // FindRun finds the run
+}
+
+// sameFingerprint checks that FindRun takes a run recorded with config got for one trained
+// with config want.
+func sameFingerprint(t *testing.T, got, want Config) {
+	t.Helper()
+	g, err1 := fingerprint(got, true)
+	w, err2 := fingerprint(want, true)
+	if err1 != nil || err2 != nil || string(g) != string(w) {
+		t.Errorf("fingerprint of the recorded config\n%s\ndiffers from\n%s (errors %v, %v)", g, w, err1, err2)
 	}
 }
 

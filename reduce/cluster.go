@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"math/bits"
 	"math/rand/v2"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -184,7 +183,7 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 			cr := x.Row(id)
 			var p float64
 			parallelSum := cand[t]
-			parallelRows(n, func(i0, i1 int) {
+			parallelFor(n, 64, func(i0, i1 int) {
 				for i := i0; i < i1; i++ {
 					clearUpper()
 					parallelSum[i] = math.Min(closest[i], sqDist64(x.Row(i), cr))
@@ -217,9 +216,10 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 		csq[c] = float32(s)
 	}
 	packed := packReferences(centers, k, d, csq)
-	var mu sync.Mutex
-	changed := 0
-	parallelRows((n+3)/4, func(b0, b1 int) {
+	nb := (n + 3) / 4 // blocks of 4 query rows
+	workers := numWorkers(nb, 64)
+	changed := make([]int, workers)
+	parallelChunks(nb, workers, func(w, b0, b1 int) {
 		var tile [4 * knnPanel]float32
 		local := 0
 		for qi := b0 * 4; qi < min(n, b1*4); qi += 4 {
@@ -253,11 +253,13 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 				dist2[i] = max(0, bestKey[r]+sq[i])
 			}
 		}
-		mu.Lock()
-		changed += local
-		mu.Unlock()
+		changed[w] = local
 	})
-	return changed
+	total := 0
+	for _, c := range changed {
+		total += c
+	}
+	return total
 }
 
 // lloyd runs Lloyd iterations from centers ([k*d], modified) and returns the clustering.
@@ -402,7 +404,7 @@ func SilhouetteSamples(x *Matrix, labels []int32, metric Metric) ([]float64, err
 	pd := newPairwise(x, metric)
 	const block = 128
 	blocks := (n + block - 1) / block
-	parallelRange(blocks, 1, func(b0, b1 int) {
+	parallelFor(blocks, 1, func(b0, b1 int) {
 		var dist mat.Dense
 		sums := make([]float64, m)
 		for b := b0; b < b1; b++ {

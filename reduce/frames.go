@@ -223,7 +223,7 @@ func alignAxes(axes, prev []float64, c, d int) {
 func projectFrame(x *Matrix, mean, axes []float64, c int) *Matrix {
 	n, d := x.Rows, x.Cols
 	out := NewMatrix(n, c)
-	parallelRows(n, func(i0, i1 int) {
+	parallelFor(n, 64, func(i0, i1 int) {
 		cen := make([]float64, d)
 		for i := i0; i < i1; i++ {
 			clearUpper()

@@ -6,8 +6,6 @@ import (
 	"math/bits"
 	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 )
 
 // Metric names a distance between rows of a matrix.
@@ -212,88 +210,83 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 
 	chunkPanels := max(1, knnChunkBytes/(d*knnPanel*4))
 	blocks := (n + knnQueryBlock - 1) / knnQueryBlock
-	workers := min(runtime.GOMAXPROCS(0), blocks)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			heaps := make([]knnHeap, knnQueryBlock)
+	// Per-worker scratch: the heaps of one block of queries, a tile and the candidates.
+	type scratch struct {
+		heaps []knnHeap
+		tile  [4 * knnPanel]float32
+		cands []knnCand
+	}
+	scr := make([]*scratch, runtime.GOMAXPROCS(0))
+	parallelBlocks(blocks, len(scr), func(w, b int) {
+		if scr[w] == nil {
 			hk := make([]float32, knnQueryBlock*kc)
 			hi := make([]int32, knnQueryBlock*kc)
-			for r := range heaps {
-				heaps[r] = knnHeap{keys: hk[r*kc : (r+1)*kc], idx: hi[r*kc : (r+1)*kc]}
+			sc := &scratch{heaps: make([]knnHeap, knnQueryBlock), cands: make([]knnCand, kc)}
+			for r := range sc.heaps {
+				sc.heaps[r] = knnHeap{keys: hk[r*kc : (r+1)*kc], idx: hi[r*kc : (r+1)*kc]}
 			}
-			var tile [4 * knnPanel]float32
-			cands := make([]knnCand, kc)
-			for {
-				b := int(next.Add(1)) - 1
-				if b >= blocks {
-					return
+			scr[w] = sc
+		}
+		heaps, tile, cands := scr[w].heaps, &scr[w].tile, scr[w].cands
+		q0 := b * knnQueryBlock
+		q1 := min(n, q0+knnQueryBlock)
+		for r := 0; r < q1-q0; r++ {
+			heaps[r].reset()
+		}
+		for c0 := 0; c0 < packed.panels; c0 += chunkPanels {
+			c1 := min(packed.panels, c0+chunkPanels)
+			for qi := q0; qi < q1; qi += 4 {
+				// Query rows qi..qi+3, repeating the last row when the block runs out.
+				var qs [4][]float32
+				var tops [4]float32
+				nq := min(4, q1-qi)
+				for r := 0; r < 4; r++ {
+					i := min(qi+r, q1-1)
+					qs[r] = rows[i*d : (i+1)*d]
+					tops[r] = heaps[min(r, nq-1)+qi-q0].keys[0]
 				}
-				q0 := b * knnQueryBlock
-				q1 := min(n, q0+knnQueryBlock)
-				for r := 0; r < q1-q0; r++ {
-					heaps[r].reset()
-				}
-				for c0 := 0; c0 < packed.panels; c0 += chunkPanels {
-					c1 := min(packed.panels, c0+chunkPanels)
-					for qi := q0; qi < q1; qi += 4 {
-						// Query rows qi..qi+3, repeating the last row when the block runs out.
-						var qs [4][]float32
-						var tops [4]float32
-						nq := min(4, q1-qi)
-						for r := 0; r < 4; r++ {
-							i := min(qi+r, q1-1)
-							qs[r] = rows[i*d : (i+1)*d]
-							tops[r] = heaps[min(r, nq-1)+qi-q0].keys[0]
-						}
-						for p := c0; p < c1; p++ {
-							panel := packed.data[p*d*knnPanel : (p+1)*d*knnPanel]
-							nrm := packed.sqNorms[p*knnPanel : (p+1)*knnPanel]
-							mask := knnTile(qs[0], qs[1], qs[2], qs[3], panel, nrm, &tops, &tile)
-							if nq < 4 {
-								mask &= 1<<(16*nq) - 1 // rows past the block end
-							}
-							j0 := int32(p * knnPanel)
-							for mask != 0 {
-								bit := bits.TrailingZeros64(mask)
-								mask &= mask - 1
-								r, c := bit>>4, bit&15
-								h := &heaps[qi+r-q0]
-								j := j0 + int32(c)
-								if key := tile[bit]; key < h.keys[0] && j != int32(qi+r) {
-									h.replaceTop(key, j)
-									tops[r] = h.keys[0]
-								}
-							}
-						}
+				for p := c0; p < c1; p++ {
+					panel := packed.data[p*d*knnPanel : (p+1)*d*knnPanel]
+					nrm := packed.sqNorms[p*knnPanel : (p+1)*knnPanel]
+					mask := knnTile(qs[0], qs[1], qs[2], qs[3], panel, nrm, &tops, tile)
+					if nq < 4 {
+						mask &= 1<<(16*nq) - 1 // rows past the block end
 					}
-				}
-				for r := 0; r < q1-q0; r++ {
-					clearUpper()
-					i := q0 + r
-					h := &heaps[r]
-					for c := range kc {
-						j := int(h.idx[c])
-						cands[c] = knnCand{j: int32(j), d: exactDistance(x, i, j, metric)}
-					}
-					sort.Slice(cands, func(a, b int) bool {
-						if cands[a].d != cands[b].d {
-							return cands[a].d < cands[b].d
+					j0 := int32(p * knnPanel)
+					for mask != 0 {
+						bit := bits.TrailingZeros64(mask)
+						mask &= mask - 1
+						r, c := bit>>4, bit&15
+						h := &heaps[qi+r-q0]
+						j := j0 + int32(c)
+						if key := tile[bit]; key < h.keys[0] && j != int32(qi+r) {
+							h.replaceTop(key, j)
+							tops[r] = h.keys[0]
 						}
-						return cands[a].j < cands[b].j
-					})
-					for c := 0; c < k; c++ {
-						out.Index[i*k+c] = cands[c].j
-						out.Dist[i*k+c] = float32(cands[c].d)
 					}
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		for r := 0; r < q1-q0; r++ {
+			clearUpper()
+			i := q0 + r
+			h := &heaps[r]
+			for c := range kc {
+				j := int(h.idx[c])
+				cands[c] = knnCand{j: int32(j), d: exactDistance(x, i, j, metric)}
+			}
+			sort.Slice(cands, func(a, b int) bool {
+				if cands[a].d != cands[b].d {
+					return cands[a].d < cands[b].d
+				}
+				return cands[a].j < cands[b].j
+			})
+			for c := 0; c < k; c++ {
+				out.Index[i*k+c] = cands[c].j
+				out.Dist[i*k+c] = float32(cands[c].d)
+			}
+		}
+	})
 	return out
 }
 

@@ -3,7 +3,6 @@ package reduce
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -260,9 +259,10 @@ func RBFCKA(a, b *Matrix, sigmaFrac float64) (float64, error) {
 	}
 	ga, gb := -1/(2*sigmaFrac*sigmaFrac*ma), -1/(2*sigmaFrac*sigmaFrac*mb)
 	n := a.Rows
-	var mu sync.Mutex
-	var kl, kk, ll, rs, rr, ss, sumR, sumS float64
-	parallelRows(n, func(i0, i1 int) {
+	// Per-worker partial sums [kl, kk, ll, rs, rr, ss, sumR, sumS], added in worker order.
+	workers := numWorkers(n, 64)
+	parts := make([][8]float64, workers)
+	parallelChunks(n, workers, func(w, i0, i1 int) {
 		krow, lrow := make([]float64, n), make([]float64, n)
 		var pkl, pkk, pll, prs, prr, pss, psr, psumS float64
 		for i := i0; i < i1; i++ {
@@ -288,17 +288,15 @@ func RBFCKA(a, b *Matrix, sigmaFrac float64) (float64, error) {
 			psr += r
 			psumS += s
 		}
-		mu.Lock()
-		kl += pkl
-		kk += pkk
-		ll += pll
-		rs += prs
-		rr += prr
-		ss += pss
-		sumR += psr
-		sumS += psumS
-		mu.Unlock()
+		parts[w] = [8]float64{pkl, pkk, pll, prs, prr, pss, psr, psumS}
 	})
+	var sum [8]float64
+	for _, p := range parts {
+		for j, v := range p {
+			sum[j] += v
+		}
+	}
+	kl, kk, ll, rs, rr, ss, sumR, sumS := sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6], sum[7]
 	fn := float64(n)
 	hsic := kl - 2/fn*rs + sumR*sumS/(fn*fn)
 	nk := kk - 2/fn*rr + sumR*sumR/(fn*fn)
@@ -327,7 +325,7 @@ func medianSqDist(x *Matrix) float64 {
 	m := n * (n - 1) / 2
 	upper := make([]float32, m)
 	// Row i's pairs (i, j > i) start at offset i*n - i*(i+1)/2.
-	parallelRows(n, func(i0, i1 int) {
+	parallelFor(n, 64, func(i0, i1 int) {
 		for i := i0; i < i1; i++ {
 			clearUpper()
 			off := i*n - i*(i+1)/2

@@ -3,9 +3,7 @@ package reduce
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sort"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -475,8 +473,8 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 }
 
 // mphateSliceLandmarks clusters the vertices into about L landmarks, ceil(L/T) per snapshot (at
-// least 1): k-means (8 Lloyd iterations) on each snapshot's points (projected on their top 32
-// principal axes when they have more features). Landmarks never mix snapshots, so a landmark of a
+// least 1): KMeans (one k-means++ start, at most 8 Lloyd iterations) on each snapshot's points
+// (projected on their top 32 principal axes when they have more features). Landmarks never mix snapshots, so a landmark of a
 // late snapshot is not averaged with points of early ones (PHATE's spectral clustering of the whole
 // multislice graph does mix them, which blurred late frames in our tests). Returns a label per
 // vertex (t*n+i) and the number of landmarks.
@@ -493,7 +491,11 @@ func mphateSliceLandmarks(pts []*Matrix, L int, seed int64) ([]int32, int, error
 				return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks of snapshot %d: %w", t, err)
 			}
 		}
-		lab := mphateKMeans(feat.Data, n, feat.Cols, per, 8, seed+int64(t))
+		km, err := KMeans(feat, per, &KMeansOptions{Restarts: 1, MaxIter: 8, Seed: uint64(seed + int64(t))})
+		if err != nil {
+			return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks of snapshot %d: %w", t, err)
+		}
+		lab := km.Assignments
 		remap := make([]int32, per)
 		for i := range remap {
 			remap[i] = -1
@@ -507,67 +509,6 @@ func mphateSliceLandmarks(pts []*Matrix, L int, seed int64) ([]int32, int, error
 		}
 	}
 	return labels, int(next), nil
-}
-
-// mphateKMeans runs iters Lloyd iterations of k-means on the [n, d] rows of x, initialized with k
-// distinct random rows; empty clusters are re-seeded with the row farthest from its centroid.
-func mphateKMeans(x []float32, n, d, k, iters int, seed int64) []int32 {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0xc1))
-	k = min(k, n)
-	perm := rng.Perm(n)
-	cent := make([]float32, k*d)
-	for c := 0; c < k; c++ {
-		copy(cent[c*d:(c+1)*d], x[perm[c]*d:(perm[c]+1)*d])
-	}
-	labels := make([]int32, n)
-	best := make([]float32, n)
-	for it := 0; it < iters; it++ {
-		var wg sync.WaitGroup
-		const workers = 2
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for i := w; i < n; i += workers {
-					xi := x[i*d : (i+1)*d]
-					bd, bc := float32(math.Inf(1)), int32(0)
-					for c := 0; c < k; c++ {
-						if dd := sqDist32(xi, cent[c*d:(c+1)*d]); dd < bd {
-							bd, bc = dd, int32(c)
-						}
-					}
-					labels[i], best[i] = bc, bd
-				}
-			}(w)
-		}
-		wg.Wait()
-		sum := make([]float64, k*d)
-		cnt := make([]int, k)
-		for i := 0; i < n; i++ {
-			c := int(labels[i])
-			cnt[c]++
-			for j, v := range x[i*d : (i+1)*d] {
-				sum[c*d+j] += float64(v)
-			}
-		}
-		for c := 0; c < k; c++ {
-			if cnt[c] == 0 {
-				far := 0
-				for i := range best {
-					if best[i] > best[far] {
-						far = i
-					}
-				}
-				best[far] = 0
-				copy(cent[c*d:(c+1)*d], x[far*d:(far+1)*d])
-				continue
-			}
-			for j := 0; j < d; j++ {
-				cent[c*d+j] = float32(sum[c*d+j] / float64(cnt[c]))
-			}
-		}
-	}
-	return labels
 }
 
 // mphateLandmarkOperator returns the symmetric conjugate Dm^-1/2 S Dm^-1/2 of the landmark operator
@@ -774,57 +715,52 @@ func smacof(dist *mat.SymDense, y []float64, k, maxIter int, eps float64) {
 		}
 	}
 	next := make([]float64, M*k)
+	rowStress := make([]float64, M)
 	prevStress := math.Inf(1)
 	for it := 0; it < maxIter; it++ {
-		stress := 0.0
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		const workers = 2
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
+		// Rows in parallel; the stress per row, summed in row order (independent of the workers).
+		parallelFor(M, 8, func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
 				local := 0.0
-				for i := w; i < M; i += workers {
-					yi := y[i*k : (i+1)*k]
-					acc := next[i*k : (i+1)*k]
-					for c := range acc {
-						acc[c] = 0
+				yi := y[i*k : (i+1)*k]
+				acc := next[i*k : (i+1)*k]
+				for c := range acc {
+					acc[c] = 0
+				}
+				var diag float64
+				for j := 0; j < M; j++ {
+					if j == i {
+						continue
 					}
-					var diag float64
-					for j := 0; j < M; j++ {
-						if j == i {
-							continue
-						}
-						yj := y[j*k : (j+1)*k]
-						var dd float64
-						for c := range yi {
-							v := yi[c] - yj[c]
-							dd += v * v
-						}
-						dd = math.Sqrt(dd)
-						dij := dflat[i*M+j]
-						if j > i {
-							local += (dd - dij) * (dd - dij)
-						}
-						if dd > 1e-12 {
-							r := dij / dd
-							diag += r
-							for c := range acc {
-								acc[c] -= r * yj[c]
-							}
-						}
+					yj := y[j*k : (j+1)*k]
+					var dd float64
+					for c := range yi {
+						v := yi[c] - yj[c]
+						dd += v * v
 					}
-					for c := range acc {
-						acc[c] = (acc[c] + diag*yi[c]) / float64(M)
+					dd = math.Sqrt(dd)
+					dij := dflat[i*M+j]
+					if j > i {
+						local += (dd - dij) * (dd - dij)
+					}
+					if dd > 1e-12 {
+						r := dij / dd
+						diag += r
+						for c := range acc {
+							acc[c] -= r * yj[c]
+						}
 					}
 				}
-				mu.Lock()
-				stress += local
-				mu.Unlock()
-			}(w)
+				for c := range acc {
+					acc[c] = (acc[c] + diag*yi[c]) / float64(M)
+				}
+				rowStress[i] = local
+			}
+		})
+		stress := 0.0
+		for _, v := range rowStress {
+			stress += v
 		}
-		wg.Wait()
 		copy(y, next)
 		if prevStress-stress < eps*prevStress {
 			break

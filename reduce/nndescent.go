@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sync"
 )
 
 // NNDescentOptions are the parameters of NNDescent. The zero value gives the defaults.
@@ -237,29 +236,16 @@ func (nd *nnDescent) rpInit(trees, leaf int, rng *rand.Rand) {
 			d    float32
 		}
 		res := make([][]pair, len(leaves))
-		var wg sync.WaitGroup
-		next := make(chan int, len(leaves))
-		for l := range leaves {
-			next <- l
-		}
-		close(next)
-		for w := 0; w < nd.threads; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for l := range next {
-					lv := leaves[l]
-					ps := make([]pair, 0, len(lv)*(len(lv)-1)/2)
-					for a := 0; a < len(lv); a++ {
-						for b := a + 1; b < len(lv); b++ {
-							ps = append(ps, pair{lv[a], lv[b], nd.sqdist(int(lv[a]), int(lv[b]))})
-						}
-					}
-					res[l] = ps
+		parallelBlocks(len(leaves), nd.threads, func(_, l int) {
+			lv := leaves[l]
+			ps := make([]pair, 0, len(lv)*(len(lv)-1)/2)
+			for a := 0; a < len(lv); a++ {
+				for b := a + 1; b < len(lv); b++ {
+					ps = append(ps, pair{lv[a], lv[b], nd.sqdist(int(lv[a]), int(lv[b]))})
 				}
-			}()
-		}
-		wg.Wait()
+			}
+			res[l] = ps
+		})
 		for _, ps := range res {
 			for _, p := range ps {
 				nd.push(int(p.i), p.j, p.d, true)
@@ -388,51 +374,38 @@ func (nd *nnDescent) iterate(maxCand int, rng *rand.Rand) int {
 	const block = 256
 	nBlocks := (n + block - 1) / block
 	results := make([][]upd, nBlocks)
-	var wg sync.WaitGroup
-	next := make(chan int, nBlocks)
-	for b := 0; b < nBlocks; b++ {
-		next <- b
-	}
-	close(next)
-	for w := 0; w < nd.threads; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range next {
-				var us []upd
-				for i := b * block; i < min(n, (b+1)*block); i++ {
-					nc := newC[i*maxCand : (i+1)*maxCand]
-					oc := oldC[i*maxCand : (i+1)*maxCand]
-					for x, p := range nc {
-						if p < 0 {
-							continue
-						}
-						tp := nd.dist[int(p)*k]
-						for _, q := range nc[x+1:] {
-							if q < 0 {
-								continue
-							}
-							dd := nd.sqdist(int(p), int(q))
-							if dd < tp || dd < nd.dist[int(q)*k] {
-								us = append(us, upd{p, q, dd})
-							}
-						}
-						for _, q := range oc {
-							if q < 0 || q == p {
-								continue
-							}
-							dd := nd.sqdist(int(p), int(q))
-							if dd < tp || dd < nd.dist[int(q)*k] {
-								us = append(us, upd{p, q, dd})
-							}
-						}
+	parallelBlocks(nBlocks, nd.threads, func(_, b int) {
+		var us []upd
+		for i := b * block; i < min(n, (b+1)*block); i++ {
+			nc := newC[i*maxCand : (i+1)*maxCand]
+			oc := oldC[i*maxCand : (i+1)*maxCand]
+			for x, p := range nc {
+				if p < 0 {
+					continue
+				}
+				tp := nd.dist[int(p)*k]
+				for _, q := range nc[x+1:] {
+					if q < 0 {
+						continue
+					}
+					dd := nd.sqdist(int(p), int(q))
+					if dd < tp || dd < nd.dist[int(q)*k] {
+						us = append(us, upd{p, q, dd})
 					}
 				}
-				results[b] = us
+				for _, q := range oc {
+					if q < 0 || q == p {
+						continue
+					}
+					dd := nd.sqdist(int(p), int(q))
+					if dd < tp || dd < nd.dist[int(q)*k] {
+						us = append(us, upd{p, q, dd})
+					}
+				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		results[b] = us
+	})
 	c := 0
 	for _, us := range results {
 		for _, u := range us {

@@ -3,8 +3,6 @@ package reduce
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -96,7 +94,7 @@ func (p *PCAModel) Transform(x *Matrix) (*Matrix, error) {
 	}
 	k := p.Components.Rows
 	out := NewMatrix(x.Rows, k)
-	parallelRows(x.Rows, func(i0, i1 int) {
+	parallelFor(x.Rows, 64, func(i0, i1 int) {
 		cen := make([]float64, d)
 		for i := i0; i < i1; i++ {
 			clearUpper()
@@ -336,29 +334,4 @@ func gramCentered(x *Matrix, mean []float64) *mat.SymDense {
 		}
 	}
 	return sym
-}
-
-// parallelRows splits 0..n into contiguous ranges (at least 64 long) run by up to GOMAXPROCS goroutines.
-func parallelRows(n int, f func(i0, i1 int)) { parallelRange(n, 64, f) }
-
-// parallelRange splits 0..n into contiguous ranges of at least grain items run by up to GOMAXPROCS
-// goroutines.
-func parallelRange(n, grain int, f func(i0, i1 int)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/grain))
-	if workers <= 1 {
-		clearUpper()
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for i0 := 0; i0 < n; i0 += step {
-		wg.Add(1)
-		go func(i0, i1 int) {
-			defer wg.Done()
-			clearUpper()
-			f(i0, i1)
-		}(i0, min(n, i0+step))
-	}
-	wg.Wait()
 }

@@ -53,7 +53,7 @@ func Trustworthiness(high, low *Matrix, k int, opts *QualityOptions) (float64, e
 	partial := make([]float64, blocks)
 	var mu sync.Mutex
 	done := 0
-	parallelRange(blocks, 1, func(b0, b1 int) {
+	parallelFor(blocks, 1, func(b0, b1 int) {
 		var dist mat.Dense
 		for b := b0; b < b1; b++ {
 			i0, i1 := b*block, min(n, (b+1)*block)

@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 )
 
 // t-SNE (van der Maaten & Hinton 2008) in stages, as openTSNE does it:
@@ -262,7 +259,7 @@ func AffinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (
 	}
 	n, k := nb.N, nb.K
 	cond := make([]float64, n*k) // p_j|i, row-major like nb
-	tsneParallelRows(n, 64, func(i0, i1 int) {
+	parallelRanges(n, 64, func(i0, i1 int) {
 		d := make([]float64, k)
 		for i := i0; i < i1; i++ {
 			_, dist := nb.Row(i)
@@ -305,7 +302,7 @@ func AffinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (
 	}
 	// Sort each row by column and merge duplicates in place, compacting into the final CSR.
 	rowLen := make([]int32, n)
-	tsneParallelRows(n, 64, func(i0, i1 int) {
+	parallelRanges(n, 64, func(i0, i1 int) {
 		for i := i0; i < i1; i++ {
 			c, v := col[cnt[i]:cnt[i+1]], val[cnt[i]:cnt[i+1]]
 			sort.Sort(colVal{c, v})
@@ -475,7 +472,7 @@ func exactAffinities(x *Matrix, r tsneResolved, progress Progress) (*Affinities,
 		}
 	}
 	cond := make([]float64, n*n) // p_j|i at [i, j], diagonal 0
-	tsneParallelRows(n, 16, func(i0, i1 int) {
+	parallelRanges(n, 16, func(i0, i1 int) {
 		d := make([]float64, n-1)
 		p := make([]float64, n-1)
 		for i := i0; i < i1; i++ {
@@ -530,37 +527,6 @@ func exactAffinities(x *Matrix, r tsneResolved, progress Progress) (*Affinities,
 	}
 	reportProgress(progress, 1, 1, "tsne affinities")
 	return a, nil
-}
-
-// parallelRows runs f over [0, n) split into blocks of at most block rows, on GOMAXPROCS goroutines.
-func tsneParallelRows(n, block int, f func(i0, i1 int)) {
-	workers := runtime.GOMAXPROCS(0)
-	nblocks := (n + block - 1) / block
-	if workers > nblocks {
-		workers = nblocks
-	}
-	if workers <= 1 {
-		clearUpper()
-		f(0, n)
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= nblocks {
-					return
-				}
-				clearUpper() // see clearUpper (knn_simd_amd64.go): dirty AVX state slows scalar code
-				f(b*block, min((b+1)*block, n))
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // TSNE embeds x ([n, d], one point per row) in 2 dimensions with t-SNE: affinities

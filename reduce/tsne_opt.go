@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 )
 
 // TSNEEmbedding is a t-SNE layout being optimized: the affinities it fits, the current [n, 2]
@@ -284,13 +283,9 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 	}
 	exact := e.r.method == TSNEExact
 	// The quadtree is built (serially) while the workers compute the attractive forces.
-	var built sync.WaitGroup
+	built := func() {}
 	if !exact {
-		built.Add(1)
-		go func() {
-			defer built.Done()
-			e.tree.build(y)
-		}()
+		built = background(func() { e.tree.build(y) })
 	}
 	// Attractive forces sum_j P_ij w_ij (y_i - y_j): each pair i < j once, its force added to i
 	// and subtracted from j, into one buffer per worker (no write conflicts), then summed.
@@ -307,7 +302,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 	if len(e.klPart) < neb {
 		e.klPart = make([]float64, neb)
 	}
-	runStatic(neb, func(w, b int) {
+	parallelBlocks(neb, nw, func(w, b int) {
 		buf := e.attr[w]
 		var pLogW float64
 		for k := b * edgeBlock; k < min((b+1)*edgeBlock, len(ei)); k++ {
@@ -326,7 +321,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 		}
 		e.klPart[b] = 2 * pLogW // both (i, j) and (j, i)
 	})
-	built.Wait()
+	built()
 	theta2 := e.r.theta * e.r.theta
 	// Repulsive sums (and Z) per point.
 	if !exact && e.r.theta <= 0.7 {
@@ -339,7 +334,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 		}
 		nblocksRep := nb
 		e.list(runtime.GOMAXPROCS(0) - 1) // allocate every worker's list before they start
-		runWorkers(nb, func(w, b int) {
+		parallelBlocks(nb, 0, func(w, b int) {
 			l := e.list(w)
 			var z float64
 			for _, g := range groups[b*per : min((b+1)*per, len(groups))] {
@@ -351,7 +346,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 			e.zPart[b] = 0
 		}
 	} else {
-		runBlocks(nblocks, func(b int) {
+		parallelBlocks(nblocks, 0, func(_, b int) {
 			i0, i1 := b*tsneBlock, min((b+1)*tsneBlock, n)
 			var z float64
 			for k := i0; k < i1; k++ {
@@ -407,66 +402,4 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 		pLogW += v
 	}
 	return e.pLogP - pLogW + math.Log(z)
-}
-
-// runWorkers calls f(w, b) for b in [0, nblocks) on GOMAXPROCS goroutines, w being the worker
-// index in [0, GOMAXPROCS).
-func runWorkers(nblocks int, f func(w, b int)) {
-	workers := min(runtime.GOMAXPROCS(0), nblocks)
-	if workers <= 1 {
-		for b := 0; b < nblocks; b++ {
-			clearUpper()
-			f(0, b)
-		}
-		return
-	}
-	var mu sync.Mutex
-	next := 0
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				b := next
-				next++
-				mu.Unlock()
-				if b >= nblocks {
-					return
-				}
-				clearUpper() // see clearUpper (knn_simd_amd64.go): dirty AVX state slows scalar code
-				f(w, b)
-				// Yield between blocks: a goroutine that runs 10 ms without a scheduling point is
-				// preempted by a signal, and in GOEXPERIMENT=simd binaries on this platform those
-				// asynchronous preemptions were measured to cost up to half of the CPU time.
-				runtime.Gosched()
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// runStatic calls f(w, b) for b in [0, nblocks), worker w in [0, GOMAXPROCS) taking the blocks
-// b = w, w + GOMAXPROCS, ...: a fixed assignment, so per-worker sums are reproducible.
-func runStatic(nblocks int, f func(w, b int)) {
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := w; b < nblocks; b += workers {
-				clearUpper()
-				f(w, b)
-				runtime.Gosched()
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// runBlocks calls f(b) for b in [0, nblocks) on GOMAXPROCS goroutines (see runWorkers).
-func runBlocks(nblocks int, f func(b int)) {
-	runWorkers(nblocks, func(_, b int) { f(b) })
 }

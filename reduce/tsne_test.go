@@ -219,17 +219,17 @@ func TestTSNEVsSklearn(t *testing.T) {
 	blobs, _ := tsneBlobs(800, 20, 10, 3, 5)
 	cases := []struct {
 		name   string
-		x      func() *Matrix
+		x      func(t *testing.T) *Matrix // called with the subtest's t (a skip must not hit the parent)
 		method TSNEMethod
 		skl    string
 	}{
-		{"fashion-1000-bh", func() *Matrix { return tsneFashion50(t, 1000) }, TSNEBarnesHut, "barnes_hut"},
-		{"blobs-800-bh", func() *Matrix { return blobs }, TSNEBarnesHut, "barnes_hut"},
-		{"fashion-300-exact", func() *Matrix { return tsneFashion50(t, 300) }, TSNEExact, "exact"},
+		{"fashion-1000-bh", func(t *testing.T) *Matrix { return tsneFashion50(t, 1000) }, TSNEBarnesHut, "barnes_hut"},
+		{"blobs-800-bh", func(*testing.T) *Matrix { return blobs }, TSNEBarnesHut, "barnes_hut"},
+		{"fashion-300-exact", func(t *testing.T) *Matrix { return tsneFashion50(t, 300) }, TSNEExact, "exact"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			x := c.x()
+			x := c.x(t)
 			t0 := time.Now()
 			y, err := TSNE(x, &TSNEOptions{Method: c.method})
 			if err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 )
 
 // LayoutOptions are the parameters of OptimizeLayout. Zero values mean umap-learn's defaults.
@@ -151,7 +150,8 @@ func (s *umapSGD) run(nEpochs int, lr float64, threads int, after func(e int)) {
 	}
 }
 
-// epochFrame runs one epoch of frame f, its edges split into contiguous chunks over threads.
+// epochFrame runs one epoch of frame f, its edges split into contiguous chunks over threads
+// (parallelChunks; chunk t seeds its own negative-sampling stream).
 func (s *umapSGD) epochFrame(f, epoch int, alpha float32, threads int) {
 	fe := s.frames[f]
 	m := len(fe.head)
@@ -159,16 +159,7 @@ func (s *umapSGD) epochFrame(f, epoch int, alpha float32, threads int) {
 		s.edges(f, 0, m, epoch, alpha, 0)
 		return
 	}
-	var wg sync.WaitGroup
-	for t := 0; t < threads; t++ {
-		lo, hi := m*t/threads, m*(t+1)/threads
-		wg.Add(1)
-		go func(t, lo, hi int) {
-			defer wg.Done()
-			s.edges(f, lo, hi, epoch, alpha, t)
-		}(t, lo, hi)
-	}
-	wg.Wait()
+	parallelChunks(m, threads, func(t, lo, hi int) { s.edges(f, lo, hi, epoch, alpha, t) })
 }
 
 func clip4(v float32) float32 {

@@ -51,16 +51,13 @@ func KMeans(x *Matrix, k int, opts *KMeansOptions) (*KMeansResult, error) {
 	if opts == nil {
 		opts = &KMeansOptions{}
 	}
-	if err := x.Validate(); err != nil {
-		return nil, fmt.Errorf("reduce: KMeans: %w", err)
+	metric, err := checkInput("KMeans", x, opts.Metric)
+	if err != nil {
+		return nil, err
 	}
 	n, d := x.Rows, x.Cols
 	if k < 1 || k > n {
 		return nil, fmt.Errorf("reduce: KMeans: k = %d clusters, must be in 1..n = 1..%d", k, n)
-	}
-	metric, err := opts.Metric.resolve()
-	if err != nil {
-		return nil, err
 	}
 	restarts, maxIter, tol := opts.Restarts, opts.MaxIter, opts.Tol
 	if restarts == 0 {
@@ -80,24 +77,8 @@ func KMeans(x *Matrix, k int, opts *KMeansOptions) (*KMeansResult, error) {
 	}
 	// Tolerance relative to the data: tol * mean column variance.
 	mean := columnMeans(x)
-	var varSum float64
-	for i := 0; i < n; i++ {
-		clearUpper()
-		for j, v := range x.Row(i) {
-			e := float64(v) - mean[j]
-			varSum += e * e
-		}
-	}
-	absTol := tol * varSum / float64(n*d)
-	sq := make([]float32, n)
-	for i := 0; i < n; i++ {
-		clearUpper()
-		var s float64
-		for _, v := range x.Row(i) {
-			s += float64(v) * float64(v)
-		}
-		sq[i] = float32(s)
-	}
+	absTol := tol * centeredSumSquares(x, mean) / float64(n*d)
+	sq := rowSqNorms(x.Data, n, d)
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6b6d65616e73))
 	var best *KMeansResult
 	for r := 0; r < restarts; r++ {
@@ -207,15 +188,7 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 // distance, in parallel; it returns the number of changed labels.
 func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, dist2 []float32) int {
 	n, d := x.Rows, x.Cols
-	csq := make([]float32, k)
-	for c := 0; c < k; c++ {
-		var s float64
-		for _, v := range centers[c*d : (c+1)*d] {
-			s += float64(v) * float64(v)
-		}
-		csq[c] = float32(s)
-	}
-	packed := packReferences(centers, k, d, csq)
+	packed := packReferences(centers, k, d, rowSqNorms(centers, k, d))
 	nb := (n + 3) / 4 // blocks of 4 query rows
 	workers := numWorkers(nb, 64)
 	changed := make([]int, workers)
@@ -381,10 +354,7 @@ func Silhouette(x *Matrix, labels []int32, metric Metric) (float64, error) {
 
 // SilhouetteSamples returns the silhouette coefficient s_i of every row of x ([n]); see Silhouette.
 func SilhouetteSamples(x *Matrix, labels []int32, metric Metric) ([]float64, error) {
-	if err := x.Validate(); err != nil {
-		return nil, fmt.Errorf("reduce: silhouette: %w", err)
-	}
-	metric, err := metric.resolve()
+	metric, err := checkInput("silhouette", x, metric)
 	if err != nil {
 		return nil, err
 	}

@@ -425,21 +425,17 @@ func windowCKADistances(seq []*Matrix, radius int) ([][]float64, error) {
 	return out, nil
 }
 
+// rmsSpread returns the column means of m ([n, d]) and the RMS distance of its rows from them,
+// sqrt(sum_ij (m_ij - mu_j)^2 / n).
+func rmsSpread(m *Matrix) ([]float64, float64) {
+	mu := columnMeans(m)
+	return mu, math.Sqrt(centeredSumSquares(m, mu) / float64(m.Rows))
+}
+
 // rescaleLike scales y about its centroid so its RMS distance from the centroid equals ref's.
 func rescaleLike(y, ref *Matrix) {
-	spread := func(m *Matrix) ([]float64, float64) {
-		mu := columnMeans(m)
-		var ss float64
-		for i := 0; i < m.Rows; i++ {
-			for j, v := range m.Row(i) {
-				e := float64(v) - mu[j]
-				ss += e * e
-			}
-		}
-		return mu, math.Sqrt(ss / float64(m.Rows))
-	}
-	mu, sy := spread(y)
-	_, sr := spread(ref)
+	mu, sy := rmsSpread(y)
+	_, sr := rmsSpread(ref)
 	if sy == 0 || sr == 0 {
 		return
 	}

@@ -167,24 +167,12 @@ func TestDenoise(t *testing.T) {
 	}
 	// Spread is kept by default.
 	for _, ti := range []int{0, 19} {
-		_, s1 := spreadOf(noisy[ti])
-		_, s2 := spreadOf(den[ti])
+		_, s1 := rmsSpread(noisy[ti])
+		_, s2 := rmsSpread(den[ti])
 		if math.Abs(s1-s2) > 1e-4*s1 {
 			t.Errorf("frame %d spread %v -> %v", ti, s1, s2)
 		}
 	}
-}
-
-func spreadOf(m *Matrix) ([]float64, float64) {
-	mu := columnMeans(m)
-	var ss float64
-	for i := 0; i < m.Rows; i++ {
-		for j, v := range m.Row(i) {
-			e := float64(v) - mu[j]
-			ss += e * e
-		}
-	}
-	return mu, math.Sqrt(ss / float64(m.Rows))
 }
 
 func TestDenoiseCKAWeightsKeepTransitions(t *testing.T) {

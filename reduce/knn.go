@@ -32,6 +32,15 @@ func (m Metric) resolve() (Metric, error) {
 	return "", fmt.Errorf("reduce: unknown metric %q (want %q or %q)", string(m), Euclidean, Cosine)
 }
 
+// checkInput validates x ([n, d]: non-empty, finite) for the operation op (named in the error) and
+// resolves metric ("" means Euclidean).
+func checkInput(op string, x *Matrix, metric Metric) (Metric, error) {
+	if err := x.Validate(); err != nil {
+		return "", fmt.Errorf("reduce: %s: %w", op, err)
+	}
+	return metric.resolve()
+}
+
 // Progress reports the progress of a long computation: done out of total units of the named stage
 // (for example "knn", "kmeans restart", "pca frames"). A nil Progress is valid and ignored.
 type Progress func(done, total int, stage string)
@@ -69,10 +78,7 @@ func (nb *Neighbors) Row(i int) ([]int32, []float32) {
 //
 // Errors: x invalid (empty, NaN/Inf), k < 1, or k > n-1.
 func KNN(x *Matrix, k int, metric Metric) (*Neighbors, error) {
-	if err := x.Validate(); err != nil {
-		return nil, fmt.Errorf("reduce: KNN: %w", err)
-	}
-	metric, err := metric.resolve()
+	metric, err := checkInput("KNN", x, metric)
 	if err != nil {
 		return nil, err
 	}
@@ -143,27 +149,25 @@ func (h *knnHeap) reset() {
 	}
 }
 
+// rowSqNorms returns ||x_i||^2 (accumulated in float64, rounded to float32) of the n rows of the
+// row-major [n, d] data.
+func rowSqNorms(data []float32, n, d int) []float32 {
+	sq := make([]float32, n)
+	for i := 0; i < n; i++ {
+		clearUpper()
+		var s float64
+		for _, v := range data[i*d : (i+1)*d] {
+			s += float64(v) * float64(v)
+		}
+		sq[i] = float32(s)
+	}
+	return sq
+}
+
 // replaceTop replaces the largest element by (key, j) and restores the heap order.
 func (h *knnHeap) replaceTop(key float32, j int32) {
-	keys, idx := h.keys, h.idx
-	n := len(keys)
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		c := l
-		if r := l + 1; r < n && keys[r] > keys[l] {
-			c = r
-		}
-		if keys[c] <= key {
-			break
-		}
-		keys[i], idx[i] = keys[c], idx[c]
-		i = c
-	}
-	keys[i], idx[i] = key, j
+	h.keys[0], h.idx[0] = key, j
+	siftDown(h.idx, h.keys, nil, 0)
 }
 
 // knnSearch is KNN after validation.
@@ -195,14 +199,7 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 			sq[i] = float32(s2)
 		}
 	} else {
-		for i := 0; i < n; i++ {
-			clearUpper()
-			var s float64
-			for _, v := range x.Row(i) {
-				s += float64(v) * float64(v)
-			}
-			sq[i] = float32(s)
-		}
+		sq = rowSqNorms(x.Data, n, d)
 	}
 	packed := packReferences(rows, n, d, sq)
 	kc := min(k+knnExtra, n-1) // candidates kept per row

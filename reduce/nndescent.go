@@ -38,13 +38,10 @@ type NNDescentOptions struct {
 // Output as KNN: Index and Dist [n, k], nearest first, self excluded; Cosine rows are scaled to unit
 // length and d = 1 - cos. Typical recall at k = 15 is above 0.95.
 func NNDescent(x *Matrix, k int, opts *NNDescentOptions) (*Neighbors, error) {
-	if err := x.Validate(); err != nil {
-		return nil, fmt.Errorf("reduce: NNDescent: %w", err)
-	}
 	if opts == nil {
 		opts = &NNDescentOptions{}
 	}
-	metric, err := opts.Metric.resolve()
+	metric, err := checkInput("NNDescent", x, opts.Metric)
 	if err != nil {
 		return nil, err
 	}

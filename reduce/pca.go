@@ -177,6 +177,19 @@ func columnMeans(x *Matrix) []float64 {
 	return mean
 }
 
+// centeredSumSquares returns sum_ij (x_ij - mean_j)^2 over x ([n, d]), accumulated in float64.
+func centeredSumSquares(x *Matrix, mean []float64) float64 {
+	var ss float64
+	for i := 0; i < x.Rows; i++ {
+		clearUpper()
+		for j, v := range x.Row(i) {
+			e := float64(v) - mean[j]
+			ss += e * e
+		}
+	}
+	return ss
+}
+
 // pcaEigen returns all min(n, d) eigenvalues of the sample covariance of x (descending, clamped at 0)
 // and, if vectors, the first k unit axes as a [k, d] float64 row-major slice.
 func pcaEigen(x *Matrix, mean []float64, k int, vectors bool) ([]float64, []float64, bool) {
@@ -230,14 +243,7 @@ func pcaEigen(x *Matrix, mean []float64, k int, vectors bool) ([]float64, []floa
 // and scales it to unit length; if nothing is left it completes the basis instead.
 func normalizeOrthogonal(v, prev []float64, d int) {
 	for p := 0; p+d <= len(prev); p += d {
-		u := prev[p : p+d]
-		var s float64
-		for j := range v {
-			s += v[j] * u[j]
-		}
-		for j := range v {
-			v[j] -= s * u[j]
-		}
+		subtractProjection(v, prev[p:p+d])
 	}
 	var s float64
 	for _, e := range v {
@@ -259,11 +265,7 @@ func completeBasis(v, prev []float64, d int) {
 		clear(v)
 		v[e] = 1
 		for p := 0; p+d <= len(prev); p += d {
-			u := prev[p : p+d]
-			s := u[e]
-			for j := range v {
-				v[j] -= s * u[j]
-			}
+			subtractProjection(v, prev[p:p+d])
 		}
 		var s float64
 		for _, x := range v {

@@ -109,14 +109,7 @@ func symTopEigen(a *mat.SymDense, k int, vectors bool) ([]float64, []float64, bo
 			}
 			// Orthogonalize against vectors of nearby eigenvalues.
 			for p := c - 1; p >= 0 && values[p]-lambda < 1e-3*tnorm; p-- {
-				q := zs[p*m : (p+1)*m]
-				var s float64
-				for j := range z {
-					s += z[j] * q[j]
-				}
-				for j := range z {
-					z[j] -= s * q[j]
-				}
+				subtractProjection(z, zs[p*m:(p+1)*m])
 			}
 			var s float64
 			for _, v := range z {

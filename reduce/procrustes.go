@@ -131,14 +131,7 @@ func Normalize(x *Matrix) *Matrix {
 		return out
 	}
 	mean := columnMeans(x)
-	var ss float64
-	for i := 0; i < x.Rows; i++ {
-		for j, v := range x.Row(i) {
-			e := float64(v) - mean[j]
-			ss += e * e
-		}
-	}
-	sigma := math.Sqrt(ss / float64(x.Rows*x.Cols))
+	sigma := math.Sqrt(centeredSumSquares(x, mean) / float64(x.Rows*x.Cols))
 	inv := 1.0
 	if sigma > 0 && !math.IsNaN(sigma) && !math.IsInf(sigma, 0) {
 		inv = 1 / sigma

@@ -116,13 +116,7 @@ func lanczosLargest(n int, matvec func(dst, src []float64), k int, deflate [][]f
 	orth := func(w []float64, basis [][]float64) {
 		for pass := 0; pass < 2; pass++ {
 			for _, b := range basis {
-				var dot float64
-				for i, x := range b {
-					dot += x * w[i]
-				}
-				for i, x := range b {
-					w[i] -= dot * x
-				}
+				subtractProjection(w, b)
 			}
 		}
 	}

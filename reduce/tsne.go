@@ -2,6 +2,7 @@ package reduce
 
 import (
 	"fmt"
+	"log"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -40,7 +41,8 @@ const tsneExactMaxN = 500
 // TSNEOptions configures t-SNE. The zero value (or a nil pointer) means every default.
 type TSNEOptions struct {
 	// Perplexity is the effective number of neighbours each point's Gaussian covers:
-	// 2^H(P_i) = Perplexity. Zero means 30. It needs n-1 >= 3*Perplexity points.
+	// 2^H(P_i) = Perplexity. Zero means DefaultPerplexity (30). It needs n-1 >= 3*Perplexity
+	// points; a higher one is lowered to max(2, (n-1)/3) with a warning (see CheckPerplexity).
 	Perplexity float64
 	// EarlyExaggeration multiplies P during the first EarlyIters iterations. Zero means 12.
 	EarlyExaggeration float64
@@ -83,10 +85,60 @@ type TSNEOptions struct {
 	Callback func(iter int, kl float64, y *Matrix) (stop bool)
 	// CallbackEvery is the callback period in iterations. Zero means 50.
 	CallbackEvery int
+	// Warn, if not nil, is called once per TSNE, TSNEAffinities or TSNEFrames call with a
+	// warning, e.g. that the perplexity was lowered for too few points; nil prints it with
+	// log.Printf. It does not affect the results.
+	Warn func(msg string)
+}
+
+// DefaultPerplexity is the t-SNE perplexity used when TSNEOptions.Perplexity is 0.
+const DefaultPerplexity = 30.0
+
+// CheckPerplexity returns the perplexity that t-SNE uses for n points (openTSNE's
+// check_perplexity): perplexity itself (0 means DefaultPerplexity) when 3*perplexity <= n-1
+// (the affinities use the 3*perplexity nearest neighbours), else max(2, (n-1)/3), never more than
+// perplexity; lowered reports that the result is below it. A negative, NaN or infinite
+// perplexity is returned unchanged (TSNE rejects it). For example CheckPerplexity(0, 50) is
+// (16.33, true) and CheckPerplexity(10, 50) is (10, false).
+func CheckPerplexity(perplexity float64, n int) (effective float64, lowered bool) {
+	if perplexity == 0 {
+		perplexity = DefaultPerplexity
+	}
+	if !(perplexity > 0) || math.IsInf(perplexity, 0) || 3*perplexity <= float64(n-1) {
+		return perplexity, false
+	}
+	e := min(perplexity, max(2, float64(n-1)/3))
+	return e, e < perplexity
+}
+
+// lowerPerplexity applies CheckPerplexity to perplexity for n points, warning (once, with warn or
+// log.Printf) when it lowers it.
+func lowerPerplexity(perplexity float64, n int, warn func(string)) float64 {
+	if perplexity == 0 {
+		perplexity = DefaultPerplexity
+	}
+	e, lowered := CheckPerplexity(perplexity, n)
+	if lowered {
+		msg := fmt.Sprintf("reduce: perplexity %g is too high for %d points (needs n-1 >= 3*perplexity); using %.4g", perplexity, n, e)
+		if warn != nil {
+			warn(msg)
+		} else {
+			log.Print(msg)
+		}
+	}
+	return e
 }
 
 // ErrTSNEStopped is returned by Optimize (and TSNE, TSNEFrames) when a Callback asked to stop.
 var ErrTSNEStopped = fmt.Errorf("reduce: t-SNE stopped by callback")
+
+// positiveOr returns v, or def when v is 0, and whether that value is positive and finite.
+func positiveOr(v, def float64) (float64, bool) {
+	if v == 0 {
+		v = def
+	}
+	return v, v > 0 && !math.IsInf(v, 0)
+}
 
 // tsneResolved is TSNEOptions with the defaults applied.
 type tsneResolved struct {
@@ -103,18 +155,11 @@ func resolveTSNE(opts *TSNEOptions, n int) (TSNEOptions, tsneResolved, error) {
 		o = *opts
 	}
 	var r tsneResolved
-	r.perplexity = o.Perplexity
-	if r.perplexity == 0 {
-		r.perplexity = 30
-	}
-	if !(r.perplexity > 0) || math.IsInf(r.perplexity, 0) {
+	var ok bool
+	if r.perplexity, ok = positiveOr(o.Perplexity, DefaultPerplexity); !ok {
 		return o, r, fmt.Errorf("reduce: t-SNE perplexity %v must be positive and finite", o.Perplexity)
 	}
-	r.exaggeration = o.EarlyExaggeration
-	if r.exaggeration == 0 {
-		r.exaggeration = 12
-	}
-	if !(r.exaggeration > 0) || math.IsInf(r.exaggeration, 0) {
+	if r.exaggeration, ok = positiveOr(o.EarlyExaggeration, 12); !ok {
 		return o, r, fmt.Errorf("reduce: t-SNE early exaggeration %v must be positive and finite", o.EarlyExaggeration)
 	}
 	r.iters = o.Iters
@@ -138,11 +183,7 @@ func resolveTSNE(opts *TSNEOptions, n int) (TSNEOptions, tsneResolved, error) {
 	if r.lr < 0 || math.IsNaN(r.lr) || math.IsInf(r.lr, 0) {
 		return o, r, fmt.Errorf("reduce: t-SNE learning rate %v must be positive (or 0 for auto)", o.LearningRate)
 	}
-	r.theta = o.Theta
-	if r.theta == 0 {
-		r.theta = 0.5
-	}
-	if !(r.theta > 0) || math.IsInf(r.theta, 0) {
+	if r.theta, ok = positiveOr(o.Theta, 0.5); !ok {
 		return o, r, fmt.Errorf("reduce: t-SNE theta %v must be positive", o.Theta)
 	}
 	switch o.Method {
@@ -173,15 +214,6 @@ func resolveTSNE(opts *TSNEOptions, n int) (TSNEOptions, tsneResolved, error) {
 	return o, r, nil
 }
 
-// checkPerplexity returns the error for a perplexity too large for n points.
-func checkPerplexity(n int, perplexity float64) error {
-	if float64(n-1) < 3*perplexity {
-		return fmt.Errorf("reduce: t-SNE needs n-1 >= 3*perplexity: n = %d points is too few for perplexity %g (needs n >= %d); lower the perplexity to at most %g",
-			n, perplexity, int(math.Ceil(3*perplexity))+1, float64(n-1)/3)
-	}
-	return nil
-}
-
 // Affinities is the symmetric t-SNE input affinity matrix P over N points, stored sparse by rows
 // (CSR): row i holds the pairs (Col[k], Val[k]) for k in RowPtr[i]:RowPtr[i+1], columns ascending.
 // P_ij = (p_j|i + p_i|j) / (2N), where p_j|i = exp(-beta_i d_ij) / sum_k exp(-beta_i d_ik) over
@@ -208,7 +240,8 @@ func (a *Affinities) NNZ() int { return len(a.Col) }
 // Exact (n <= 500, or Method "exact"): the same over all n-1 other points (dense, O(n^2)).
 //
 // Distances d_ij are squared Euclidean distances, or cosine distances for Metric Cosine.
-// Errors: invalid x (NaN/Inf, empty), n-1 < 3*perplexity, bad options.
+// A perplexity too high for n points is lowered (CheckPerplexity) with a warning (opts.Warn).
+// Errors: invalid x (NaN/Inf, empty, fewer than 2 rows), bad options.
 func TSNEAffinities(x *Matrix, opts *TSNEOptions) (*Affinities, error) {
 	if err := x.Validate(); err != nil {
 		return nil, fmt.Errorf("reduce: t-SNE input: %w", err)
@@ -218,9 +251,10 @@ func TSNEAffinities(x *Matrix, opts *TSNEOptions) (*Affinities, error) {
 		return nil, err
 	}
 	n := x.Rows
-	if err := checkPerplexity(n, r.perplexity); err != nil {
-		return nil, err
+	if n < 2 {
+		return nil, fmt.Errorf("reduce: t-SNE needs at least 2 points, have %d", n)
 	}
+	r.perplexity = lowerPerplexity(r.perplexity, n, o.Warn)
 	if r.method == TSNEExact {
 		return exactAffinities(x, r, o.Progress)
 	}
@@ -231,25 +265,27 @@ func TSNEAffinities(x *Matrix, opts *TSNEOptions) (*Affinities, error) {
 		return nil, err
 	}
 	reportProgress(o.Progress, 1, 1, "tsne knn")
-	return AffinitiesFromNeighbors(nb, r.perplexity, r.metric)
+	return affinitiesFromNeighbors(nb, r.perplexity, r.metric)
 }
 
 // AffinitiesFromNeighbors computes sparse t-SNE affinities from a precomputed kNN graph (Index and
 // Dist [N, K], self excluded, distances under metric; Euclidean distances are squared here).
-// Use it to reuse one kNN graph for several perplexities <= K/3.
+// Use it to reuse one kNN graph for several perplexities <= K/3. perplexity 0 means
+// DefaultPerplexity; one too high for N points is lowered by CheckPerplexity, with a warning
+// printed by log.Printf.
 func AffinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (*Affinities, error) {
 	if nb == nil || nb.N < 2 || nb.K < 1 || len(nb.Index) != nb.N*nb.K || len(nb.Dist) != nb.N*nb.K {
 		return nil, fmt.Errorf("reduce: t-SNE affinities: malformed neighbour graph")
 	}
-	if perplexity == 0 {
-		perplexity = 30
+	if p, ok := positiveOr(perplexity, DefaultPerplexity); !ok {
+		return nil, fmt.Errorf("reduce: t-SNE perplexity %v must be positive and finite", p)
 	}
-	if !(perplexity > 0) {
-		return nil, fmt.Errorf("reduce: t-SNE perplexity %v must be positive", perplexity)
-	}
-	if err := checkPerplexity(nb.N, perplexity); err != nil {
-		return nil, err
-	}
+	return affinitiesFromNeighbors(nb, lowerPerplexity(perplexity, nb.N, nil), metric)
+}
+
+// affinitiesFromNeighbors is AffinitiesFromNeighbors for a valid graph and a perplexity that
+// CheckPerplexity accepts.
+func affinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (*Affinities, error) {
 	if float64(nb.K) < math.Floor(3*perplexity) && nb.K < nb.N-1 {
 		return nil, fmt.Errorf("reduce: t-SNE perplexity %g needs %d neighbours, the graph has %d", perplexity, int(3*perplexity), nb.K)
 	}

@@ -2,7 +2,6 @@ package reduce
 
 import (
 	"fmt"
-	"math"
 )
 
 // TSNEAnimOptions configures TSNEFrames. The zero value (or nil) means every default.
@@ -46,7 +45,8 @@ type TSNEAnimOptions struct {
 // frame t+1. Every returned frame is normalized (zero mean, unit std) unless NoNormalize.
 //
 // Cost: T affinity computations (kNN) plus Iters + (T-1) FrameIters iterations.
-// Errors: invalid sequence (NaN/Inf, differing row counts), too few points for the perplexity,
+// A perplexity too high for n points is lowered once for all frames (CheckPerplexity), with one
+// warning (TSNE.Warn). Errors: invalid sequence (NaN/Inf, differing row counts, fewer than 2 points),
 // bad options, ErrTSNEStopped if the TSNE callback asked to stop.
 func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	if err := ValidateSequence(seq, false); err != nil {
@@ -70,11 +70,8 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	if frameIters < 0 {
 		return nil, fmt.Errorf("reduce: t-SNE frames: FrameIters %d must not be negative", o.FrameIters)
 	}
-	frameExag := o.FrameExaggeration
-	if frameExag == 0 {
-		frameExag = 1
-	}
-	if !(frameExag > 0) || math.IsInf(frameExag, 0) {
+	frameExag, ok := positiveOr(o.FrameExaggeration, 1)
+	if !ok {
 		return nil, fmt.Errorf("reduce: t-SNE frames: FrameExaggeration %v must be positive", o.FrameExaggeration)
 	}
 	base := o.TSNE
@@ -82,6 +79,11 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	if _, _, err := resolveTSNE(&base, seq[0].Rows); err != nil {
 		return nil, err
 	}
+	if seq[0].Rows < 2 {
+		return nil, fmt.Errorf("reduce: t-SNE frames: need at least 2 points, have %d", seq[0].Rows)
+	}
+	// One perplexity (and at most one warning) for the whole sequence.
+	base.Perplexity = lowerPerplexity(base.Perplexity, seq[0].Rows, base.Warn)
 	frames := make([]*Matrix, len(seq))
 	var prev []float64 // carried layout of the previous frame, optimizer scale, [n, 2]
 	n := seq[0].Rows

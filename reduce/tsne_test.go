@@ -9,6 +9,97 @@ import (
 	"time"
 )
 
+// TestCheckPerplexity checks the lowering rule: (n-1)/3 (at least 2, never raised) when
+// 3*perplexity > n-1, the perplexity itself otherwise.
+func TestCheckPerplexity(t *testing.T) {
+	for _, c := range []struct {
+		perplexity float64
+		n          int
+		want       float64
+		lowered    bool
+	}{
+		{0, 50, 49.0 / 3, true},
+		{0, 91, 30, false},
+		{0, 90, 89.0 / 3, true},
+		{30, 1000, 30, false},
+		{10, 50, 10, false},
+		{40, 100, 33, true},
+		{30, 4, 2, true},
+		{1.5, 3, 1.5, false}, // too high, but below the floor 2: kept
+		{-1, 50, -1, false},
+	} {
+		got, lowered := CheckPerplexity(c.perplexity, c.n)
+		if got != c.want || lowered != c.lowered {
+			t.Errorf("CheckPerplexity(%v, %d) = %v, %v; want %v, %v", c.perplexity, c.n, got, lowered, c.want, c.lowered)
+		}
+		if again, l2 := CheckPerplexity(got, c.n); c.perplexity > 0 && (again != got || l2) {
+			t.Errorf("CheckPerplexity(%v, %d) is not idempotent: %v then %v", c.perplexity, c.n, got, again)
+		}
+	}
+}
+
+// TestTSNELowersPerplexity checks that t-SNE of 50 points with the default perplexity lowers it to
+// 49/3, warns exactly once (TSNE, and TSNEFrames over 5 frames), and gives a finite embedding; and
+// that a perplexity that fits is used unchanged, without a warning.
+func TestTSNELowersPerplexity(t *testing.T) {
+	x, _ := tsneBlobs(50, 5, 3, 1, 4)
+	var warnings []string
+	opts := &TSNEOptions{Iters: 200, Seed: 1, Warn: func(msg string) { warnings = append(warnings, msg) }}
+	y, err := TSNE(x, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.Rows != 50 || y.Cols != 2 || y.Validate() != nil {
+		t.Fatalf("embedding [%d, %d], valid: %v", y.Rows, y.Cols, y.Validate())
+	}
+	want := "reduce: perplexity 30 is too high for 50 points (needs n-1 >= 3*perplexity); using 16.33"
+	if len(warnings) != 1 || warnings[0] != want {
+		t.Fatalf("TSNE warnings %q, want exactly [%q]", warnings, want)
+	}
+	aff, err := TSNEAffinities(x, opts)
+	if err != nil || aff.Perplexity != 49.0/3 {
+		t.Fatalf("affinities perplexity %v (%v), want 49/3", aff.Perplexity, err)
+	}
+	// The same run with the lowered perplexity given explicitly: identical, no warning.
+	warnings = nil
+	explicit := *opts
+	explicit.Perplexity = 49.0 / 3
+	y2, err := TSNE(x, &explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range y.Data {
+		if y.Data[i] != y2.Data[i] {
+			t.Fatalf("lowered default and explicit 49/3 differ at %d: %v vs %v", i, y.Data[i], y2.Data[i])
+		}
+	}
+	if len(warnings) != 0 {
+		t.Errorf("a perplexity that fits warned: %q", warnings)
+	}
+	// A perplexity that fits is not changed.
+	aff, err = TSNEAffinities(x, &TSNEOptions{Perplexity: 10, Warn: opts.Warn})
+	if err != nil || aff.Perplexity != 10 || len(warnings) != 0 {
+		t.Errorf("perplexity 10 for 50 points: got %v (%v), warnings %q", aff.Perplexity, err, warnings)
+	}
+	// Tiny inputs run with perplexity 2.
+	for _, n := range []int{2, 4, 7} {
+		tiny, _ := tsneBlobs(n, 3, 1, 1, 5)
+		yt, err := TSNE(tiny, &TSNEOptions{Iters: 50, Warn: func(string) {}})
+		if err != nil || yt.Validate() != nil {
+			t.Errorf("t-SNE of %d points: %v", n, err)
+		}
+	}
+	// TSNEFrames: one warning for the whole sequence.
+	seq := tsneDriftSequence(5, 50, 4, 3, 2)
+	frames, err := TSNEFrames(seq, &TSNEAnimOptions{TSNE: *opts, FrameIters: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 5 || len(warnings) != 1 || warnings[0] != want {
+		t.Errorf("TSNEFrames: %d frames, warnings %q; want 5 frames and exactly [%q]", len(frames), warnings, want)
+	}
+}
+
 func TestTSNEBadInput(t *testing.T) {
 	x, _ := tsneBlobs(100, 5, 3, 1, 1)
 	nan := x.Clone()
@@ -21,8 +112,7 @@ func TestTSNEBadInput(t *testing.T) {
 	}{
 		{"nil", nil, nil, "nil matrix"},
 		{"nan", nan, nil, "non-finite"},
-		{"too few points", x, &TSNEOptions{Perplexity: 40}, "n = 100 points is too few for perplexity 40"},
-		{"tiny n", NewMatrix(3, 2), nil, "n = 3 points is too few for perplexity 30"},
+		{"one point", NewMatrix(1, 2), nil, "needs at least 2 points, have 1"},
 		{"method", x, &TSNEOptions{Perplexity: 5, Method: "fast"}, "unknown t-SNE method"},
 		{"init", x, &TSNEOptions{Perplexity: 5, Init: "spectral"}, "unknown t-SNE init"},
 		{"layout shape", x, &TSNEOptions{Perplexity: 5, InitLayout: NewMatrix(99, 2)}, "init layout is [99, 2], want [100, 2]"},

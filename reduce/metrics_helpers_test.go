@@ -120,3 +120,19 @@ func anReference(t testing.TB, args map[string]any, out any) {
 		t.Fatalf("reference.py output %q: %v", b, err)
 	}
 }
+
+// anTransform returns scale * x q + shift for x [n, d] and q [d, d] (e.g. the orthogonal matrix of
+// a PCA's axes), in float32.
+func anTransform(x, q *Matrix, scale, shift float32) *Matrix {
+	out := NewMatrix(x.Rows, q.Cols)
+	for i := 0; i < x.Rows; i++ {
+		for b := 0; b < q.Cols; b++ {
+			var s float32
+			for a := 0; a < x.Cols; a++ {
+				s += x.At(i, a) * q.At(a, b)
+			}
+			out.Set(i, b, scale*s+shift)
+		}
+	}
+	return out
+}

@@ -81,16 +81,7 @@ func TestCKAInvariances(t *testing.T) {
 	a := anRandom(300, 5, 3)
 	// Isotropic scaling + translation + orthogonal transform of the features keeps linear CKA at 1.
 	q, _ := PCA(anRandom(40, 5, 4), 5)
-	c := NewMatrix(300, 5)
-	for i := 0; i < 300; i++ {
-		for k := 0; k < 5; k++ {
-			var s float32
-			for j := 0; j < 5; j++ {
-				s += a.At(i, j) * q.Components.At(j, k)
-			}
-			c.Set(i, k, 4*s-1)
-		}
-	}
+	c := anTransform(a, q.Components, 4, -1)
 	for _, kind := range []CKAKind{LinearKind, DebiasedKind, RBFKind} {
 		v, err := CKA(a, c, &CKAOptions{Kind: kind})
 		if err != nil {

@@ -68,16 +68,7 @@ func TestProcrustesRecoversTransform(t *testing.T) {
 	// Higher dimension: a random orthogonal 5x5 transform is undone.
 	x5 := anRandom(100, 5, 8)
 	q, _ := PCA(anRandom(50, 5, 9), 5) // its axes form an orthogonal matrix
-	y5 := NewMatrix(100, 5)
-	for i := 0; i < 100; i++ {
-		for b := 0; b < 5; b++ {
-			var s float32
-			for a := 0; a < 5; a++ {
-				s += x5.At(i, a) * q.Components.At(a, b)
-			}
-			y5.Set(i, b, s+1)
-		}
-	}
+	y5 := anTransform(x5, q.Components, 1, 1)
 	got, err = Procrustes(x5, y5, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -112,9 +112,10 @@ func TestUMAPDeterministicAndSeparates(t *testing.T) {
 	}
 }
 
-func TestFuzzySimplicialSet(t *testing.T) {
-	x, _ := umapBlobs(200, 5, 4, 3)
-	knn, err := KNN(x, 14, Euclidean)
+// umapGraph returns the exact Euclidean k-NN graph of x and its fuzzy simplicial set.
+func umapGraph(t *testing.T, x *Matrix, k int) (*Neighbors, *Graph) {
+	t.Helper()
+	knn, err := KNN(x, k, Euclidean)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +123,12 @@ func TestFuzzySimplicialSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return knn, g
+}
+
+func TestFuzzySimplicialSet(t *testing.T) {
+	x, _ := umapBlobs(200, 5, 4, 3)
+	knn, g := umapGraph(t, x, 14)
 	at := func(i, j int) float32 {
 		for p := g.RowPtr[i]; p < g.RowPtr[i+1]; p++ {
 			if int(g.Col[p]) == j {
@@ -346,14 +353,7 @@ func TestUMAPDegenerateInputs(t *testing.T) {
 func TestOptimizeLayoutStaged(t *testing.T) {
 	// The staged API: kNN -> FuzzySimplicialSet -> SpectralLayout -> OptimizeLayout.
 	x, labels := umapBlobs(240, 6, 3, 8)
-	knn, err := KNN(x, 14, Euclidean)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := FuzzySimplicialSet(knn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, g := umapGraph(t, x, 14)
 	emb := NewMatrix(240, 2)
 	rng := rand.New(rand.NewPCG(1, 1))
 	for i := range emb.Data {

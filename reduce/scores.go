@@ -3,7 +3,6 @@ package reduce
 import (
 	"fmt"
 	"math"
-	"sort"
 )
 
 // ScoreOptions configures ScoreClusters. The zero value (or nil) means Euclidean distance, seed 0
@@ -77,69 +76,12 @@ func ScoreClusters(x *Matrix, labels []int32, k int, opts *ScoreOptions) (Cluste
 	if s.ARI, err = AdjustedRandIndex(km.Assignments, labels); err != nil {
 		return s, fmt.Errorf("reduce: ScoreClusters: %w", err)
 	}
-	s.Clusters, s.Purity = matchClusters(km.Assignments, labels, k)
+	m, err := MatchClusters(km.Assignments, labels, k)
+	if err != nil {
+		return s, fmt.Errorf("reduce: ScoreClusters: %w", err)
+	}
+	s.Clusters, s.Purity = m.Clusters, m.Purity
 	return s, nil
-}
-
-// matchClusters renumbers clusters (0..k-1) so that each is matched to the class (labels, 0 or
-// more) it shares the most points with, greedily by decreasing overlap (ties: lower cluster, then
-// lower class); unmatched clusters take the lowest remaining numbers. It returns the renumbered
-// clusters and the purity of each number with respect to its matched class.
-func matchClusters(clusters, labels []int32, k int) ([]int32, []float64) {
-	classes := k
-	for _, l := range labels {
-		classes = max(classes, int(l)+1)
-	}
-	count := make([][]int, k)
-	size := make([]int, k)
-	for i := range count {
-		count[i] = make([]int, classes)
-	}
-	for i, c := range clusters {
-		count[c][labels[i]]++
-		size[c]++
-	}
-	type pair struct{ c, l, n int }
-	var pairs []pair
-	for c := range count {
-		for l, n := range count[c] {
-			pairs = append(pairs, pair{c, l, n})
-		}
-	}
-	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].n > pairs[j].n })
-	to := make([]int, k)
-	for i := range to {
-		to[i] = -1
-	}
-	used := make([]bool, classes) // classes >= k
-	for _, p := range pairs {
-		if to[p.c] < 0 && !used[p.l] {
-			to[p.c], used[p.l] = p.l, true
-		}
-	}
-	next := 0
-	for c := range to {
-		if to[c] < 0 {
-			for used[next] {
-				next++
-			}
-			to[c], used[next] = next, true
-		}
-	}
-	out := make([]int32, len(clusters))
-	for i, c := range clusters {
-		out[i] = int32(to[c])
-	}
-	purity := make([]float64, classes)
-	for i := range purity {
-		purity[i] = math.NaN()
-	}
-	for c := range count {
-		if size[c] > 0 {
-			purity[to[c]] = float64(count[c][to[c]]) / float64(size[c])
-		}
-	}
-	return out, purity
 }
 
 // Displacements returns the T-1 mean displacements of a point between consecutive frames of a

@@ -78,7 +78,11 @@ func TestMatchClusters(t *testing.T) {
 	// no cluster.
 	clusters := []int32{0, 0, 0, 1, 1, 2, 2, 2, 0}
 	labels := []int32{2, 2, 2, 0, 0, 2, 3, 3, 1}
-	out, purity := matchClusters(clusters, labels, 3)
+	m, err := MatchClusters(clusters, labels, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, purity := m.Clusters, m.Purity
 	// Greedy by overlap: (c0, l2, 3) first, then (c1, l0, 2) and (c2, l3, 2); none left over.
 	want := []int32{2, 2, 2, 0, 0, 3, 3, 3, 2}
 	if !reflect.DeepEqual(out, want) {
@@ -88,7 +92,11 @@ func TestMatchClusters(t *testing.T) {
 		t.Errorf("purity %v, want [1 NaN 0.75 0.667]", purity)
 	}
 	// More clusters than classes: the clusters left over take the free numbers in order.
-	out, purity = matchClusters([]int32{0, 1, 2}, []int32{1, 1, 1}, 3)
+	m, err = MatchClusters([]int32{0, 1, 2}, []int32{1, 1, 1}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, purity = m.Clusters, m.Purity
 	if !reflect.DeepEqual(out, []int32{1, 0, 2}) || purity[1] != 1 || purity[0] != 0 || purity[2] != 0 {
 		t.Errorf("more clusters than classes: %v %v", out, purity)
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// countImageGrids counts vizlib.ImageGrid fragments (static HTML with inline PNGs and no "kind")
-// in the HTML outputs.
+// countImageGrids counts the image grids (static HTML with inline PNGs and no "kind") in the HTML
+// outputs.
 func countImageGrids(htmls []string) int {
 	n := 0
 	for _, h := range htmls {
@@ -27,7 +27,7 @@ func TestColorBottleneckNotebook(t *testing.T) {
 	runs := t.TempDir()
 	start := time.Now()
 	_, htmls := Execute(t, notebookPath(t, "color_bottleneck_superposition.ipynb"),
-		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 10*time.Minute)
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs}, 10*time.Minute)
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	all := strings.Join(htmls, "\n")
@@ -44,9 +44,9 @@ func TestColorBottleneckNotebook(t *testing.T) {
 	if kinds["chart"] < 4 || kinds["grid"] < 2 || kinds["player"] != 2 {
 		t.Errorf("expected >= 4 charts, >= 2 grids, 2 players; got %v", kinds)
 	}
-	// Points carry their own colors (Animation.Colors / ScatterGrid.Colors).
-	if !strings.Contains(all, `"colors":`) {
-		t.Errorf("no per-point colors in the players")
+	// Points carry their own colors (Animation.WithColors, PhaseEndOpts.Colors): both players.
+	if n := strings.Count(all, `"colors":`); n < 2 {
+		t.Errorf("want per-point colors in both players, got %d", n)
 	}
 }
 
@@ -59,7 +59,7 @@ func TestVAELatentExplorerNotebook(t *testing.T) {
 	runs := t.TempDir()
 	start := time.Now()
 	_, htmls := Execute(t, notebookPath(t, "vae_latent_explorer.ipynb"),
-		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 15*time.Minute)
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs}, 15*time.Minute)
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	// Training records and latent activity: grids of charts; prototypes: a heatmap; the latent
@@ -67,8 +67,8 @@ func TestVAELatentExplorerNotebook(t *testing.T) {
 	if kinds["chart"] < 3 || kinds["heatmap"] != 1 || kinds["scattermatrix"] != 1 || kinds["player"] != 4 {
 		t.Errorf("expected >= 3 charts, 1 heatmap, 1 scattermatrix, 4 players; got %v", kinds)
 	}
-	// Image grids: reconstructions, samples, the explorer's static traversal, decoded prototypes,
-	// the Sneaker traversal, the latent manifold and the three decoded paths.
+	// Image grids: reconstructions, samples, the explorer's static traversal (Live: 0), decoded
+	// prototypes, the Sneaker traversal, the latent manifold and the three decoded paths.
 	if n := countImageGrids(htmls); n != 9 {
 		t.Errorf("want 9 image grids, got %d", n)
 	}

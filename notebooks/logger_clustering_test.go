@@ -2,11 +2,106 @@ package notebooks
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
+
+// TestLoggerClusteringNotebookCells checks the cells of embedding_tsne_logger.ipynb and
+// latent_clustering_evolution.ipynb without executing them: no notebook defines or calls a must
+// helper (views carry their errors; cells call .Show()), every cell that ends with a view shows it,
+// and every cell compiles against the packages: the declarations and each cell's body (a function,
+// as GoNB runs it after %%) are built as one program in a `go build -overlay`.
+func TestLoggerClusteringNotebookCells(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not on PATH")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	importRE := regexp.MustCompile(`(?s)^import \((.*?)\n\)\n`)
+	mustRE := regexp.MustCompile(`\bmust\b`)
+	for _, name := range []string{"embedding_tsne_logger.ipynb", "latent_clustering_evolution.ipynb"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(notebookPath(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nb struct {
+				Cells []struct {
+					CellType string `json:"cell_type"`
+					Source   any    `json:"source"`
+				} `json:"cells"`
+			}
+			if err := json.Unmarshal(data, &nb); err != nil {
+				t.Fatal(err)
+			}
+			imports := map[string]bool{`"fmt"`: true}
+			var decls, bodies strings.Builder
+			for i, c := range nb.Cells {
+				src := join(c.Source)
+				if c.CellType != "code" || strings.HasPrefix(src, "!") {
+					continue
+				}
+				if mustRE.MatchString(src) {
+					t.Errorf("cell %d uses a must helper:\n%s", i, src)
+				}
+				decl, body, ok := strings.Cut(src, "%%")
+				if !ok {
+					decl, body = src, ""
+				}
+				if m := importRE.FindStringSubmatch(decl); m != nil {
+					for _, imp := range strings.Fields(m[1]) {
+						imports[imp] = true
+					}
+					decl = decl[len(m[0]):]
+				}
+				decls.WriteString(decl + "\n")
+				body = strings.TrimSpace(body)
+				if body == "" {
+					continue
+				}
+				lines := strings.Split(body, "\n")
+				if last := lines[len(lines)-1]; strings.Contains(body, "vizlib.") || strings.HasPrefix(last, "v.") {
+					if !strings.HasSuffix(last, ".Show()") && !strings.HasPrefix(last, "fmt.") {
+						t.Errorf("cell %d ends without showing its view: %q", i, last)
+					}
+				}
+				fmt.Fprintf(&bodies, "func cell%d() {\n%s\n}\n\n", i, body)
+			}
+			var prog strings.Builder
+			prog.WriteString("package main\n\nimport (\n")
+			for _, imp := range slices.Sorted(maps.Keys(imports)) {
+				prog.WriteString("\t" + imp + "\n")
+			}
+			prog.WriteString(")\n\n" + decls.String() + "\n" + bodies.String() + "func main() {}\n")
+			dir := t.TempDir()
+			src := filepath.Join(dir, "main.go")
+			if err := os.WriteFile(src, []byte(prog.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(root, "notebooks", "zz_cells", "main.go"): src}})
+			ov := filepath.Join(dir, "overlay.json")
+			if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(goBin, "build", "-overlay", ov, "-o", os.DevNull, "./notebooks/zz_cells")
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("the cells do not compile: %v\n%s\nprogram:\n%s", err, out, prog.String())
+			}
+		})
+	}
+}
 
 // TestTSNELoggerNotebook executes embedding_tsne_logger.ipynb in quick mode on an empty runs
 // directory (it trains its run first) and checks its outputs: the training records, the full

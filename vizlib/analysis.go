@@ -13,58 +13,14 @@ import (
 // EmbeddingLayer names the run's embedding in the layer lists of LayerScores and LayerGrid.
 const EmbeddingLayer = "embedding"
 
-// Snapshot selects the snapshot of single-snapshot views (ExplainedVariance, PCALoadings,
-// PairwiseScatter); negative counts from the end. Default -1 (the last).
-func Snapshot(i int) Option { return func(c *config) { c.snapshot, c.snapshotSet = i, true } }
-
-func (c *config) snapshotIndex(t int) (int, error) {
-	i := -1
-	if c.snapshotSet {
-		i = c.snapshot
-	}
-	if i < 0 {
-		i += t
-	}
-	if i < 0 || i >= t {
-		return 0, fmt.Errorf("vizlib: snapshot %d out of range: the run has %d", c.snapshot, t)
-	}
-	return i, nil
-}
-
-// loadRunSnapshot loads the run's snapshot sequence and returns the index of the snapshot that
-// single-snapshot views show (Snapshot, default the last).
-func loadRunSnapshot(run *training.Run, c *config) (*runData, int, error) {
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, 0, err
-	}
-	t, err := c.snapshotIndex(len(d.seq))
-	if err != nil {
-		return nil, 0, err
-	}
-	return d, t, nil
-}
-
-// loadLayer loads the run with the snapshots of layer (EmbeddingLayer or "" for the embedding).
-func loadLayer(run *training.Run, c *config, layer string) (*runData, error) {
-	cc := *c
-	cc.layer = layer
-	if layer == EmbeddingLayer {
-		cc.layer = ""
-	}
-	return loadRun(run, &cc, true)
-}
-
 // CurriculumTimeline charts a curriculum's interpolated properties over [0, steps]: properties
 // are grouped by scale (order of magnitude of their largest value), one chart per group, and every
 // keyframe is marked with its phase and actions.
-func CurriculumTimeline(cur *training.Curriculum, steps int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	g, err := curriculumTimeline(cur, steps)
-	return emit(c, g, err)
+func CurriculumTimeline(cur *training.Curriculum, steps int) *Figure {
+	return figure(curriculumTimeline(cur, steps))
 }
 
-func curriculumTimeline(cur *training.Curriculum, steps int) (*Grid, error) {
+func curriculumTimeline(cur *training.Curriculum, steps int) (*chartGrid, error) {
 	if cur == nil || len(cur.Keyframes) == 0 {
 		return nil, fmt.Errorf("vizlib: empty curriculum")
 	}
@@ -76,18 +32,18 @@ func curriculumTimeline(cur *training.Curriculum, steps int) (*Grid, error) {
 	for i := range xs {
 		xs[i] = math.Round(float64(steps) * float64(i) / samples)
 	}
-	var marks []VLine
+	var marks []vline
 	for _, kf := range cur.Keyframes {
 		var parts []string
 		if kf.Phase != "" {
 			parts = append(parts, kf.Phase)
 		}
 		parts = append(parts, kf.Actions...)
-		marks = append(marks, VLine{X: float64(kf.Step), Label: strings.Join(parts, " ")})
+		marks = append(marks, vline{X: float64(kf.Step), Label: strings.Join(parts, " ")})
 	}
-	groups := map[int][]Series{}
+	groups := map[int][]lineSeries{}
 	for _, p := range cur.Properties {
-		s := Series{Name: p, X: xs}
+		s := lineSeries{Name: p, X: xs}
 		peak := 0.0
 		for _, x := range xs {
 			v, ok := cur.Value(p, int(x))
@@ -109,39 +65,53 @@ func curriculumTimeline(cur *training.Curriculum, steps int) (*Grid, error) {
 		scales = append(scales, k)
 	}
 	sort.Sort(sort.Reverse(sort.IntSlice(scales)))
-	g := &Grid{Title: "curriculum", Cols: 1}
+	g := &chartGrid{Title: "curriculum", Cols: 1}
 	for _, k := range scales {
-		g.Items = append(g.Items, &Chart{Title: fmt.Sprintf("properties of scale 1e%d", k), XLabel: "step", Series: groups[k], VLines: marks, Width: 720, Height: 220})
+		g.Items = append(g.Items, &lineChart{Title: fmt.Sprintf("properties of scale 1e%d", k), XLabel: "step", Series: groups[k], VLines: marks, Width: 720, Height: 220})
 	}
 	return g, nil
 }
 
-// LayerScores charts, for each layer (EmbeddingLayer for the embedding), the silhouette of the
-// true classes and the adjusted Rand index between k-means clusters (k = number of classes) and
-// the classes over the snapshots. Silhouette costs O(n^2 d) per snapshot: use MaxPoints for large
-// evaluation sets.
-func LayerScores(run *training.Run, layers []string, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	g, err := layerScores(run, layers, c)
-	return emit(c, g, err)
+// LayerOpts are the options of LayerScores and LayerGrid.
+type LayerOpts struct {
+	// Seed seeds k-means (3 restarts).
+	Seed uint64
+	// Size is the side of each LayerGrid panel in CSS pixels; 0 means 200. LayerScores draws
+	// charts of a fixed size and rejects a Size.
+	Size int
 }
 
-func layerScores(run *training.Run, layers []string, c *config) (*Grid, error) {
+// LayerScores charts, for each layer (EmbeddingLayer for the embedding), the silhouette of the
+// true classes and the adjusted Rand index between k-means clusters (k = number of classes) and
+// the classes over the snapshots. Silhouette costs O(n² d) per snapshot: use
+// ViewOptions.MaxPoints for large evaluation sets.
+func (v *RunView) LayerScores(layers []string, opts ...LayerOpts) *Figure {
+	o, err := one("LayerScores", opts)
+	if err == nil && o.Size != 0 {
+		err = fmt.Errorf("vizlib: LayerScores draws charts: LayerOpts.Size (%d) applies to LayerGrid only", o.Size)
+	}
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.layerScores(layers, o))
+}
+
+func (v *RunView) layerScores(layers []string, o LayerOpts) (*chartGrid, error) {
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("vizlib: LayerScores needs at least one layer name")
 	}
-	sil := &Chart{Title: "silhouette of the classes", YLabel: "silhouette"}
-	ari := &Chart{Title: "ARI(k-means, classes)", YLabel: "ARI"}
-	p := newProgress(c, "layer scores")
+	sil := &lineChart{Title: "silhouette of the classes", YLabel: "silhouette"}
+	ari := &lineChart{Title: "ARI(k-means, classes)", YLabel: "ARI"}
+	p := v.progress("layer scores")
 	defer p.finish()
 	for li, layer := range layers {
-		d, err := loadLayer(run, c, layer)
+		d, err := v.Layer(layer).load(true)
 		if err != nil {
 			return nil, err
 		}
 		sil.XLabel, ari.XLabel = d.xlabel, d.xlabel
 		k := len(d.classNames())
-		ss, as := Series{Name: layer, X: d.xs}, Series{Name: layer, X: d.xs}
+		ss, as := lineSeries{Name: layer, X: d.xs}, lineSeries{Name: layer, X: d.xs}
 		for t, x := range d.seq {
 			s, err := reduce.Silhouette(x, d.labels, reduce.Euclidean)
 			if err != nil {
@@ -149,9 +119,9 @@ func layerScores(run *training.Run, layers []string, c *config) (*Grid, error) {
 			}
 			ss.Y = append(ss.Y, s)
 			a := math.NaN()
-			if km, err := reduce.KMeans(x, k, &reduce.KMeansOptions{Restarts: 3, Seed: uint64(c.seed)}); err == nil {
-				if v, err := reduce.AdjustedRandIndex(km.Assignments, d.labels); err == nil {
-					a = v
+			if km, err := reduce.KMeans(x, k, &reduce.KMeansOptions{Restarts: 3, Seed: o.Seed}); err == nil {
+				if val, err := reduce.AdjustedRandIndex(km.Assignments, d.labels); err == nil {
+					a = val
 				}
 			}
 			as.Y = append(as.Y, a)
@@ -159,36 +129,38 @@ func layerScores(run *training.Run, layers []string, c *config) (*Grid, error) {
 		}
 		sil.Series, ari.Series = append(sil.Series, ss), append(ari.Series, as)
 	}
-	return &Grid{Title: "per-layer cluster quality", Cols: 2, Items: []Renderable{sil, ari}}, nil
+	return &chartGrid{Title: "per-layer cluster quality", Cols: 2, Items: []renderable{sil, ari}}, nil
 }
 
 // LayerGrid draws a static grid of 2-D PCA projections: one row per layer, one column per
 // snapshot index in snapshots (negative counts from the end), each titled with the layer, epoch
 // and the ARI between k-means clusters and the classes.
-func LayerGrid(run *training.Run, layers []string, snapshots []int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	g, err := layerGrid(run, layers, snapshots, c)
-	return emit(c, g, err)
+func (v *RunView) LayerGrid(layers []string, snapshots []int, opts ...LayerOpts) *Figure {
+	o, err := one("LayerGrid", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.layerGrid(layers, snapshots, o))
 }
 
-func layerGrid(run *training.Run, layers []string, snapshots []int, c *config) (*ScatterGrid, error) {
+func (v *RunView) layerGrid(layers []string, snapshots []int, o LayerOpts) (*scatterGrid, error) {
 	if len(layers) == 0 || len(snapshots) == 0 {
 		return nil, fmt.Errorf("vizlib: LayerGrid needs layers and snapshots (got %d and %d)", len(layers), len(snapshots))
 	}
-	g := &ScatterGrid{Title: "layers × snapshots (PCA)", Cols: len(snapshots), Size: c.size}
+	g := &scatterGrid{Title: "layers × snapshots (PCA)", Cols: len(snapshots), Size: o.Size}
+	if g.Size == 0 {
+		g.Size = 200
+	}
 	for _, layer := range layers {
-		d, err := loadLayer(run, c, layer)
+		d, err := v.Layer(layer).load(true)
 		if err != nil {
 			return nil, err
 		}
 		g.Labels, g.ClassNames, g.Indices = d.labels, d.classNames(), d.index
 		for _, si := range snapshots {
-			t := si
-			if t < 0 {
-				t += len(d.seq)
-			}
-			if t < 0 || t >= len(d.seq) {
-				return nil, fmt.Errorf("vizlib: snapshot %d out of range: the run has %d", si, len(d.seq))
+			t, err := d.snapshotIndex(si)
+			if err != nil {
+				return nil, err
 			}
 			x := d.seq[t]
 			y, err := reduce.PCAProject(x, 2)
@@ -196,31 +168,60 @@ func layerGrid(run *training.Run, layers []string, snapshots []int, c *config) (
 				return nil, fmt.Errorf("vizlib: PCA of layer %s snapshot %d: %w", layer, t, err)
 			}
 			title := fmt.Sprintf("%s · epoch %.2f", layer, d.info.Snapshots[t].Epoch)
-			if km, err := reduce.KMeans(x, len(g.ClassNames), &reduce.KMeansOptions{Restarts: 3, Seed: uint64(c.seed)}); err == nil {
+			if km, err := reduce.KMeans(x, len(g.ClassNames), &reduce.KMeansOptions{Restarts: 3, Seed: o.Seed}); err == nil {
 				if a, err := reduce.AdjustedRandIndex(km.Assignments, d.labels); err == nil {
 					title += fmt.Sprintf(" · ARI %.3f", a)
 				}
 			}
-			g.Panels = append(g.Panels, Scatter{Title: title, Points: y})
+			g.Panels = append(g.Panels, scatterPanel{Title: title, Points: y})
 		}
 	}
 	return g, nil
 }
 
-// ExplainedVariance charts the explained variance ratio of the first k principal components
-// (and its cumulative sum, dashed) of the first, middle and selected (Snapshot, default last)
-// snapshots.
-func ExplainedVariance(run *training.Run, k int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	ch, err := explainedVariance(run, k, c)
-	return emit(c, ch, err)
+// ComponentsOpts are the options of the single-snapshot PCA views (ExplainedVariance,
+// PCALoadings, PairwiseScatter).
+type ComponentsOpts struct {
+	// K is the number of principal components; 0 means 10 for ExplainedVariance and PCALoadings
+	// and 4 for PairwiseScatter (at most 8 there). K is capped at the dimension.
+	K int
+	// Snapshot is the snapshot shown (ExplainedVariance: the last of the three compared); nil
+	// means the last, negative counts from the end.
+	Snapshot *int
 }
 
-func explainedVariance(run *training.Run, k int, c *config) (*Chart, error) {
-	if k < 1 {
-		return nil, fmt.Errorf("vizlib: ExplainedVariance needs k >= 1, got %d", k)
+func (o ComponentsOpts) resolve(d *runData, view string, def, most int) (k, t int, err error) {
+	k = o.K
+	if k == 0 {
+		k = def
 	}
-	d, last, err := loadRunSnapshot(run, c)
+	if k < 1 || k > most {
+		return 0, 0, fmt.Errorf("vizlib: %s needs 1 <= K <= %d, got %d", view, most, o.K)
+	}
+	t = -1
+	if o.Snapshot != nil {
+		t = *o.Snapshot
+	}
+	t, err = d.snapshotIndex(t)
+	return k, t, err
+}
+
+// ExplainedVariance charts the explained variance ratio of the first K principal components
+// (and its cumulative sum, dashed) of the first, middle and selected (default last) snapshots.
+func (v *RunView) ExplainedVariance(opts ...ComponentsOpts) *Figure {
+	o, err := one("ExplainedVariance", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.explainedVariance(o))
+}
+
+func (v *RunView) explainedVariance(o ComponentsOpts) (*lineChart, error) {
+	d, err := v.load(true)
+	if err != nil {
+		return nil, err
+	}
+	k, last, err := o.resolve(d, "ExplainedVariance", 10, math.MaxInt)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +229,7 @@ func explainedVariance(run *training.Run, k int, c *config) (*Chart, error) {
 	if last < 2 {
 		picks = []int{0, last}
 	}
-	ch := &Chart{Title: "explained variance · " + d.info.ID, XLabel: "component", YLabel: "explained variance ratio", LogToggle: true}
+	ch := &lineChart{Title: "explained variance · " + d.info.ID, XLabel: "component", YLabel: "explained variance ratio", LogToggle: true}
 	seen := map[int]bool{}
 	for i, t := range picks {
 		if seen[t] {
@@ -241,7 +242,7 @@ func explainedVariance(run *training.Run, k int, c *config) (*Chart, error) {
 			return nil, fmt.Errorf("vizlib: PCA of snapshot %d: %w", t, err)
 		}
 		name := fmt.Sprintf("snapshot %d (step %d)", t, d.info.Snapshots[t].Step)
-		s, cum := Series{Name: name, Color: classColorCSS(i)}, Series{Name: name + " cumulative", Dash: true, Color: classColorCSS(i)}
+		s, cum := lineSeries{Name: name, Color: classColorCSS(i)}, lineSeries{Name: name + " cumulative", Dash: true, Color: classColorCSS(i)}
 		acc := 0.0
 		for j, r := range m.ExplainedVarianceRatio {
 			acc += r
@@ -258,19 +259,23 @@ func classColorCSS(i int) string {
 	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
 }
 
-// PCALoadings shows the loadings (principal axes, [d, k]) of the first k components of the
-// selected snapshot (Snapshot, default last) as a diverging heatmap.
-func PCALoadings(run *training.Run, k int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	h, err := pcaLoadings(run, k, c)
-	return emit(c, h, err)
+// PCALoadings shows the loadings (principal axes, [d, K]) of the first K components of the
+// selected snapshot (default the last) as a diverging heatmap; values are written in the cells
+// when there are at most 400.
+func (v *RunView) PCALoadings(opts ...ComponentsOpts) *Figure {
+	o, err := one("PCALoadings", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.pcaLoadings(o))
 }
 
-func pcaLoadings(run *training.Run, k int, c *config) (*Heatmap, error) {
-	if k < 1 {
-		return nil, fmt.Errorf("vizlib: PCALoadings needs k >= 1, got %d", k)
+func (v *RunView) pcaLoadings(o ComponentsOpts) (*heatmapChart, error) {
+	d, err := v.load(true)
+	if err != nil {
+		return nil, err
 	}
-	d, t, err := loadRunSnapshot(run, c)
+	k, t, err := o.resolve(d, "PCALoadings", 10, math.MaxInt)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +285,7 @@ func pcaLoadings(run *training.Run, k int, c *config) (*Heatmap, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Heatmap{Title: fmt.Sprintf("PCA loadings · snapshot %d · %s", t, d.info.ID), XLabel: "component", YLabel: "dimension", Diverging: true, Annotate: c.annotate || x.Cols*k <= 400}
+	h := &heatmapChart{Title: fmt.Sprintf("PCA loadings · snapshot %d · %s", t, d.info.ID), XLabel: "component", YLabel: "dimension", Diverging: true, Annotate: x.Cols*k <= 400}
 	for j := 0; j < k; j++ {
 		h.ColLabels = append(h.ColLabels, fmt.Sprintf("PC%d", j+1))
 	}
@@ -291,20 +296,17 @@ func pcaLoadings(run *training.Run, k int, c *config) (*Heatmap, error) {
 			vals[i*k+j] = float64(m.Components.At(j, i))
 		}
 	}
-	h.Frames = []HeatmapFrame{{Values: vals}}
+	h.Frames = []heatmapFrame{{Values: vals}}
 	return h, nil
 }
 
-// PrototypeActivations shows the mean activation of each class (rows) in each embedding
-// dimension (columns), with a slider over snapshots (Layer selects another recorded layer).
-func PrototypeActivations(run *training.Run, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	h, err := prototypeActivations(run, c)
-	return emit(c, h, err)
-}
+// PrototypeActivations shows the mean activation of each class (rows) in each dimension of the
+// view's layer (columns), with a slider over snapshots; values are written in the cells when
+// there are at most 400.
+func (v *RunView) PrototypeActivations() *Figure { return figure(v.prototypeActivations()) }
 
-func prototypeActivations(run *training.Run, c *config) (*Heatmap, error) {
-	d, err := loadRun(run, c, true)
+func (v *RunView) prototypeActivations() (*heatmapChart, error) {
+	d, err := v.load(true)
 	if err != nil {
 		return nil, err
 	}
@@ -313,56 +315,52 @@ func prototypeActivations(run *training.Run, c *config) (*Heatmap, error) {
 	if dim > 256 {
 		return nil, fmt.Errorf("vizlib: %d dimensions are too many for a prototype heatmap (at most 256)", dim)
 	}
-	h := &Heatmap{Title: "class prototypes (mean activation) · " + d.info.ID, RowLabels: names, XLabel: "dimension", YLabel: "class", Diverging: true, Annotate: c.annotate}
+	h := &heatmapChart{Title: "class prototypes (mean activation) · " + d.info.ID, RowLabels: names, XLabel: "dimension", YLabel: "class", Diverging: true, Annotate: k*dim <= 400}
 	for j := 0; j < dim; j++ {
 		h.ColLabels = append(h.ColLabels, fmt.Sprint(j))
 	}
 	for t, x := range d.seq {
-		sum := make([]float64, k*dim)
-		cnt := make([]float64, k)
-		for i, l := range d.labels {
-			if int(l) >= k {
-				continue
-			}
-			cnt[l]++
-			for j, v := range x.Row(i) {
-				sum[int(l)*dim+j] += float64(v)
-			}
+		means, _, err := reduce.ClassMeans(x, d.labels, k)
+		if err != nil {
+			return nil, err
 		}
-		for r := 0; r < k; r++ {
-			for j := 0; j < dim; j++ {
-				if cnt[r] > 0 {
-					sum[r*dim+j] /= cnt[r]
-				}
-			}
+		vals := make([]float64, k*dim)
+		for i, m := range means.Data {
+			vals[i] = float64(m)
 		}
-		h.Frames = append(h.Frames, HeatmapFrame{Label: d.captions[t], Values: sum})
+		h.Frames = append(h.Frames, heatmapFrame{Label: d.captions[t], Values: vals})
 	}
 	return h, nil
 }
 
-// PairwiseScatter draws the scatter matrix of the first k principal components (k <= 8) of the
-// selected snapshot (Snapshot, default last) with per-class KDEs on the diagonal.
-func PairwiseScatter(run *training.Run, k int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	s, err := pairwiseScatter(run, k, c)
-	return emit(c, s, err)
+// PairwiseScatter draws the scatter matrix of the first K principal components (default 4, at
+// most 8) of the selected snapshot (default the last) with per-class KDEs on the diagonal.
+func (v *RunView) PairwiseScatter(opts ...ComponentsOpts) *Figure {
+	o, err := one("PairwiseScatter", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.pairwiseScatter(o))
 }
 
-func pairwiseScatter(run *training.Run, k int, c *config) (*ScatterMatrix, error) {
-	if k < 2 || k > 8 {
-		return nil, fmt.Errorf("vizlib: PairwiseScatter needs 2 <= k <= 8, got %d", k)
-	}
-	d, t, err := loadRunSnapshot(run, c)
+func (v *RunView) pairwiseScatter(o ComponentsOpts) (*scatterMatrix, error) {
+	d, err := v.load(true)
 	if err != nil {
 		return nil, err
+	}
+	k, t, err := o.resolve(d, "PairwiseScatter", 4, 8)
+	if err != nil {
+		return nil, err
+	}
+	if k < 2 {
+		return nil, fmt.Errorf("vizlib: PairwiseScatter needs K >= 2, got %d", k)
 	}
 	k = min(k, d.seq[t].Cols)
 	y, err := reduce.PCAProject(d.seq[t], k)
 	if err != nil {
 		return nil, err
 	}
-	s := &ScatterMatrix{Title: fmt.Sprintf("PCA components · snapshot %d · %s", t, d.info.ID), X: y, Labels: d.labels, ClassNames: d.classNames(), KDE: true}
+	s := &scatterMatrix{Title: fmt.Sprintf("PCA components · snapshot %d · %s", t, d.info.ID), X: y, Labels: d.labels, ClassNames: d.classNames(), KDE: true}
 	for j := 0; j < k; j++ {
 		s.DimNames = append(s.DimNames, fmt.Sprintf("PC%d", j+1))
 	}

@@ -2,6 +2,7 @@ package vizlib
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 
@@ -27,24 +28,26 @@ type Animation struct {
 	// Indices is [n]: each point's index in its dataset split, shown on hover.
 	Indices []int32
 	// Thumbs holds one small image per point, shown on hover.
-	Thumbs *Thumbnails
-	// Err is set by the notebook constructors when they failed; the animation then renders as an
-	// error box and methods pass the error along.
-	Err error
+	Thumbs *thumbSet
 
 	// snapshots are the high-dimensional snapshots the frames were computed from (for Denoise).
 	snapshots []*reduce.Matrix
+	// err is set when the view that made the animation failed: it then renders as an error box
+	// and methods pass the error along.
+	err error
+	// notes are shown above the animation (e.g. a parameter reduce lowered).
+	notes []string
 }
 
 // Thumbnails are n images of H x W x C (C = 1 or 3) bytes, row-major HWC, one per point.
-type Thumbnails struct {
+type thumbSet struct {
 	W, H, C int
 	Pixels  []uint8
 }
 
 // Player plays several animations of the same points in sync, in a grid of panels.
 // Its zero value plus Panels is valid.
-type Player struct {
+type playerView struct {
 	Title  string
 	Panels []*Animation
 	// Titles overrides the panels' titles (by position).
@@ -116,8 +119,8 @@ func (a *Animation) validate() (n, f int, err error) {
 	if a == nil {
 		return 0, 0, fmt.Errorf("vizlib: nil animation")
 	}
-	if a.Err != nil {
-		return 0, 0, a.Err
+	if a.err != nil {
+		return 0, 0, a.err
 	}
 	f = len(a.Frames)
 	if f == 0 {
@@ -242,7 +245,7 @@ func encodeInts(v []int32, bytes int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func (p *Player) spec() (any, error) {
+func (p *playerView) spec() (any, error) {
 	if len(p.Panels) == 0 {
 		return nil, fmt.Errorf("vizlib: player has no animations")
 	}
@@ -337,7 +340,7 @@ func (p *Player) spec() (any, error) {
 // panelBoxes returns each panel's square viewport {x0, y0, side} in data coordinates: the bounds
 // of its frames (of all panels' frames with SharedAxes), squared, with a 2% margin so that
 // extreme points are not on the border. The HTML player and the GIF/PNG raster both draw in it.
-func (p *Player) panelBoxes() [][3]float64 {
+func (p *playerView) panelBoxes() [][3]float64 {
 	var shared [4]float64
 	if p.SharedAxes {
 		shared = p.Panels[0].bounds()
@@ -359,7 +362,7 @@ func (p *Player) panelBoxes() [][3]float64 {
 
 // HTML returns the player as a self-contained fragment. It carries a small PNG of the last frame
 // that is shown only where scripts cannot run (e.g. an untrusted notebook).
-func (p *Player) HTML() string {
+func (p *playerView) html() string {
 	sp, err := p.spec()
 	if err != nil {
 		return errorHTML(err)
@@ -367,15 +370,26 @@ func (p *Player) HTML() string {
 	return renderSpec(sp, true, p.posterHTML())
 }
 
-// HTML returns the animation in a single-panel player.
+// HTML returns the animation in a single-panel player (an error box if it failed).
 func (a *Animation) HTML() string {
-	if a != nil && a.Err != nil {
-		return errorHTML(a.Err)
+	if a == nil {
+		return errorHTML(errors.New("vizlib: nil animation"))
 	}
-	return (&Player{Panels: []*Animation{a}}).HTML()
+	if a.err != nil {
+		return errorHTML(a.err)
+	}
+	return notesHTML(a.notes) + (&playerView{Panels: []*Animation{a}}).html()
 }
 
-func (a *Animation) spec() (any, error) { return (&Player{Panels: []*Animation{a}}).spec() }
+func (a *Animation) spec() (any, error) { return (&playerView{Panels: []*Animation{a}}).spec() }
 
-// Show displays the animation in the notebook (when running in GoNB) and returns its HTML.
-func (a *Animation) Show() string { return Display(a) }
+// Show displays the animation inline when running in GoNB (no-op elsewhere).
+func (a *Animation) Show() { display(a.HTML()) }
+
+// Err returns the error of the view that made the animation, or nil.
+func (a *Animation) Err() error {
+	if a == nil {
+		return errors.New("vizlib: nil animation")
+	}
+	return a.err
+}

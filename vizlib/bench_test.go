@@ -16,10 +16,10 @@ const (
 	benchFrames = 50
 )
 
-func benchPlayer() *Player {
-	p := &Player{Title: "benchmark", Cols: 3, Confusion: true}
+func benchPlayer() *playerView {
+	p := &playerView{Title: "benchmark", Cols: 3, Confusion: true}
 	for k := range benchPanels {
-		a := SyntheticAnimation(benchPoints, benchFrames, 10, uint64(k+1))
+		a := syntheticAnimation(benchPoints, benchFrames, 10, uint64(k+1))
 		p.Panels = append(p.Panels, a)
 	}
 	return p
@@ -29,7 +29,7 @@ func benchPlayer() *Player {
 // (measured on the whole fragment, labels, predictions and the library included).
 func TestPayloadBytesPerPoint(t *testing.T) {
 	p := benchPlayer()
-	h := p.HTML()
+	h := p.html()
 	perPoint := float64(len(h)) / float64(benchPanels*benchPoints*benchFrames)
 	t.Logf("fragment: %d bytes for %d panels x %d points x %d frames = %.3f bytes/point/frame", len(h), benchPanels, benchPoints, benchFrames, perPoint)
 	if perPoint > 5 {
@@ -48,7 +48,7 @@ func TestBrowserBenchmark(t *testing.T) {
 	}
 	dir := testutil.OutDir(t, "vizlib")
 	path := filepath.Join(dir, "bench.html")
-	if err := WriteHTMLFile(path, "vizlib benchmark", benchPlayer()); err != nil {
+	if err := figure(benchPlayer(), nil).WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(path)

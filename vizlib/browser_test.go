@@ -94,15 +94,15 @@ func runBrowser(t *testing.T, extra []string, files ...string) []browserResult {
 // writeDemo writes a page with every kind of visualization on synthetic data.
 func writeDemo(t *testing.T, dir string) string {
 	t.Helper()
-	a := SyntheticAnimation(1500, 12, 10, 1)
-	b := SyntheticAnimation(1500, 12, 10, 1)
+	a := syntheticAnimation(1500, 12, 10, 1)
+	b := syntheticAnimation(1500, 12, 10, 1)
 	// A second, different layout of the same points (sheared).
 	for _, m := range b.Frames {
 		for i := 0; i < m.Rows; i++ {
 			m.Data[2*i] += 0.5 * m.Data[2*i+1]
 		}
 	}
-	th := &Thumbnails{W: 8, H: 8, C: 1, Pixels: make([]uint8, 1500*64)}
+	th := &thumbSet{W: 8, H: 8, C: 1, Pixels: make([]uint8, 1500*64)}
 	for i := range th.Pixels {
 		th.Pixels[i] = uint8((i * 37) % 251)
 	}
@@ -110,29 +110,29 @@ func writeDemo(t *testing.T, dir string) string {
 	steps := []float64{0, 100, 200, 300, 400, 500, 600}
 	loss := []float64{2.3, 1.2, 0.8, 0.6, 0.5, math.NaN(), 0.4}
 	acc := []float64{0.1, 0.6, 0.75, 0.8, 0.85, 0.86, 0.88}
-	chart := &Chart{Title: "training records", XLabel: "step", YLabel: "loss", LogToggle: true,
-		Series: []Series{{Name: "train_loss", X: steps, Y: loss}, {Name: "train_acc", X: steps, Y: acc}},
-		VLines: []VLine{{X: 300, Label: "keyframe"}}}
-	var frames []HeatmapFrame
+	chart := &lineChart{Title: "training records", XLabel: "step", YLabel: "loss", LogToggle: true,
+		Series: []lineSeries{{Name: "train_loss", X: steps, Y: loss}, {Name: "train_acc", X: steps, Y: acc}},
+		VLines: []vline{{X: 300, Label: "keyframe"}}}
+	var frames []heatmapFrame
 	for f := range a.Frames {
-		m, err := ConfusionMatrix(a.Labels, a.Predictions[f], 10)
+		m, err := reduce.ConfusionMatrix(a.Labels, a.Predictions[f], 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		frames = append(frames, HeatmapFrame{Label: a.Captions[f], Values: m})
+		frames = append(frames, heatmapFrame{Label: a.Captions[f], Values: m})
 	}
-	heat := &Heatmap{Title: "confusion", RowLabels: a.ClassNames, ColLabels: a.ClassNames, Frames: frames, Annotate: true, NormToggle: true, XLabel: "prediction", YLabel: "label"}
+	heat := &heatmapChart{Title: "confusion", RowLabels: a.ClassNames, ColLabels: a.ClassNames, Frames: frames, Annotate: true, NormToggle: true, XLabel: "prediction", YLabel: "label"}
 	// Per-point RGB colors (the colors experiment), no labels.
-	col := SyntheticAnimation(800, 6, 6, 3)
+	col := syntheticAnimation(800, 6, 6, 3)
 	col.Labels, col.Predictions, col.ClassNames = nil, nil, nil
 	col.Colors = make([][3]uint8, 800)
 	for i := range col.Colors {
 		col.Colors[i] = [3]uint8{uint8(i % 256), uint8((i * 7) % 256), uint8(255 - i%256)}
 	}
 	last := a.Frames[len(a.Frames)-1]
-	grid := &ScatterGrid{Title: "layers x epochs", Labels: a.Labels, ClassNames: a.ClassNames, Cols: 3, Size: 180}
+	grid := &scatterGrid{Title: "layers x epochs", Labels: a.Labels, ClassNames: a.ClassNames, Cols: 3, Size: 180}
 	for _, f := range []int{0, 5, 11} {
-		grid.Panels = append(grid.Panels, Scatter{Title: fmt.Sprintf("epoch %d · ARI 0.%d", f, f), Points: a.Frames[f]})
+		grid.Panels = append(grid.Panels, scatterPanel{Title: fmt.Sprintf("epoch %d · ARI 0.%d", f, f), Points: a.Frames[f]})
 	}
 	x := reduce.NewMatrix(last.Rows, 3)
 	for i := 0; i < last.Rows; i++ {
@@ -144,23 +144,23 @@ func writeDemo(t *testing.T, dir string) string {
 	for i := range pix {
 		pix[i] = float32(i%64) / 63
 	}
-	ims, err := ImagesFromFloats(pix, 6, 8, 8, 1)
+	ims, err := imagesFromFloats(pix, 6, 8, 8, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := &Page{Title: "vizlib demo", Subtitle: "synthetic data", Sections: []Section{
+	page := &htmlPage{Title: "vizlib demo", Subtitle: "synthetic data", Sections: []pageSection{
 		{Heading: "chart", Content: chart},
 		{Heading: "heatmap", Content: heat},
-		{Heading: "player", Content: &Player{Panels: []*Animation{a, b}, Titles: []string{"A", "B"}, Confusion: true, Interpolate: 2}},
-		{Heading: "colors", Content: &Player{Panels: []*Animation{col}, Size: 240}},
+		{Heading: "player", Content: &playerView{Panels: []*Animation{a, b}, Titles: []string{"A", "B"}, Confusion: true, Interpolate: 2}},
+		{Heading: "colors", Content: &playerView{Panels: []*Animation{col}, Size: 240}},
 		{Heading: "scatter grid", Content: grid},
-		{Heading: "scatter matrix", Content: &ScatterMatrix{Title: "pairs", X: x, DimNames: []string{"x", "y", "xy"}, Labels: a.Labels, ClassNames: a.ClassNames, KDE: true}},
-		{Heading: "images", Content: &ImageGrid{Title: "samples", Images: ims, Captions: []string{"a", "b", "c", "d", "e", "f"}, Cols: 3}},
-		{Heading: "loadings", Content: &Heatmap{Title: "PCA loadings", RowLabels: []string{"d0", "d1"}, ColLabels: []string{"PC1", "PC2"}, Diverging: true, Annotate: true,
-			Frames: []HeatmapFrame{{Values: []float64{0.8, -0.3, -0.5, 0.9}}}}},
+		{Heading: "scatter matrix", Content: &scatterMatrix{Title: "pairs", X: x, DimNames: []string{"x", "y", "xy"}, Labels: a.Labels, ClassNames: a.ClassNames, KDE: true}},
+		{Heading: "images", Content: &imageGrid{Title: "samples", Images: ims, Captions: []string{"a", "b", "c", "d", "e", "f"}, Cols: 3}},
+		{Heading: "loadings", Content: &heatmapChart{Title: "PCA loadings", RowLabels: []string{"d0", "d1"}, ColLabels: []string{"PC1", "PC2"}, Diverging: true, Annotate: true,
+			Frames: []heatmapFrame{{Values: []float64{0.8, -0.3, -0.5, 0.9}}}}},
 	}}
 	p := filepath.Join(dir, "demo.html")
-	if err := page.WriteFile(p); err != nil {
+	if err := page.writeFile(p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -175,8 +175,8 @@ func TestBrowser(t *testing.T) {
 	dir := testutil.OutDir(t, "vizlib")
 	demo := writeDemo(t, dir)
 	run := syntheticRun(t, t.TempDir(), 300, 8, 6)
-	page, err := Report(run, MaxPoints(100), WithMPHATE())
-	if page == nil {
+	page := ViewOf(run, ViewOptions{MaxPoints: 100}).Report(ReportOpts{MPHATE: &reduce.MPHATEOptions{}})
+	if err := page.Err(); err != nil {
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "report.html")

@@ -6,7 +6,7 @@ import (
 )
 
 // Series is one line of a Chart: Y[i] is drawn at X[i]; NaN values break the line.
-type Series struct {
+type lineSeries struct {
 	Name string
 	X, Y []float64
 	// Color is a CSS color; empty picks the categorical palette by position.
@@ -18,17 +18,17 @@ type Series struct {
 }
 
 // VLine is a dashed vertical marker (e.g. a curriculum keyframe) at X with an optional label.
-type VLine struct {
+type vline struct {
 	X     float64
 	Label string
 }
 
 // Chart is an SVG line chart with hover values, legend toggles, optional log scale and y-limits.
 // Its zero value (plus Series) is a valid chart.
-type Chart struct {
+type lineChart struct {
 	Title, XLabel, YLabel string
-	Series                []Series
-	VLines                []VLine
+	Series                []lineSeries
+	VLines                []vline
 	// LogY draws the y axis in log10 scale (non-positive values are skipped).
 	LogY bool
 	// LogToggle shows a "log y" checkbox.
@@ -68,7 +68,7 @@ type chartSpec struct {
 	Height    int               `json:"height,omitempty"`
 }
 
-func (c *Chart) spec() (any, error) {
+func (c *lineChart) spec() (any, error) {
 	s := chartSpec{Kind: "chart", Title: c.Title, XLabel: c.XLabel, YLabel: c.YLabel, LogY: c.LogY,
 		LogToggle: c.LogToggle, Width: c.Width, Height: c.Height}
 	for i, se := range c.Series {
@@ -93,13 +93,13 @@ func (c *Chart) spec() (any, error) {
 }
 
 // HTML returns the chart as a self-contained fragment.
-func (c *Chart) HTML() string { return render(c, true) }
+func (c *lineChart) html() string { return render(c, true) }
 
 // Grid lays out several charts, heatmaps or scatter matrices in Cols columns (0 means 2).
-type Grid struct {
+type chartGrid struct {
 	Title string
 	Cols  int
-	Items []Renderable
+	Items []renderable
 }
 
 type gridSpec struct {
@@ -109,7 +109,7 @@ type gridSpec struct {
 	Items []any  `json:"items"`
 }
 
-func (g *Grid) spec() (any, error) {
+func (g *chartGrid) spec() (any, error) {
 	s := gridSpec{Kind: "grid", Title: g.Title, Cols: g.Cols}
 	if s.Cols <= 0 {
 		s.Cols = 2
@@ -129,4 +129,4 @@ func (g *Grid) spec() (any, error) {
 }
 
 // HTML returns the grid as a self-contained fragment.
-func (g *Grid) HTML() string { return render(g, true) }
+func (g *chartGrid) html() string { return render(g, true) }

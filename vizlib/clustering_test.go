@@ -2,7 +2,6 @@ package vizlib_test
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"regexp"
 	"strconv"
@@ -77,54 +76,6 @@ func blobsRun(t testing.TB, n, snaps int) *training.Run {
 	return run
 }
 
-func TestScoreClusters(t *testing.T) {
-	// Three well separated classes, labels shuffled with respect to the cluster order.
-	n := 60
-	x := reduce.NewMatrix(n, 2)
-	labels := make([]int32, n)
-	rng := rand.New(rand.NewPCG(3, 4))
-	centers := [][2]float32{{0, 0}, {10, 0}, {0, 10}}
-	for i := 0; i < n; i++ {
-		l := i % 3
-		labels[i] = int32(l)
-		x.Set(i, 0, centers[l][0]+float32(rng.NormFloat64())*0.3)
-		x.Set(i, 1, centers[l][1]+float32(rng.NormFloat64())*0.3)
-	}
-	s, err := vizlib.ScoreClusters(x, labels, 3, reduce.Euclidean, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Dim != 2 || s.Silhouette < 0.8 || s.ARI != 1 {
-		t.Errorf("separated classes: dim %d silhouette %.3f ARI %.3f; want 2, > 0.8, 1", s.Dim, s.Silhouette, s.ARI)
-	}
-	// Matched clusters equal the classes and are pure.
-	for i, c := range s.Clusters {
-		if c != labels[i] {
-			t.Fatalf("cluster of point %d is %d, its class %d: clusters not matched to classes", i, c, labels[i])
-		}
-	}
-	for j, p := range s.Purity {
-		if p != 1 {
-			t.Errorf("purity of cluster %d = %v, want 1", j, p)
-		}
-	}
-	// Random labels: ARI about 0, silhouette negative or about 0.
-	rl := make([]int32, n)
-	for i := range rl {
-		rl[i] = int32(rng.IntN(3))
-	}
-	r, err := vizlib.ScoreClusters(x, rl, 3, reduce.Cosine, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(r.ARI) > 0.15 || r.Silhouette > 0.1 {
-		t.Errorf("random labels: silhouette %.3f ARI %.3f; want about 0", r.Silhouette, r.ARI)
-	}
-	if _, err := vizlib.ScoreClusters(x, labels[:5], 3, reduce.Euclidean, 1); err == nil {
-		t.Error("wrong number of labels: no error")
-	}
-}
-
 var kindRE = regexp.MustCompile(`"kind":"([a-z]+)"`)
 
 func kinds(h string) map[string]int {
@@ -135,56 +86,117 @@ func kinds(h string) map[string]int {
 	return k
 }
 
+// html returns the fragment of o, failing the test if o carries an error.
+func html(t testing.TB, name string, o vizlib.Output) string {
+	t.Helper()
+	if err := o.Err(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return o.HTML()
+}
+
+// wantErr fails the test unless o carries an error that contains want.
+func wantErr(t testing.TB, name string, o vizlib.Output, want string) {
+	t.Helper()
+	err := o.Err()
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s: error %v, want one containing %q", name, err, want)
+		return
+	}
+	if h := o.HTML(); !strings.Contains(h, "evz-error") {
+		t.Errorf("%s: the error is not shown as an error box", name)
+	}
+}
+
 func TestClusterViewAndSummary(t *testing.T) {
 	run := blobsRun(t, 120, 4)
+	v := vizlib.View(run)
 	for _, layer := range []string{vizlib.PixelsLayer, "fc1", vizlib.EmbeddingLayer} {
-		h, err := vizlib.ClusterView(run, layer, vizlib.Metric("cosine"), vizlib.NoDisplay())
-		if err != nil {
-			t.Fatalf("ClusterView(%s): %v", layer, err)
-		}
+		h := html(t, "ClusterView "+layer, v.ClusterView(layer, vizlib.ClusterOpts{Metric: reduce.Cosine}))
 		if k := kinds(h); k["grid"] != 0 || k["player"] != 2 {
 			t.Errorf("ClusterView(%s): kinds %v, want 2 static players", layer, k)
 		}
-		if !strings.Contains(h, "silhouette") || !strings.Contains(h, "≈ ") {
-			t.Errorf("ClusterView(%s): no scores or cluster names", layer)
+		if !strings.Contains(h, "silhouette") || !strings.Contains(h, "≈ ") || !strings.Contains(h, "cosine") {
+			t.Errorf("ClusterView(%s): no scores, metric or cluster names", layer)
+		}
+		if strings.Contains(h, "lowered") {
+			t.Errorf("ClusterView(%s): perplexity note with 120 points", layer)
 		}
 	}
-	if _, err := vizlib.ClusterView(run, "fc1", vizlib.Snapshot(0), vizlib.NoDisplay()); err != nil {
-		t.Fatal(err)
+	first := 0
+	h := html(t, "ClusterView at snapshot 0", v.ClusterView("fc1", vizlib.ClusterOpts{Snapshot: &first}))
+	if !strings.Contains(h, "snapshot 1/4") || !strings.Contains(h, "euclidean") {
+		t.Errorf("ClusterView at snapshot 0: not the first snapshot's caption, or not Euclidean")
 	}
-	if _, err := vizlib.ClusterView(run, "nope", vizlib.NoDisplay()); err == nil {
-		t.Error("unknown layer: no error")
+	// "" is the view's layer.
+	if h := html(t, "ClusterView of the view's layer", v.Layer("fc1").ClusterView("")); !strings.Contains(h, "fc1 (12 features") {
+		t.Errorf("ClusterView(\"\") of the fc1 view does not show fc1")
 	}
+	wantErr(t, "unknown layer", v.ClusterView("nope"), "nope")
+	wantErr(t, "snapshot out of range", v.ClusterView("fc1", vizlib.ClusterOpts{Snapshot: new(7)}), "out of range")
+	wantErr(t, "two options", v.ClusterView("fc1", vizlib.ClusterOpts{}, vizlib.ClusterOpts{}), "at most one")
+	wantErr(t, "t-SNE seed", v.ClusterView("fc1", vizlib.ClusterOpts{TSNE: reduce.TSNEOptions{Seed: 3}}), "ClusterOpts.Seed")
+	wantErr(t, "t-SNE metric", v.ClusterView("fc1", vizlib.ClusterOpts{TSNE: reduce.TSNEOptions{Metric: reduce.Cosine}}), "ClusterOpts.Metric")
+	wantErr(t, "nil run", vizlib.View(nil).ClusterView("fc1"), "nil run")
 
-	h, err := vizlib.ClusterSummary(run, []string{vizlib.PixelsLayer, "fc1", vizlib.EmbeddingLayer}, vizlib.NoDisplay())
-	if err != nil {
-		t.Fatal(err)
-	}
+	layers := []string{vizlib.PixelsLayer, "fc1", vizlib.EmbeddingLayer}
+	h = html(t, "ClusterSummary", v.ClusterSummary(layers))
 	if !strings.Contains(h, `class="embviz-table"`) || strings.Count(h, "<tr>") != 3 {
 		t.Fatalf("summary: want a table with 3 rows:\n%s", h)
 	}
 	// At the last snapshot fc1 separates the 10 blob classes perfectly on one axis each: its ARI
 	// (the 4th cell of its row) is high. The blobs' raw inputs are well separated too.
-	row := regexp.MustCompile(`<td[^>]*>fc1</td><td[^>]*>12</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td>`).FindStringSubmatch(h)
+	row := regexp.MustCompile(`<td[^>]*>fc1</td><td[^>]*>12</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td>`).FindStringSubmatch(h)
 	if row == nil {
-		t.Fatalf("no fc1 row with 12 features:\n%s", h)
+		t.Fatalf("no fc1 row with 12 features and 4 scores:\n%s", h)
 	}
 	if ari, err := strconv.ParseFloat(row[2], 64); err != nil || ari < 0.8 {
 		t.Errorf("fc1 ARI = %s, want > 0.8", row[2])
 	}
-	if _, err := vizlib.ClusterSummary(run, nil, vizlib.NoDisplay()); err == nil {
-		t.Error("no layers: no error")
+	// The cells are reduce.ScoreClusters of the layer at the last snapshot.
+	fc1, err := run.Layer(3, "fc1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := run.Labels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := reduce.ScoreClusters(fc1, labels, 10, &reduce.ScoreOptions{Metric: reduce.Cosine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%.3f", s.Silhouette); row[3] != want {
+		t.Errorf("fc1 cosine silhouette %s, reduce.ScoreClusters says %s", row[3], want)
+	}
+	// One metric: two score columns.
+	h = html(t, "ClusterSummary cosine", v.ClusterSummary(layers, vizlib.ClusterOpts{Metric: reduce.Cosine, Snapshot: &first}))
+	if strings.Contains(h, "euclidean") || !strings.Contains(h, "ARI k-means (cosine)") || !strings.Contains(h, "snapshot 1/4") {
+		t.Errorf("ClusterSummary with Metric cosine at snapshot 0: wrong columns or snapshot:\n%s", h)
+	}
+	wantErr(t, "no layers", v.ClusterSummary(nil), "at least one layer")
+	wantErr(t, "summary size", v.ClusterSummary(layers, vizlib.ClusterOpts{Size: 200}), "Size")
+	wantErr(t, "summary t-SNE", v.ClusterSummary(layers, vizlib.ClusterOpts{TSNE: reduce.TSNEOptions{Perplexity: 10}}), "TSNE")
+}
+
+// A perplexity too high for the points is lowered by reduce, and the figure says so.
+func TestClusterViewPerplexityNote(t *testing.T) {
+	run := blobsRun(t, 40, 2)
+	h := html(t, "ClusterView", vizlib.View(run).ClusterView("fc1"))
+	if !strings.Contains(h, "perplexity 30 is too high for 40 points") {
+		t.Errorf("no perplexity note for 40 points")
+	}
+	h = html(t, "ClusterView", vizlib.View(run).ClusterView("fc1", vizlib.ClusterOpts{TSNE: reduce.TSNEOptions{Perplexity: 5}}))
+	if strings.Contains(h, "too high") {
+		t.Errorf("perplexity note for perplexity 5 and 40 points")
 	}
 }
 
 func TestLayerTSNEGrid(t *testing.T) {
 	run := blobsRun(t, 100, 4)
 	var reports int
-	h, err := vizlib.LayerTSNEGrid(run, []string{"fc1", vizlib.EmbeddingLayer}, []int{0, 2, -1}, vizlib.NoDisplay(),
-		vizlib.WithProgress(func(done, total int, stage string) { reports++ }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := vizlib.ViewOf(run, vizlib.ViewOptions{Progress: func(done, total int, stage string) { reports++ }})
+	h := html(t, "LayerTSNEGrid", v.LayerTSNEGrid([]string{"fc1", vizlib.EmbeddingLayer}, []int{0, 2, -1}))
 	if k := kinds(h); k["player"] != 1 {
 		t.Errorf("kinds %v, want one static player", k)
 	}
@@ -196,19 +208,28 @@ func TestLayerTSNEGrid(t *testing.T) {
 	if reports != 6 {
 		t.Errorf("%d progress reports, want 6", reports)
 	}
-	if _, err := vizlib.LayerTSNEGrid(run, []string{"fc1"}, []int{9}, vizlib.NoDisplay()); err == nil || !strings.Contains(err.Error(), "out of range") {
-		t.Errorf("snapshot out of range: got %v", err)
-	}
-	if _, err := vizlib.LayerTSNEGrid(run, nil, []int{0}, vizlib.NoDisplay()); err == nil {
-		t.Error("no layers: no error")
-	}
+	wantErr(t, "snapshot out of range", v.LayerTSNEGrid([]string{"fc1"}, []int{9}), "out of range")
+	wantErr(t, "no layers", v.LayerTSNEGrid(nil, []int{0}), "needs layers")
+	wantErr(t, "Snapshot set", v.LayerTSNEGrid([]string{"fc1"}, []int{0}, vizlib.ClusterOpts{Snapshot: new(0)}), "Snapshot")
 }
 
-// Score how well k-means recovers two labelled groups, as ClusterSummary does for every layer.
-func ExampleScoreClusters() {
-	x := reduce.MatrixFrom(6, 2, []float32{0, 0, 0, 1, 1, 0, 9, 9, 9, 10, 10, 9})
-	labels := []int32{1, 1, 1, 0, 0, 0}
-	s, _ := vizlib.ScoreClusters(x, labels, 2, reduce.Euclidean, 0)
-	fmt.Printf("silhouette %.2f, ARI %.2f, clusters %v, purity %v\n", s.Silhouette, s.ARI, s.Clusters, s.Purity)
-	// Output: silhouette 0.91, ARI 1.00, clusters [1 1 1 0 0 0], purity [1 1]
+// The cluster views of a run: two maps of one layer, a grid of maps, a table of scores. In a
+// notebook each line ends with .Show() instead of being described.
+func ExampleRunView_ClusterView() {
+	v := vizlib.View(exampleRun())
+	show := func(name string, f *vizlib.Figure) {
+		h := f.HTML()
+		fmt.Printf("%s: %d players, table %v, error %v\n", name, strings.Count(h, `"kind":"player"`), strings.Contains(h, "embviz-table"), f.Err())
+	}
+	show("pixels", v.ClusterView(vizlib.PixelsLayer, vizlib.ClusterOpts{Metric: reduce.Cosine}))
+	show("embedding", v.ClusterView(vizlib.EmbeddingLayer))
+	show("grid", v.LayerTSNEGrid([]string{vizlib.PixelsLayer, vizlib.EmbeddingLayer}, []int{0, -1}, vizlib.ClusterOpts{Size: 200}))
+	show("summary", v.ClusterSummary([]string{vizlib.PixelsLayer, vizlib.EmbeddingLayer}))
+	show("two options", v.ClusterSummary([]string{vizlib.PixelsLayer}, vizlib.ClusterOpts{}, vizlib.ClusterOpts{}))
+	// Output:
+	// pixels: 2 players, table false, error <nil>
+	// embedding: 2 players, table false, error <nil>
+	// grid: 1 players, table false, error <nil>
+	// summary: 0 players, table true, error <nil>
+	// two options: 0 players, table false, error vizlib: ClusterSummary takes at most one options value, got 2: merge them into one
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -18,12 +17,11 @@ import (
 // keyframe with its step, the phase it starts, its actions and the property values it sets; an
 // empty property cell (shown as ·) is interpolated between the keyframes around it. steps, when
 // positive, adds a last column with the length of each phase over a run of that many steps.
-func CurriculumTable(cur *training.Curriculum, steps int, opts ...Option) (string, error) {
-	c := newConfig(opts)
+func CurriculumTable(cur *training.Curriculum, steps int) *Figure {
 	if cur == nil || len(cur.Keyframes) == 0 {
-		return emit(c, nil, errors.New("vizlib: empty curriculum"))
+		return figure(nil, errors.New("vizlib: CurriculumTable of an empty curriculum"))
 	}
-	return emit(c, curriculumTable{cur, steps}, nil)
+	return figure(curriculumTable{cur, steps}, nil)
 }
 
 type curriculumTable struct {
@@ -31,7 +29,7 @@ type curriculumTable struct {
 	steps int
 }
 
-func (t curriculumTable) HTML() string {
+func (t curriculumTable) html() string {
 	const td = `<td style="padding:2px 10px;border-bottom:1px solid #ddd">`
 	const th = `<th style="padding:2px 10px;text-align:left;border-bottom:1px solid #888">`
 	var b strings.Builder
@@ -83,45 +81,32 @@ func phaseTint(i int) string {
 	return tints[i%len(tints)]
 }
 
-// EvalColors returns the RGB color of each point of a run's evaluation subset, [n_eval], for runs
-// on RGB vector data (the colors data set): row EvalIndex()[i] of data's test split, scaled from
-// [0, 1] to 0..255. data nil means datasets.Load of the run's data set with its default options,
-// which is right only when the run was trained on those; pass the data set given to
-// training.Config.Data otherwise. The labels of the selected rows must match the run's labels,
-// which catches most mix-ups of data sets.
-func EvalColors(run *training.Run, data *datasets.Dataset) ([][3]uint8, error) {
-	if run == nil {
-		return nil, errors.New("vizlib: EvalColors of a nil run")
-	}
-	if data == nil {
-		var err error
-		if data, err = datasets.Load(run.Info().Dataset, ""); err != nil {
-			return nil, fmt.Errorf("vizlib: EvalColors: %w", err)
-		}
-	}
+// rgbColors returns the RGB color of each point, [n]: row index[i] of data's test split (RGB
+// vectors in [0, 1], scaled to 0..255). The labels ([n]) of the selected rows must match the
+// data set's, which catches most mix-ups of data sets.
+func rgbColors(data *datasets.Dataset, index, labels []int32) ([][3]uint8, error) {
 	test := data.Test
 	if test == nil || test.Dim() != 3 {
-		return nil, fmt.Errorf("vizlib: EvalColors needs RGB vectors (3 values per example), data set %q has %v", data.Name, test.Shape)
+		shape := []int(nil)
+		if test != nil {
+			shape = test.Shape
+		}
+		return nil, fmt.Errorf("vizlib: colors need RGB vectors (3 values per example), data set %q has %v", data.Name, shape)
 	}
-	index, err := run.EvalIndex()
-	if err != nil {
-		return nil, fmt.Errorf("vizlib: EvalColors: %w", err)
-	}
-	labels, err := run.Labels()
-	if err != nil {
-		return nil, fmt.Errorf("vizlib: EvalColors: %w", err)
+	if index == nil {
+		return nil, errors.New("vizlib: colors need the points' data set indices, and the run records none")
 	}
 	if len(labels) != len(index) {
-		return nil, fmt.Errorf("vizlib: run %s has %d labels and %d evaluation indices", run.ID(), len(labels), len(index))
+		return nil, fmt.Errorf("vizlib: %d labels and %d data set indices", len(labels), len(index))
 	}
 	to8 := func(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
 	out := make([][3]uint8, len(index))
 	for i, j := range index {
 		if j < 0 || int(j) >= test.N {
-			return nil, fmt.Errorf("vizlib: run %s evaluation index %d outside the test split of %d colors: pass the data set the run was trained on", run.ID(), j, test.N)
+			return nil, fmt.Errorf("vizlib: data set index %d outside the test split of %d colors: pass the data set the run was trained on", j, test.N)
 		}
 		if test.Labels[j] != labels[i] {
-			return nil, fmt.Errorf("vizlib: run %s point %d has label %d, the data set's color %d has label %d: pass the data set the run was trained on", run.ID(), i, labels[i], j, test.Labels[j])
+			return nil, fmt.Errorf("vizlib: point %d has label %d, the data set's color %d has label %d: pass the data set the run was trained on", i, labels[i], j, test.Labels[j])
 		}
 		x := test.X[3*int(j) : 3*int(j)+3]
 		out[i] = [3]uint8{to8(x[0]), to8(x[1]), to8(x[2])}
@@ -129,14 +114,12 @@ func EvalColors(run *training.Run, data *datasets.Dataset) ([][3]uint8, error) {
 	return out, nil
 }
 
-// LatentAnimation animates two raw embedding dimensions, dx (horizontal) and dy (vertical), of
-// every snapshot, with no reduction: the natural view of a small bottleneck (colormlp has 2 to 4
-// units). Layer animates a recorded layer instead; MaxPoints subsamples. The animation is not
-// shown: call Show, or pass it to ShowAnimations.
-func LatentAnimation(run *training.Run, dx, dy int, opts ...Option) *Animation {
-	c := newConfig(opts)
+// LatentAnimation animates two raw dimensions of the view's layer (the embedding by default), dx
+// (horizontal) and dy (vertical), over the snapshots, with no reduction: the natural view of a
+// small bottleneck (colormlp has 2 to 4 units).
+func (v *RunView) LatentAnimation(dx, dy int) *Animation {
 	title := fmt.Sprintf("z%d vs z%d", dx, dy)
-	d, err := loadRun(run, c, true)
+	d, err := v.load(true)
 	if err != nil {
 		return failed(title, err)
 	}
@@ -144,7 +127,7 @@ func LatentAnimation(run *training.Run, dx, dy int, opts ...Option) *Animation {
 	if err != nil {
 		return failed(title, err)
 	}
-	return d.animation(c, title, frames)
+	return d.animation(title, frames)
 }
 
 // dimFrames takes columns dx and dy of every matrix of seq: T matrices [n, 2].
@@ -165,43 +148,49 @@ func dimFrames(seq []*reduce.Matrix, dx, dy int) ([]*reduce.Matrix, error) {
 	return frames, nil
 }
 
-// WithColors returns a copy of the animation whose points are drawn in the given RGB colors
-// ([n], e.g. from EvalColors) instead of their class colors; the class legend still toggles
-// classes. The number of colors must equal the number of points (so not with MaxPoints).
-func (a *Animation) WithColors(colors [][3]uint8) *Animation {
+// WithColors returns a copy of the animation whose points are drawn in their own RGB colors, read
+// from data, a data set of RGB vectors (the colors data set): point i is row Indices[i] of its test
+// split, and its label must match Labels[i] (pass the data set the run was trained on). The class
+// legend still toggles classes. nil data means class colors. Errors are carried.
+func (a *Animation) WithColors(data *datasets.Dataset) *Animation {
+	if a == nil {
+		return failed("", errors.New("vizlib: WithColors of a nil animation"))
+	}
 	b := *a
-	if a.Err != nil {
+	if a.err != nil {
 		return &b
 	}
-	n := 0
-	if len(a.Frames) > 0 {
-		n = a.Frames[0].Rows
-	}
-	if len(colors) != n {
-		b.Err = fmt.Errorf("vizlib: %d colors for an animation of %d points", len(colors), n)
+	if data == nil {
+		b.Colors = nil
 		return &b
 	}
-	b.Colors = slices.Clone(colors)
+	colors, err := rgbColors(data, a.Indices, a.Labels)
+	if err == nil && len(a.Frames) > 0 && len(colors) != a.Frames[0].Rows {
+		err = fmt.Errorf("vizlib: %d colors for an animation of %d points", len(colors), a.Frames[0].Rows)
+	}
+	if err != nil {
+		b.err = fmt.Errorf("vizlib: %s: %w", a.Title, err)
+		return &b
+	}
+	b.Colors = colors
 	return &b
 }
 
-// PhaseEndSnapshot is the snapshot chosen to show the state of the embedding at the end of a
-// curriculum phase.
-type PhaseEndSnapshot struct {
-	Phase training.CurriculumPhase
-	// Index is the snapshot's index in the run; Step its training step.
-	Index, Step int
+// phaseEnd is the snapshot chosen to show the state of the embedding at the end of a curriculum
+// phase: index is the snapshot's index in the run, step its training step.
+type phaseEnd struct {
+	phase       training.CurriculumPhase
+	index, step int
 }
 
-// PhaseEndSnapshots picks, for each phase of cur over the run's steps, the last snapshot taken at
-// or before the phase's end (a snapshot at step s has seen the updates of steps 0..s-1, so the
+// phaseEnds picks, for each phase of cur over the run's steps, the last snapshot taken at or
+// before the phase's end (a snapshot at step s has seen the updates of steps 0..s-1, so the
 // snapshot at the step where the next phase starts is still the end of this one), or the first
 // snapshot after it when there is none inside the phase.
-func PhaseEndSnapshots(run *training.Run, cur *training.Curriculum) ([]PhaseEndSnapshot, error) {
-	if run == nil {
-		return nil, errors.New("vizlib: PhaseEndSnapshots of a nil run")
+func phaseEnds(info training.RunInfo, cur *training.Curriculum) ([]phaseEnd, error) {
+	if cur == nil || len(cur.Keyframes) == 0 {
+		return nil, errors.New("vizlib: PhaseEndLatents of an empty curriculum")
 	}
-	info := run.Info()
 	if len(info.Snapshots) == 0 {
 		return nil, fmt.Errorf("vizlib: run %s has no snapshots yet", info.ID)
 	}
@@ -209,7 +198,7 @@ func PhaseEndSnapshots(run *training.Run, cur *training.Curriculum) ([]PhaseEndS
 	if len(phases) == 0 {
 		return nil, fmt.Errorf("vizlib: the curriculum has no phase within the run's %d steps", info.Steps)
 	}
-	var out []PhaseEndSnapshot
+	var out []phaseEnd
 	for _, ph := range phases {
 		best := -1
 		for i, s := range info.Snapshots {
@@ -228,47 +217,69 @@ func PhaseEndSnapshots(run *training.Run, cur *training.Curriculum) ([]PhaseEndS
 		if best < 0 {
 			best = len(info.Snapshots) - 1
 		}
-		out = append(out, PhaseEndSnapshot{Phase: ph, Index: best, Step: info.Snapshots[best].Step})
+		out = append(out, phaseEnd{phase: ph, index: best, step: info.Snapshots[best].Step})
 	}
 	return out, nil
 }
 
-// PhaseEndLatents draws, for each phase of the curriculum cur (rows), the raw embedding
-// dimensions pairs[j] = (dx, dy) (columns) of the snapshot at the end of the phase (see
-// PhaseEndSnapshots), every point in its color from colors ([n_eval], e.g. EvalColors; nil means
-// class colors). Each panel's title names the phase, the snapshot's step and the dimensions.
-func PhaseEndLatents(run *training.Run, cur *training.Curriculum, colors [][3]uint8, pairs [][2]int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	g, err := phaseEndLatents(run, cur, colors, pairs, c)
-	return emit(c, g, err)
+// PhaseEndOpts are the options of PhaseEndLatents. The zero value draws the pairs (z0, z1),
+// (z0, z2), (z1, z2) (those the layer has) in class colors.
+type PhaseEndOpts struct {
+	// Pairs are the dimension pairs (dx, dy), one column each; nil means (0, 1), (0, 2), (1, 2),
+	// or only (0, 1) for a 2-dimensional layer.
+	Pairs [][2]int
+	// Colors, when not nil, draws every point in its own RGB color read from this data set of RGB
+	// vectors (the colors data set the run was trained on; see Animation.WithColors); nil means
+	// class colors.
+	Colors *datasets.Dataset
 }
 
-func phaseEndLatents(run *training.Run, cur *training.Curriculum, colors [][3]uint8, pairs [][2]int, c *config) (*ScatterGrid, error) {
+// PhaseEndLatents draws, for each phase of the curriculum cur (rows), the raw dimension pairs of
+// the view's layer (columns, PhaseEndOpts.Pairs) at the snapshot that ends the phase (the last
+// snapshot at or before the phase's end). Each panel's title names the phase, the snapshot's step
+// and the dimensions.
+func (v *RunView) PhaseEndLatents(cur *training.Curriculum, opts ...PhaseEndOpts) *Figure {
+	o, err := one("PhaseEndLatents", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.phaseEndLatents(cur, o))
+}
+
+func (v *RunView) phaseEndLatents(cur *training.Curriculum, o PhaseEndOpts) (*scatterGrid, error) {
+	d, err := v.load(true)
+	if err != nil {
+		return nil, err
+	}
+	ends, err := phaseEnds(d.info, cur)
+	if err != nil {
+		return nil, err
+	}
+	pairs := o.Pairs
+	if pairs == nil {
+		pairs = [][2]int{{0, 1}, {0, 2}, {1, 2}}
+		if d.seq[0].Cols == 2 {
+			pairs = pairs[:1]
+		}
+	}
 	if len(pairs) == 0 {
-		return nil, errors.New("vizlib: PhaseEndLatents needs at least one dimension pair")
+		return nil, errors.New("vizlib: PhaseEndOpts.Pairs is empty: pass nil for the default pairs")
 	}
-	ends, err := PhaseEndSnapshots(run, cur)
-	if err != nil {
-		return nil, err
+	var colors [][3]uint8
+	if o.Colors != nil {
+		if colors, err = rgbColors(o.Colors, d.index, d.labels); err != nil {
+			return nil, fmt.Errorf("vizlib: run %s: %w", d.info.ID, err)
+		}
 	}
-	cc := *c
-	cc.maxPoints = 0 // colors are per evaluation point
-	d, err := loadRun(run, &cc, true)
-	if err != nil {
-		return nil, err
-	}
-	if colors != nil && len(colors) != len(d.labels) {
-		return nil, fmt.Errorf("vizlib: %d colors for the %d evaluation points of run %s", len(colors), len(d.labels), d.info.ID)
-	}
-	g := &ScatterGrid{Title: "latent at the end of each phase · " + d.info.ID, Labels: d.labels, ClassNames: d.classNames(),
-		Colors: colors, Indices: d.index, Cols: len(pairs), Size: 200}
+	g := &scatterGrid{Title: "latent at the end of each phase · " + d.info.ID, Labels: d.labels, ClassNames: d.classNames(),
+		Colors: colors, Indices: d.index, Thumbs: d.thumbnails(), Cols: len(pairs), Size: 200}
 	for _, e := range ends {
 		for _, p := range pairs {
-			f, err := dimFrames(d.seq[e.Index:e.Index+1], p[0], p[1])
+			f, err := dimFrames(d.seq[e.index:e.index+1], p[0], p[1])
 			if err != nil {
 				return nil, err
 			}
-			g.Panels = append(g.Panels, Scatter{Title: fmt.Sprintf("%s · step %d · z%d vs z%d", e.Phase.Name, e.Step, p[0], p[1]), Points: f[0]})
+			g.Panels = append(g.Panels, scatterPanel{Title: fmt.Sprintf("%s · step %d · z%d vs z%d", e.phase.Name, e.step, p[0], p[1]), Points: f[0]})
 		}
 	}
 	return g, nil

@@ -1,11 +1,14 @@
 package vizlib_test
 
 import (
+	"errors"
 	"image"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
@@ -60,10 +63,11 @@ func TestCurriculumTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := vizlib.CurriculumTable(cur, 300, vizlib.NoDisplay())
-	if err != nil {
-		t.Fatal(err)
+	f := vizlib.CurriculumTable(cur, 300)
+	if f.Err() != nil {
+		t.Fatal(f.Err())
 	}
+	h := f.HTML()
 	for _, want := range []string{`embviz-curriculum`, "<th", "STEP", "planarity", "<b>flat</b>", "anchor", "0.001", "·", ">200</td>"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("table lacks %q:\n%s", want, h)
@@ -72,12 +76,12 @@ func TestCurriculumTable(t *testing.T) {
 	if strings.Count(h, "<tr") != 4 {
 		t.Errorf("want header + 3 rows, got %d rows", strings.Count(h, "<tr"))
 	}
-	if _, err := vizlib.CurriculumTable(nil, 0, vizlib.NoDisplay()); err == nil {
-		t.Error("nil curriculum accepted")
+	if f := vizlib.CurriculumTable(nil, 0); f.Err() == nil || !strings.Contains(f.HTML(), "empty curriculum") {
+		t.Errorf("nil curriculum: err %v", f.Err())
 	}
 }
 
-func TestEvalColorsAndLatentViews(t *testing.T) {
+func TestColorViews(t *testing.T) {
 	dir := t.TempDir()
 	data, err := datasets.Colors(datasets.ColorsOptions{Kind: datasets.ColorsHueRing, Steps: 12})
 	if err != nil {
@@ -109,132 +113,83 @@ func TestEvalColorsAndLatentViews(t *testing.T) {
 	if err := run.Finish(0); err != nil {
 		t.Fatal(err)
 	}
-	colors, err := vizlib.EvalColors(run, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Hue 0 is pure red, hue 60 (index 2 of 12) pure yellow, hue 120 green, hue 240 blue.
-	want := [][3]uint8{{255, 0, 0}, {255, 255, 0}, {0, 255, 0}, {0, 0, 255}}
-	if !reflect.DeepEqual(colors, want) {
-		t.Errorf("EvalColors = %v, want %v", colors, want)
-	}
-	// The wrong data set is caught by the labels.
-	cube, err := datasets.Colors(datasets.ColorsOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := vizlib.EvalColors(run, cube); err == nil {
-		t.Error("EvalColors accepted the wrong data set")
-	}
+	v := vizlib.View(run)
 
 	// LatentAnimation: raw dimensions, no reduction.
-	a := vizlib.LatentAnimation(run, 2, 0)
-	if a.Err != nil {
-		t.Fatal(a.Err)
+	a := v.LatentAnimation(2, 0)
+	if a.Err() != nil {
+		t.Fatal(a.Err())
 	}
 	if len(a.Frames) != 5 || a.Frames[1].At(3, 0) != 10+9+2 || a.Frames[1].At(3, 1) != 10+9 {
 		t.Errorf("LatentAnimation frame 1 row 3 = %v", a.Frames[1].Row(3))
 	}
-	c := a.WithColors(colors)
-	if c.Err != nil || !reflect.DeepEqual(c.Colors, want) || a.Colors != nil {
-		t.Errorf("WithColors: err %v, colors %v (original %v)", c.Err, c.Colors, a.Colors)
+	if v.LatentAnimation(1, 3).Err() == nil || v.LatentAnimation(1, 1).Err() == nil {
+		t.Error("bad dimensions accepted")
+	}
+
+	// WithColors reads each point's color from the data set: hue 0 is pure red, hue 60 (index 2
+	// of 12) pure yellow, hue 120 green, hue 240 blue.
+	want := [][3]uint8{{255, 0, 0}, {255, 255, 0}, {0, 255, 0}, {0, 0, 255}}
+	c := a.WithColors(data)
+	if c.Err() != nil || !reflect.DeepEqual(c.Colors, want) || a.Colors != nil {
+		t.Errorf("WithColors: err %v, colors %v (original %v)", c.Err(), c.Colors, a.Colors)
 	}
 	if !strings.Contains(c.HTML(), `"colors":`) {
 		t.Error("the player carries no colors")
 	}
-	if a.WithColors(colors[:2]).Err == nil {
-		t.Error("WithColors accepted 2 colors for 4 points")
+	if c.WithColors(nil).Colors != nil || c.WithColors(nil).Err() != nil {
+		t.Error("WithColors(nil) does not restore the class colors")
 	}
-	if vizlib.LatentAnimation(run, 1, 3).Err == nil || vizlib.LatentAnimation(run, 1, 1).Err == nil {
-		t.Error("bad dimensions accepted")
+	// The wrong data set is caught by the labels, and the error is carried.
+	cube, err := datasets.Colors(datasets.ColorsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := a.WithColors(cube); bad.Err() == nil || !strings.Contains(bad.HTML(), "trained on") {
+		t.Errorf("WithColors accepted the wrong data set: %v", bad.Err())
+	}
+	// The colors follow a subsample (MaxPoints).
+	sub := vizlib.ViewOf(run, vizlib.ViewOptions{MaxPoints: 2, Seed: 3}).LatentAnimation(0, 1).WithColors(data)
+	if sub.Err() != nil || len(sub.Colors) != 2 {
+		t.Fatalf("subsampled WithColors: err %v, %d colors", sub.Err(), len(sub.Colors))
+	}
+	for i, j := range sub.Indices {
+		k := slices.Index(index, j)
+		if k < 0 || sub.Colors[i] != want[k] {
+			t.Errorf("subsampled point %d (color %d) has color %v", i, j, sub.Colors[i])
+		}
 	}
 
-	// Phase ends: phases [0,15) and [15,40); snapshots at 0,10,20,30,40.
+	// Phase ends: phases [0,15) and [15,40); snapshots at 0,10,20,30,40: the ends are the
+	// snapshots at steps 10 and 40.
 	cur, err := training.ParseCurriculum(strings.NewReader("STEP,PHASE,ACTION,lr\n0,one,,0.1\n15,two,,0.01\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ends, err := vizlib.PhaseEndSnapshots(run, cur)
-	if err != nil {
-		t.Fatal(err)
+	f := v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Pairs: [][2]int{{0, 1}, {1, 2}}, Colors: data})
+	if f.Err() != nil {
+		t.Fatal(f.Err())
 	}
-	if len(ends) != 2 || ends[0].Index != 1 || ends[0].Step != 10 || ends[1].Index != 4 || ends[1].Phase.Name != "two" {
-		t.Errorf("PhaseEndSnapshots = %+v", ends)
-	}
-	h, err := vizlib.PhaseEndLatents(run, cur, colors, [][2]int{{0, 1}, {1, 2}}, vizlib.NoDisplay())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := f.HTML()
 	for _, want := range []string{`"kind":"player"`, "one · step 10 · z0 vs z1", "two · step 40 · z1 vs z2", `"colors":`} {
 		if !strings.Contains(h, want) {
 			t.Errorf("PhaseEndLatents lacks %q", want)
 		}
 	}
-	if _, err := vizlib.PhaseEndLatents(run, cur, colors[:1], [][2]int{{0, 1}}, vizlib.NoDisplay()); err == nil {
-		t.Error("PhaseEndLatents accepted 1 color for 4 points")
-	}
-}
-
-func TestLayoutPath(t *testing.T) {
-	// Latent codes on a plane of R^3: z = (y1, y2, y1 + 2 y2 + 1); the layout is y itself.
-	n := 40
-	layout := reduce.NewMatrix(n, 2)
-	latent := reduce.NewMatrix(n, 3)
-	labels := make([]int32, n)
-	for i := 0; i < n; i++ {
-		labels[i] = int32(i % 2)
-		y1 := float32(labels[i])*4 + float32(math.Cos(float64(i)))
-		y2 := float32(math.Sin(float64(3 * i)))
-		layout.Set(i, 0, y1)
-		layout.Set(i, 1, y2)
-		latent.Set(i, 0, y1)
-		latent.Set(i, 1, y2)
-		latent.Set(i, 2, y1+2*y2+1)
-	}
-	path, codes, err := vizlib.LayoutPath(layout, latent, labels, 0, 1, 5, vizlib.InverseLinear, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if path.Rows != 5 || codes.Rows != 5 || codes.Cols != 3 {
-		t.Fatalf("shapes: path %dx%d, codes %dx%d", path.Rows, path.Cols, codes.Rows, codes.Cols)
-	}
-	// The linear inverse recovers the plane exactly; the path runs between the class centroids.
-	for s := 0; s < 5; s++ {
-		y1, y2 := float64(path.At(s, 0)), float64(path.At(s, 1))
-		for j, want := range []float64{y1, y2, y1 + 2*y2 + 1} {
-			if math.Abs(float64(codes.At(s, j))-want) > 1e-3 {
-				t.Errorf("step %d dim %d: %v, want %v", s, j, codes.At(s, j), want)
-			}
+	h = v.PhaseEndLatents(cur).HTML()
+	for _, want := range []string{"one · step 10 · z0 vs z2", "two · step 40 · z1 vs z2"} {
+		if !strings.Contains(h, want) || strings.Contains(h, `"colors":`) {
+			t.Errorf("PhaseEndLatents with the default options lacks %q or has colors", want)
 		}
 	}
-	var c0 float64
-	for i := 0; i < n; i += 2 {
-		c0 += float64(layout.At(i, 0))
+	if v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Colors: cube}).Err() == nil {
+		t.Error("PhaseEndLatents accepted the wrong data set")
 	}
-	if c0 /= float64(n / 2); math.Abs(float64(path.At(0, 0))-c0) > 1e-5 {
-		t.Errorf("path starts at %v, want the centroid %v", path.At(0, 0), c0)
+	if v.PhaseEndLatents(nil).Err() == nil {
+		t.Error("PhaseEndLatents accepted a nil curriculum")
 	}
-	// KNN with k = 1 at a point of the layout returns that point's code.
-	single := reduce.NewMatrix(2, 2)
-	copy(single.Row(0), layout.Row(0))
-	copy(single.Row(1), layout.Row(1))
-	lat2 := reduce.MatrixFrom(2, 3, append(append([]float32(nil), latent.Row(0)...), latent.Row(1)...))
-	_, knn, err := vizlib.LayoutPath(single, lat2, []int32{0, 1}, 0, 1, 2, vizlib.InverseKNN, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(knn.Row(0), latent.Row(0)) || !reflect.DeepEqual(knn.Row(1), latent.Row(1)) {
-		t.Errorf("knn path ends %v, %v; want %v, %v", knn.Row(0), knn.Row(1), latent.Row(0), latent.Row(1))
-	}
-	// Errors.
-	if _, _, err := vizlib.LayoutPath(layout, latent, labels, 0, 5, 5, vizlib.InverseLinear, 0); err == nil {
-		t.Error("missing class accepted")
-	}
-	if _, _, err := vizlib.LayoutPath(layout, latent, labels, 0, 1, 5, "magic", 0); err == nil {
-		t.Error("unknown inverse accepted")
-	}
-	if _, _, err := vizlib.LayoutPath(layout, latent, labels, 0, 1, 1, vizlib.InverseKNN, 0); err == nil {
-		t.Error("1 step accepted")
+	if v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{}, vizlib.PhaseEndOpts{}).Err() == nil {
+		t.Error("PhaseEndLatents accepted two options values")
 	}
 }
 
@@ -251,59 +206,168 @@ func fakeDecoder(z []float32) (image.Image, error) {
 func TestVAEViews(t *testing.T) {
 	dir := t.TempDir()
 	run := latentRun(t, dir, 20, 3, []int{0, 5, 10}, true)
+	v := vizlib.View(run)
+	imgs := func(f *vizlib.Figure) int { return strings.Count(f.HTML(), "<img") }
 
-	g, err := vizlib.VAESamples(fakeDecoder, 3, 7, 1)
-	if err != nil || len(g.Images) != 7 {
-		t.Fatalf("VAESamples: %v, %d images", err, len(g.Images))
+	f := v.DecodedSamples(vizlib.SampleOpts{N: 7, Seed: 1, Decode: fakeDecoder})
+	if f.Err() != nil || imgs(f) != 7 || !strings.Contains(f.HTML(), `class="evz-images"`) || !strings.Contains(f.HTML(), "samples from the prior") {
+		t.Errorf("DecodedSamples: %v, %d images", f.Err(), imgs(f))
 	}
-	if !strings.Contains(g.HTML(), `class="evz-images"`) {
-		t.Error("samples are not an image grid")
+	// Without a Decode function the run's VAE decoder is used: this run has none, and the
+	// figure says so instead of panicking.
+	if f := v.DecodedSamples(); f.Err() == nil || !strings.Contains(f.HTML(), "VAE") {
+		t.Errorf("DecodedSamples of a run without a decoder: %v", f.Err())
 	}
 
-	h, err := vizlib.DecodedPrototypes(run, fakeDecoder, vizlib.NoDisplay())
+	f = v.DecodedPrototypes(vizlib.PrototypeOpts{Decode: fakeDecoder})
+	if f.Err() != nil || imgs(f) != 2 || !strings.Contains(f.HTML(), "<figcaption>b</figcaption>") || !strings.Contains(f.HTML(), "snapshot 2") {
+		t.Errorf("DecodedPrototypes: %v, %d images", f.Err(), imgs(f))
+	}
+	if f := v.DecodedPrototypes(vizlib.PrototypeOpts{Snapshot: new(0), Decode: fakeDecoder}); !strings.Contains(f.HTML(), "snapshot 0") {
+		t.Errorf("DecodedPrototypes of snapshot 0: %v", f.Err())
+	}
+	if v.DecodedPrototypes(vizlib.PrototypeOpts{Snapshot: new(3), Decode: fakeDecoder}).Err() == nil {
+		t.Error("snapshot 3 of 3 accepted")
+	}
+
+	f = v.LatentTraversal(vizlib.TraversalOpts{Class: "B", Values: []float64{-1, 0, 1}, Decode: fakeDecoder})
+	if f.Err() != nil || imgs(f) != 9 || !strings.Contains(f.HTML(), "b prototype") {
+		t.Errorf("class traversal: %v, %d images", f.Err(), imgs(f))
+	}
+	if f := v.LatentTraversal(vizlib.TraversalOpts{Class: "zebra", Decode: fakeDecoder}); f.Err() == nil || !strings.Contains(f.Err().Error(), "a, b") {
+		t.Errorf("unknown class: %v", f.Err())
+	}
+	// The explorer's static grid: every dimension over -3..3; Live is ignored outside GoNB.
+	f = v.LatentTraversal(vizlib.TraversalOpts{Live: time.Hour, Decode: fakeDecoder})
+	if f.Err() != nil || imgs(f) != 3*7 || !strings.Contains(f.HTML(), "latent traversal") || !strings.Contains(f.HTML(), "+3.0") {
+		t.Errorf("traversal: %v, %d images", f.Err(), imgs(f))
+	}
+	if v.LatentTraversal(vizlib.TraversalOpts{Dims: []int{3}, Decode: fakeDecoder}).Err() == nil {
+		t.Error("traversal of dimension 3 of 3 accepted")
+	}
+	// A failing decoder makes an error box, not a panic.
+	boom := func([]float32) (image.Image, error) { return nil, errors.New("boom") }
+	if f := v.LatentTraversal(vizlib.TraversalOpts{Decode: boom}); f.Err() == nil || !strings.Contains(f.HTML(), "boom") {
+		t.Errorf("decoder error: %v", f.Err())
+	}
+
+	// The manifold's default dimensions are the two most active: z0 (the classes), then z1.
+	f = v.LatentManifold(vizlib.ManifoldOpts{Steps: 3, Decode: fakeDecoder})
+	if f.Err() != nil || imgs(f) != 9 || !strings.Contains(f.HTML(), "latent manifold z0 x z1") {
+		t.Errorf("LatentManifold: %v, %d images", f.Err(), imgs(f))
+	}
+	if f := v.LatentManifold(vizlib.ManifoldOpts{Dims: []int{2, 1}, Decode: fakeDecoder}); f.Err() != nil || imgs(f) != 144 || !strings.Contains(f.HTML(), "z2 x z1") {
+		t.Errorf("LatentManifold z2 x z1: %v, %d images", f.Err(), imgs(f))
+	}
+	if v.LatentManifold(vizlib.ManifoldOpts{Dims: []int{1, 1}, Decode: fakeDecoder}).Err() == nil {
+		t.Error("manifold of one dimension twice accepted")
+	}
+
+	f = v.LatentActivity()
+	if h := f.HTML(); f.Err() != nil || strings.Count(h, `"kind":"chart"`) != 2 || !strings.Contains(h, "KL") {
+		t.Errorf("LatentActivity: %v, %d charts", f.Err(), strings.Count(h, `"kind":"chart"`))
+	}
+	f = v.LatentScatterMatrix()
+	if h := f.HTML(); f.Err() != nil || !strings.Contains(h, `"kind":"scattermatrix"`) || !strings.Contains(h, `"z2"`) {
+		t.Errorf("LatentScatterMatrix: %v", f.Err())
+	}
+
+	pca := v.PCA()
+	f = v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Steps: 4, Inverse: reduce.InverseOptions{Method: reduce.InverseLinear}, Decode: fakeDecoder})
+	if h := f.HTML(); f.Err() != nil || !strings.Contains(h, `"kind":"player"`) || imgs(f) != 4 || !strings.Contains(h, "path") || !strings.Contains(h, "linear inverse") {
+		t.Errorf("DecodeAlongPath: %v, %d images", f.Err(), imgs(f))
+	}
+	if f := v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Decode: fakeDecoder}); f.Err() != nil || imgs(f) != 8 || !strings.Contains(f.HTML(), "linear inverse") {
+		t.Errorf("DecodeAlongPath with the default options: %v, %d images", f.Err(), imgs(f))
+	}
+	if f := v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Inverse: reduce.InverseOptions{Method: reduce.InverseKNN}, Decode: fakeDecoder}); f.Err() != nil || !strings.Contains(f.HTML(), "knn inverse") {
+		t.Errorf("DecodeAlongPath with the knn inverse: %v", f.Err())
+	}
+	for name, bad := range map[string]*vizlib.Figure{
+		"an animation without a run": v.DecodeAlongPath(&vizlib.Animation{}, "a", "b", vizlib.PathOpts{Decode: fakeDecoder}),
+		"an unknown inverse":         v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Inverse: reduce.InverseOptions{Method: "magic"}, Decode: fakeDecoder}),
+		"1 step":                     v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Steps: 1, Decode: fakeDecoder}),
+		"an unknown class":           v.DecodeAlongPath(pca, "a", "zebra", vizlib.PathOpts{Decode: fakeDecoder}),
+		"the same class twice":       v.DecodeAlongPath(pca, "a", "A", vizlib.PathOpts{Decode: fakeDecoder}),
+	} {
+		if bad.Err() == nil {
+			t.Errorf("DecodeAlongPath accepted %s", name)
+		}
+	}
+}
+
+// TestDecodeAlongPathInverses checks the codes decoded along a path: latent codes on a plane of
+// R^3, z = (y1, y2, y1 + 2 y2 + 1), whose PCA layout the linear inverse maps back exactly, and
+// the 1-nearest-neighbour inverse, which returns codes of the run's points.
+func TestDecodeAlongPathInverses(t *testing.T) {
+	n := 40
+	info := training.RunInfo{Dataset: "synthetic", Model: "VAE", EmbedDim: 3, ClassNames: []string{"a", "b"}, Steps: 10, BatchSize: 8}
+	run, err := training.CreateRun(t.TempDir(), info)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(h, "<img") != 2 || !strings.Contains(h, "<figcaption>b</figcaption>") {
-		t.Errorf("DecodedPrototypes: %d images", strings.Count(h, "<img"))
+	labels := make([]int32, n)
+	index := make([]int32, n)
+	latent := reduce.NewMatrix(n, 3)
+	for i := range labels {
+		labels[i], index[i] = int32(i%2), int32(i)
+		y1 := float32(labels[i])*4 + float32(math.Cos(float64(i)))
+		y2 := float32(math.Sin(float64(3 * i)))
+		copy(latent.Row(i), []float32{y1, y2, y1 + 2*y2 + 1})
 	}
-	h, err = vizlib.ClassTraversal(run, fakeDecoder, "B", []float64{-1, 0, 1}, vizlib.NoDisplay())
-	if err != nil {
+	if err := run.SetEvalSet(labels, index); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(h, "<img") != 9 || !strings.Contains(h, "b prototype") {
-		t.Errorf("ClassTraversal: %d images", strings.Count(h, "<img"))
+	for _, step := range []int{0, 10} {
+		if _, err := run.AppendSnapshot(step, 0, latent, nil, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := vizlib.ClassTraversal(run, fakeDecoder, "zebra", nil, vizlib.NoDisplay()); err == nil || !strings.Contains(err.Error(), "a, b") {
-		t.Errorf("unknown class: %v", err)
-	}
-
-	h, err = vizlib.LatentActivity(run, vizlib.NoDisplay())
-	if err != nil {
+	if err := run.Finish(0); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(h, `"kind":"chart"`) != 2 || !strings.Contains(h, "KL") {
-		t.Errorf("LatentActivity: %d charts", strings.Count(h, `"kind":"chart"`))
+	v := vizlib.View(run)
+	var codes [][]float32
+	record := func(z []float32) (image.Image, error) {
+		codes = append(codes, slices.Clone(z))
+		return fakeDecoder(z)
 	}
-	dims, err := vizlib.ActiveDims(run, 2)
-	if err != nil || !reflect.DeepEqual(dims, []int{0, 1}) {
-		t.Errorf("ActiveDims = %v, %v; want [0 1]", dims, err)
+	pca := v.PCA()
+	if f := v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Steps: 5, Inverse: reduce.InverseOptions{Method: reduce.InverseLinear}, Decode: record}); f.Err() != nil {
+		t.Fatal(f.Err())
 	}
-
-	h, err = vizlib.LatentScatterMatrix(run, vizlib.NoDisplay())
-	if err != nil || !strings.Contains(h, `"kind":"scattermatrix"`) || !strings.Contains(h, `"z2"`) {
-		t.Errorf("LatentScatterMatrix: %v", err)
+	if len(codes) != 5 {
+		t.Fatalf("%d codes decoded, want 5", len(codes))
 	}
-
-	pca := vizlib.PCAAnimation(run)
-	h, err = vizlib.DecodeAlongPath(pca, fakeDecoder, "a", "b", 4, vizlib.InverseLinear, vizlib.NoDisplay())
-	if err != nil {
-		t.Fatal(err)
+	// The linear inverse recovers the plane exactly; the path runs between the class means.
+	for s, z := range codes {
+		if d := math.Abs(float64(z[2] - z[0] - 2*z[1] - 1)); d > 1e-3 {
+			t.Errorf("step %d: code %v is %g off the plane", s, z, d)
+		}
 	}
-	if !strings.Contains(h, `"kind":"player"`) || strings.Count(h, "<img") < 4 || !strings.Contains(h, "path") {
-		t.Errorf("DecodeAlongPath output incomplete")
+	var mean0 [3]float64
+	for i := 0; i < n; i += 2 {
+		for j := range mean0 {
+			mean0[j] += float64(latent.At(i, j)) / float64(n/2)
+		}
 	}
-	if _, err := vizlib.DecodeAlongPath(&vizlib.Animation{}, fakeDecoder, "a", "b", 4, vizlib.InverseKNN, vizlib.NoDisplay()); err == nil {
-		t.Error("an animation without a run accepted")
+	for j := range mean0 {
+		if math.Abs(float64(codes[0][j])-mean0[j]) > 1e-3 {
+			t.Errorf("the path starts at %v, want the mean code of class a %v", codes[0], mean0)
+		}
+	}
+	// The knn inverse with one neighbour decodes codes of the run's points.
+	codes = nil
+	if f := v.DecodeAlongPath(pca, "a", "b", vizlib.PathOpts{Steps: 5, Inverse: reduce.InverseOptions{Method: reduce.InverseKNN, K: 1}, Decode: record}); f.Err() != nil {
+		t.Fatal(f.Err())
+	}
+	for s, z := range codes {
+		found := false
+		for i := 0; i < n && !found; i++ {
+			found = slices.Equal(z, latent.Row(i))
+		}
+		if !found {
+			t.Errorf("knn step %d: code %v is not a point's code", s, z)
+		}
 	}
 }

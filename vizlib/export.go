@@ -14,6 +14,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/embviz/embviz/reduce"
 )
 
 // GIFOptions configures WriteGIF and WritePNG. The zero value means every default.
@@ -31,7 +33,7 @@ type GIFOptions struct {
 	Cols int
 }
 
-func (o *GIFOptions) withDefaults(p *Player) GIFOptions {
+func (o *GIFOptions) withDefaults(p *playerView) GIFOptions {
 	var r GIFOptions
 	if o != nil {
 		r = *o
@@ -58,7 +60,7 @@ func (o *GIFOptions) withDefaults(p *Player) GIFOptions {
 
 // raster draws frames of a Player into paletted images.
 type raster struct {
-	p        *Player
+	p        *playerView
 	o        GIFOptions
 	n, f     int
 	panels   int // animation panels (+1 when a confusion panel is drawn)
@@ -79,7 +81,7 @@ const (
 	palBar   = 3
 )
 
-func newRaster(p *Player, o *GIFOptions) (*raster, error) {
+func newRaster(p *playerView, o *GIFOptions) (*raster, error) {
 	sp, err := p.spec() // validates
 	if err != nil {
 		return nil, err
@@ -229,7 +231,7 @@ func (r *raster) frame(t float64) *image.Paletted {
 		drawBorder(img, ox, oy, S)
 		si := min(r.f-1, int(math.Round(s)))
 		C := max(1, r.classes)
-		m, err := ConfusionMatrix(r.labels, r.preds[si], C)
+		m, err := reduce.ConfusionMatrix(r.labels, r.preds[si], C)
 		if err == nil {
 			cs := float64(S-8) / float64(C)
 			for i := 0; i < C; i++ {
@@ -270,9 +272,9 @@ func drawBorder(img *image.Paletted, ox, oy, S int) {
 	}
 }
 
-// WriteGIF encodes the player's panels (and its confusion panel) as a looping animated GIF: for
+// writeGIF encodes the player's panels (and its confusion panel) as a looping animated GIF: for
 // slides and downloads. o may be nil.
-func (p *Player) WriteGIF(w io.Writer, o *GIFOptions) error {
+func (p *playerView) writeGIF(w io.Writer, o *GIFOptions) error {
 	r, err := newRaster(p, o)
 	if err != nil {
 		return err
@@ -293,8 +295,8 @@ func (p *Player) WriteGIF(w io.Writer, o *GIFOptions) error {
 	return nil
 }
 
-// WritePNG encodes snapshot frame (0-based; negative counts from the end) as a PNG.
-func (p *Player) WritePNG(w io.Writer, frame int, o *GIFOptions) error {
+// writePNG encodes snapshot frame (0-based; negative counts from the end) as a PNG.
+func (p *playerView) writePNG(w io.Writer, frame int, o *GIFOptions) error {
 	r, err := newRaster(p, o)
 	if err != nil {
 		return err
@@ -311,21 +313,21 @@ func (p *Player) WritePNG(w io.Writer, frame int, o *GIFOptions) error {
 	return nil
 }
 
-// WriteGIF encodes the animation as an animated GIF (see Player.WriteGIF).
+// WriteGIF encodes the animation as an animated GIF (see playerView.writeGIF).
 func (a *Animation) WriteGIF(w io.Writer, o *GIFOptions) error {
-	return (&Player{Panels: []*Animation{a}}).WriteGIF(w, o)
+	return (&playerView{Panels: []*Animation{a}}).writeGIF(w, o)
 }
 
-// WritePNG encodes one snapshot of the animation as a PNG (see Player.WritePNG).
+// WritePNG encodes one snapshot of the animation as a PNG (see playerView.writePNG).
 func (a *Animation) WritePNG(w io.Writer, frame int, o *GIFOptions) error {
-	return (&Player{Panels: []*Animation{a}}).WritePNG(w, frame, o)
+	return (&playerView{Panels: []*Animation{a}}).writePNG(w, frame, o)
 }
 
-// GIFLink returns HTML with a download link (a data: URL, so it works offline and in exports)
+// gifLink returns HTML with a download link (a data: URL, so it works offline and in exports)
 // for the player as an animated GIF named name+".gif".
-func (p *Player) GIFLink(name string, o *GIFOptions) (string, error) {
+func (p *playerView) gifLink(name string, o *GIFOptions) (string, error) {
 	var buf bytes.Buffer
-	if err := p.WriteGIF(&buf, o); err != nil {
+	if err := p.writeGIF(&buf, o); err != nil {
 		return errorHTML(err), err
 	}
 	if name == "" {
@@ -338,9 +340,9 @@ func (p *Player) GIFLink(name string, o *GIFOptions) (string, error) {
 
 // posterHTML returns an <img> of the last frame, shown only where scripts do not run (untrusted
 // notebooks); the player hides it when it mounts.
-func (p *Player) posterHTML() string {
+func (p *playerView) posterHTML() string {
 	var buf bytes.Buffer
-	if err := p.WritePNG(&buf, -1, &GIFOptions{Size: 200, PointSize: 2, Interpolate: -1}); err != nil {
+	if err := p.writePNG(&buf, -1, &GIFOptions{Size: 200, PointSize: 2, Interpolate: -1}); err != nil {
 		return ""
 	}
 	return `<img class="evz-poster" data-for="{{ID}}" alt="last frame (interactive player needs JavaScript)" src="data:image/png;base64,` +

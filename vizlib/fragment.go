@@ -19,10 +19,10 @@ var libJS string
 //go:embed assets/embviz.css
 var libCSS string
 
-// Renderable is anything that renders to a self-contained HTML fragment.
-type Renderable interface {
-	// HTML returns a fragment that carries its own JavaScript and CSS.
-	HTML() string
+// renderable is anything that renders to a self-contained HTML fragment.
+type renderable interface {
+	// html returns a fragment that carries its own JavaScript and CSS.
+	html() string
 }
 
 // specer is implemented by the visualizations drawn by the embedded JavaScript library: spec
@@ -86,22 +86,12 @@ func errorHTML(err error) string {
 		html.EscapeString(err.Error()) + `</div></div></div>`
 }
 
-// ErrorHTML returns a self-contained error box for err, as shown in notebooks.
-func ErrorHTML(err error) string { return errorHTML(err) }
-
 // display shows html in the notebook when running inside GoNB; elsewhere it does nothing.
 func display(htmlText string) {
 	if gonbui.IsNotebook {
 		gonbui.DisplayHTML(htmlText)
 		gonbui.Sync() // the output must reach the kernel before the cell's program exits
 	}
-}
-
-// Display shows r inline when running inside a GoNB notebook (no-op elsewhere) and returns its HTML.
-func Display(r Renderable) string {
-	h := r.HTML()
-	display(h)
-	return h
 }
 
 // nullable converts values to JSON-friendly numbers: NaN and ±Inf become null.

@@ -3,7 +3,7 @@ package vizlib
 import "fmt"
 
 // HeatmapFrame is one matrix of a Heatmap: Values is row-major [rows, cols].
-type HeatmapFrame struct {
+type heatmapFrame struct {
 	// Label is shown next to the slider (e.g. "step 1200 · epoch 3.0").
 	Label  string
 	Values []float64
@@ -11,10 +11,10 @@ type HeatmapFrame struct {
 
 // Heatmap draws one or more matrices with row/column labels, optional annotations and, when it
 // has several frames, a slider over them (e.g. confusion matrices over snapshots).
-type Heatmap struct {
+type heatmapChart struct {
 	Title, XLabel, YLabel string
 	RowLabels, ColLabels  []string
-	Frames                []HeatmapFrame
+	Frames                []heatmapFrame
 	// Annotate writes each cell's value in it.
 	Annotate bool
 	// Normalize divides each row by its sum (confusion matrix -> per-class recall).
@@ -47,7 +47,7 @@ type heatmapSpec struct {
 	Cell       int             `json:"cell,omitempty"`
 }
 
-func (h *Heatmap) spec() (any, error) {
+func (h *heatmapChart) spec() (any, error) {
 	r, c := len(h.RowLabels), len(h.ColLabels)
 	if r == 0 || c == 0 {
 		return nil, fmt.Errorf("vizlib: heatmap %q needs row and column labels (got %d and %d)", h.Title, r, c)
@@ -70,23 +70,4 @@ func (h *Heatmap) spec() (any, error) {
 }
 
 // HTML returns the heatmap as a self-contained fragment.
-func (h *Heatmap) HTML() string { return render(h, true) }
-
-// ConfusionMatrix counts [numClasses, numClasses] (row = label, column = prediction) as float64s,
-// row-major. Predictions outside [0, numClasses) are ignored.
-func ConfusionMatrix(labels, preds []int32, numClasses int) ([]float64, error) {
-	if len(labels) != len(preds) {
-		return nil, fmt.Errorf("vizlib: %d labels but %d predictions", len(labels), len(preds))
-	}
-	m := make([]float64, numClasses*numClasses)
-	for i, l := range labels {
-		p := preds[i]
-		if l < 0 || int(l) >= numClasses {
-			return nil, fmt.Errorf("vizlib: label %d of sample %d is outside [0, %d)", l, i, numClasses)
-		}
-		if p >= 0 && int(p) < numClasses {
-			m[int(l)*numClasses+int(p)]++
-		}
-	}
-	return m, nil
-}
+func (h *heatmapChart) html() string { return render(h, true) }

@@ -11,10 +11,10 @@ import (
 	"strings"
 )
 
-// ImageGrid shows images in a grid with optional captions and row labels (reconstructions,
+// imageGrid shows images in a grid with optional captions and row labels (reconstructions,
 // samples, latent traversals, 2-D latent manifolds). It needs no JavaScript: each image is an
 // inline PNG.
-type ImageGrid struct {
+type imageGrid struct {
 	Title    string
 	Images   []image.Image
 	Captions []string
@@ -27,7 +27,7 @@ type ImageGrid struct {
 }
 
 // HTML returns the grid as a self-contained fragment.
-func (g *ImageGrid) HTML() string {
+func (g *imageGrid) html() string {
 	if len(g.Images) == 0 {
 		return errorHTML(fmt.Errorf("vizlib: image grid %q has no images", g.Title))
 	}
@@ -74,9 +74,9 @@ func (g *ImageGrid) HTML() string {
 	return b.String()
 }
 
-// ImageFromFloats turns one [h, w, c] image (HWC, c = 1 or 3, values in [0, 1], clamped) into an
+// imageFromFloats turns one [h, w, c] image (HWC, c = 1 or 3, values in [0, 1], clamped) into an
 // image.Image.
-func ImageFromFloats(pix []float32, h, w, c int) (image.Image, error) {
+func imageFromFloats(pix []float32, h, w, c int) (image.Image, error) {
 	if len(pix) != h*w*c || (c != 1 && c != 3) {
 		return nil, fmt.Errorf("vizlib: image of %d values, want %d*%d*%d with 1 or 3 channels", len(pix), h, w, c)
 	}
@@ -103,24 +103,24 @@ func ImageFromFloats(pix []float32, h, w, c int) (image.Image, error) {
 	return im, nil
 }
 
-// ImagesFromFloats splits x ([n, h*w*c] HWC values in [0, 1]) into n images.
-func ImagesFromFloats(x []float32, n, h, w, c int) ([]image.Image, error) {
+// imagesFromFloats splits x ([n, h*w*c] HWC values in [0, 1]) into n images.
+func imagesFromFloats(x []float32, n, h, w, c int) ([]image.Image, error) {
 	if len(x) != n*h*w*c {
 		return nil, fmt.Errorf("vizlib: %d values for %d images of %dx%dx%d", len(x), n, h, w, c)
 	}
 	out := make([]image.Image, n)
 	for i := range out {
 		var err error
-		if out[i], err = ImageFromFloats(x[i*h*w*c:(i+1)*h*w*c], h, w, c); err != nil {
+		if out[i], err = imageFromFloats(x[i*h*w*c:(i+1)*h*w*c], h, w, c); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// ThumbnailsFromFloats converts images x ([n, h*w*c] in [0, 1]) selected by index (nil: all n)
+// thumbnailsFromFloats converts images x ([n, h*w*c] in [0, 1]) selected by index (nil: all n)
 // into the player's hover thumbnails.
-func ThumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*Thumbnails, error) {
+func thumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*thumbSet, error) {
 	sz := h * w * c
 	if len(x) != n*sz || (c != 1 && c != 3) {
 		return nil, fmt.Errorf("vizlib: %d values for %d images of %dx%dx%d", len(x), n, h, w, c)
@@ -131,7 +131,7 @@ func ThumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*Thumbnai
 			index[i] = int32(i)
 		}
 	}
-	t := &Thumbnails{W: w, H: h, C: c, Pixels: make([]uint8, len(index)*sz)}
+	t := &thumbSet{W: w, H: h, C: c, Pixels: make([]uint8, len(index)*sz)}
 	for k, i := range index {
 		if i < 0 || int(i) >= n {
 			return nil, fmt.Errorf("vizlib: thumbnail index %d outside [0, %d)", i, n)

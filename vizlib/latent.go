@@ -3,67 +3,327 @@ package vizlib
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html"
 	"image"
 	"image/png"
-	"os"
+	"math"
+	"math/rand/v2"
 	"reflect"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/embviz/embviz/reduce"
+	"github.com/embviz/embviz/training"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 )
 
-// Decoder maps a latent vector z ([d]) to an image (the VAE's decoder).
-type Decoder func(z []float32) (image.Image, error)
+// decoderFunc maps a latent code z ([d]) to an image: the VAE's decoder, or the Decode field of a
+// decoding view's options.
+type decoderFunc func(z []float32) (image.Image, error)
 
-// LatentTraversal decodes base with each dimension in dims swept over values: row r of the
-// returned grid varies dims[r]. base is [d]; nil means zeros of length dim.
-func LatentTraversal(decode Decoder, dim int, base []float32, dims []int, values []float64) (*ImageGrid, error) {
-	if base == nil {
-		base = make([]float32, dim)
+// vaeDecoder is the decoder of one run, built once.
+type vaeDecoder struct {
+	once   sync.Once
+	decode decoderFunc
+	err    error
+}
+
+// vaeDecoders holds the decoder of each run (by *training.Run) that a view decoded with: the
+// decoder's graph is compiled once per run, not once per view.
+var vaeDecoders sync.Map
+
+// decoder returns custom when it is not nil, else the decoder of the view's run (a VAE run:
+// training.NewVAEDecoder of its newest checkpoint, built once per run).
+func (v *RunView) decoder(custom func(z []float32) (image.Image, error)) (decoderFunc, error) {
+	if v.err != nil {
+		return nil, v.err
 	}
-	if len(base) != dim {
-		return nil, fmt.Errorf("vizlib: latent base has %d values, want %d", len(base), dim)
+	if custom != nil {
+		return custom, nil
 	}
-	g := &ImageGrid{Title: "latent traversal", Cols: len(values)}
+	e, _ := vaeDecoders.LoadOrStore(v.run, &vaeDecoder{})
+	vd := e.(*vaeDecoder)
+	vd.once.Do(func() {
+		d, err := training.NewVAEDecoder(v.run)
+		if err != nil {
+			vd.err = fmt.Errorf("vizlib: the decoding views need a VAE run (or a Decode function in their options): %w", err)
+			return
+		}
+		h, w, c := d.ImageShape[0], d.ImageShape[1], d.ImageShape[2]
+		vd.decode = func(z []float32) (image.Image, error) {
+			ims, err := d.Decode([][]float32{z})
+			if err != nil {
+				return nil, err
+			}
+			return imageFromFloats(ims[0], h, w, c)
+		}
+	})
+	return vd.decode, vd.err
+}
+
+// latentCodes returns the run's data and its latent codes (the embedding: the VAE's latent means,
+// subset applied) at snapshot t (negative counts from the end), whatever layer the view reads:
+// decoders decode latent codes.
+func (v *RunView) latentCodes(t int) (*runData, *reduce.Matrix, int, error) {
+	d, err := v.load(false)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if t, err = d.snapshotIndex(t); err != nil {
+		return nil, nil, 0, err
+	}
+	x, err := d.layerAt(v.run, "", t)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return d, x, t, nil
+}
+
+// SampleOpts are the options of DecodedSamples. The zero value decodes 20 codes drawn with seed 0
+// by the run's VAE decoder.
+type SampleOpts struct {
+	// N is the number of samples; 0 means 20.
+	N int
+	// Seed seeds the codes drawn.
+	Seed uint64
+	// Decode decodes a latent code [d] into an image; nil means the decoder of the run's newest
+	// checkpoint (a VAE run). Tests and other generative models pass their own.
+	Decode func(z []float32) (image.Image, error)
+}
+
+// DecodedSamples decodes N latent codes drawn from the prior N(0, I) of the run's d-dimensional
+// latent space: what the generative model makes of random codes.
+func (v *RunView) DecodedSamples(opts ...SampleOpts) *Figure {
+	o, err := one("DecodedSamples", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.decodedSamples(o))
+}
+
+func (v *RunView) decodedSamples(o SampleOpts) (*imageGrid, error) {
+	n := o.N
+	if n == 0 {
+		n = 20
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("vizlib: SampleOpts.N is %d: use 0 for the default 20 or a positive count", o.N)
+	}
+	decode, err := v.decoder(o.Decode)
+	if err != nil {
+		return nil, err
+	}
+	_, x, _, err := v.latentCodes(-1)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0xdec0de))
+	g := &imageGrid{Title: fmt.Sprintf("%d samples from the prior N(0, I)", n), Cols: min(10, n)}
+	for i := 0; i < n; i++ {
+		z := make([]float32, x.Cols)
+		for j := range z {
+			z[j] = float32(rng.NormFloat64())
+		}
+		im, err := decode(z)
+		if err != nil {
+			return nil, fmt.Errorf("vizlib: decoding sample %d: %w", i, err)
+		}
+		g.Images = append(g.Images, im)
+	}
+	return g, nil
+}
+
+// TraversalOpts are the options of LatentTraversal. The zero value sweeps every latent dimension
+// over -3, -2, ..., 3 from the origin, as a static grid.
+type TraversalOpts struct {
+	// Class starts every row from that class's prototype, its mean latent code at the last
+	// snapshot (the name, case-insensitive); "" starts from the origin z = 0.
+	Class string
+	// Dims are the latent dimensions swept, one row each; nil means all of them.
+	Dims []int
+	// Values are the values each swept dimension takes, one column each; nil means -3, -2, ..., 3.
+	Values []float64
+	// Live, when positive and the cell runs in GoNB, first shows one slider per latent dimension
+	// (starting at the row's base code, ranging over the largest |Values|) and the image decoded
+	// from the sliders' vector, and serves them until the "Done" button is pressed or Live has
+	// passed: the cell blocks meanwhile. The returned figure, the static grid, is what a saved
+	// notebook keeps. 0 never blocks; headless runs ignore Live.
+	Live time.Duration
+	// Decode decodes a latent code [d] into an image; nil means the decoder of the run's newest
+	// checkpoint (a VAE run).
+	Decode func(z []float32) (image.Image, error)
+}
+
+// LatentTraversal decodes a base code (the origin, or a class's prototype) with each latent
+// dimension in turn swept over values: row r varies dimension Dims[r], column c sets it to
+// Values[c], the other dimensions keep the base's values. It shows which feature of the images
+// each dimension controls (a collapsed dimension changes nothing). With TraversalOpts.Live it is
+// the live latent explorer (GoNB sliders).
+func (v *RunView) LatentTraversal(opts ...TraversalOpts) *Figure {
+	o, err := one("LatentTraversal", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.latentTraversal(o))
+}
+
+func (v *RunView) latentTraversal(o TraversalOpts) (*imageGrid, error) {
+	decode, err := v.decoder(o.Decode)
+	if err != nil {
+		return nil, err
+	}
+	d, x, _, err := v.latentCodes(-1)
+	if err != nil {
+		return nil, err
+	}
+	base := make([]float32, x.Cols)
+	title := "latent traversal"
+	if o.Class != "" {
+		names := d.classNames()
+		k, err := classIndex(names, o.Class)
+		if err != nil {
+			return nil, err
+		}
+		means, counts, err := reduce.ClassMeans(x, d.labels, len(names))
+		if err != nil {
+			return nil, err
+		}
+		if counts[k] == 0 {
+			return nil, fmt.Errorf("vizlib: class %s has no evaluation points in run %s: it has no prototype", names[k], d.info.ID)
+		}
+		copy(base, means.Row(k))
+		title = fmt.Sprintf("latent traversals around the %s prototype", names[k])
+	}
+	dims := o.Dims
+	if dims == nil {
+		dims = make([]int, x.Cols)
+		for i := range dims {
+			dims[i] = i
+		}
+	}
+	values := o.Values
+	if values == nil {
+		values = []float64{-3, -2, -1, 0, 1, 2, 3}
+	}
+	if len(values) == 0 || len(dims) == 0 {
+		return nil, errors.New("vizlib: LatentTraversal needs at least one dimension and one value")
+	}
+	g, err := traversal(decode, base, dims, values)
+	if err != nil {
+		return nil, err
+	}
+	g.Title = title
+	if o.Live > 0 && gonbui.IsNotebook {
+		extent := 0.0
+		for _, val := range values {
+			extent = max(extent, math.Abs(val))
+		}
+		if err := liveExplorer(decode, base, max(extent, 1), o.Live); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// traversal decodes base ([d]) with each dimension in dims set to each of values: row r varies
+// dims[r]; captions (the values) under the last row.
+func traversal(decode decoderFunc, base []float32, dims []int, values []float64) (*imageGrid, error) {
+	dim := len(base)
+	g := &imageGrid{Cols: len(values)}
 	for _, d := range dims {
 		if d < 0 || d >= dim {
 			return nil, fmt.Errorf("vizlib: latent dimension %d outside [0, %d)", d, dim)
 		}
 		g.RowLabels = append(g.RowLabels, fmt.Sprintf("z%d", d))
-		for _, v := range values {
+		for _, val := range values {
 			z := append([]float32(nil), base...)
-			z[d] = float32(v)
+			z[d] = float32(val)
 			im, err := decode(z)
 			if err != nil {
-				return nil, fmt.Errorf("vizlib: decoding z%d=%.2f: %w", d, v, err)
+				return nil, fmt.Errorf("vizlib: decoding z%d=%.2f: %w", d, val, err)
 			}
 			g.Images = append(g.Images, im)
 		}
 	}
-	for _, v := range values {
-		g.Captions = append(g.Captions, fmt.Sprintf("%+.1f", v))
+	g.Captions = make([]string, len(g.Images))
+	for c, val := range values {
+		g.Captions[len(g.Images)-len(values)+c] = fmt.Sprintf("%+.1f", val)
 	}
-	// Captions only under the last row.
-	caps := make([]string, len(g.Images))
-	copy(caps[len(caps)-len(values):], g.Captions)
-	g.Captions = caps
 	return g, nil
 }
 
-// LatentManifold decodes a steps x steps grid over latent dimensions dx (columns) and dy (rows)
-// in [-extent, extent], the other dimensions at 0: the 2-D latent manifold of a VAE.
-func LatentManifold(decode Decoder, dim, dx, dy, steps int, extent float64) (*ImageGrid, error) {
+// ManifoldOpts are the options of LatentManifold. The zero value decodes a 12 x 12 grid over
+// [-2.5, 2.5]² of the two most active latent dimensions.
+type ManifoldOpts struct {
+	// Dims are the latent dimensions of the columns and of the rows; nil means the two most active
+	// dimensions (the largest variance of the latent codes over the evaluation points at the last
+	// snapshot, see LatentActivity), the most active along the columns.
+	Dims []int
+	// Steps is the number of images along each side; 0 means 12.
+	Steps int
+	// Extent bounds the grid: each dimension spans [-Extent, Extent]; 0 means 2.5.
+	Extent float64
+	// Decode decodes a latent code [d] into an image; nil means the decoder of the run's newest
+	// checkpoint (a VAE run).
+	Decode func(z []float32) (image.Image, error)
+}
+
+// LatentManifold decodes a Steps x Steps grid over two latent dimensions (columns: Dims[0] from
+// -Extent to Extent, rows: Dims[1] from Extent down to -Extent), the other dimensions at 0: the 2-D
+// latent manifold of a VAE, where the classes blend into each other.
+func (v *RunView) LatentManifold(opts ...ManifoldOpts) *Figure {
+	o, err := one("LatentManifold", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.latentManifold(o))
+}
+
+func (v *RunView) latentManifold(o ManifoldOpts) (*imageGrid, error) {
+	steps, extent := o.Steps, o.Extent
+	if steps == 0 {
+		steps = 12
+	}
+	if extent == 0 {
+		extent = 2.5
+	}
+	if steps < 2 || !(extent > 0) || math.IsInf(extent, 0) {
+		return nil, fmt.Errorf("vizlib: LatentManifold needs Steps >= 2 and a positive finite Extent, got %d and %g", o.Steps, o.Extent)
+	}
+	decode, err := v.decoder(o.Decode)
+	if err != nil {
+		return nil, err
+	}
+	_, x, _, err := v.latentCodes(-1)
+	if err != nil {
+		return nil, err
+	}
+	dim := x.Cols
+	dims := o.Dims
+	if dims == nil {
+		if dim < 2 {
+			return nil, fmt.Errorf("vizlib: LatentManifold needs 2 latent dimensions, the run has %d", dim)
+		}
+		dims = activeDims(x)[:2]
+	}
+	if len(dims) != 2 {
+		return nil, fmt.Errorf("vizlib: ManifoldOpts.Dims has %d dimensions, want 2 (or nil)", len(dims))
+	}
+	return manifold(decode, dim, dims[0], dims[1], steps, extent)
+}
+
+// manifold decodes a steps x steps grid over dimensions dx (columns, from -extent to extent) and
+// dy (rows, from extent down to -extent) of a dim-dimensional latent space, the others at 0.
+func manifold(decode decoderFunc, dim, dx, dy, steps int, extent float64) (*imageGrid, error) {
 	if dx < 0 || dx >= dim || dy < 0 || dy >= dim || dx == dy {
 		return nil, fmt.Errorf("vizlib: latent manifold dimensions (%d, %d) must differ and lie in [0, %d)", dx, dy, dim)
 	}
-	if steps < 2 {
-		return nil, fmt.Errorf("vizlib: latent manifold needs at least 2 steps, got %d", steps)
-	}
-	g := &ImageGrid{Title: fmt.Sprintf("latent manifold z%d x z%d", dx, dy), Cols: steps, Scale: 1}
+	g := &imageGrid{Title: fmt.Sprintf("latent manifold z%d x z%d", dx, dy), Cols: steps, Scale: 1}
 	for r := 0; r < steps; r++ {
 		yv := extent - 2*extent*float64(r)/float64(steps-1)
 		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%+.1f", yv))
@@ -73,7 +333,7 @@ func LatentManifold(decode Decoder, dim, dx, dy, steps int, extent float64) (*Im
 			z[dy] = float32(yv)
 			im, err := decode(z)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("vizlib: decoding z%d=%.2f, z%d=%.2f: %w", dx, z[dx], dy, yv, err)
 			}
 			g.Images = append(g.Images, im)
 		}
@@ -81,64 +341,60 @@ func LatentManifold(decode Decoder, dim, dx, dy, steps int, extent float64) (*Im
 	return g, nil
 }
 
-// LatentExplorer shows the VAE's latent space. Its static part, always returned (and shown in a
-// notebook), is a traversal grid of every latent dimension over [-extent, extent], which is what a
-// static export keeps. In a running GoNB notebook it also shows one slider per latent dimension
-// (GoNB widgets) and a live image decoded from the sliders' vector; it then blocks, serving the
-// sliders, until the "Done" button is pressed or the ExploreFor duration (default 10 minutes)
-// passes. ExploreFor(0), or EMBVIZ_STATIC=1 in the environment (headless notebook execution),
-// skips the live part.
-func LatentExplorer(decode Decoder, dim int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	extent := 3.0
-	values := make([]float64, 7)
-	for i := range values {
-		values[i] = -extent + 2*extent*float64(i)/float64(len(values)-1)
+// activeDims returns the dimensions of x ([n, d]) by decreasing variance over the rows.
+func activeDims(x *reduce.Matrix) []int {
+	v := columnVariances(x)
+	dims := make([]int, x.Cols)
+	for j := range dims {
+		dims[j] = j
 	}
-	dims := make([]int, dim)
-	for i := range dims {
-		dims[i] = i
-	}
-	g, err := LatentTraversal(decode, dim, nil, dims, values)
-	if err != nil {
-		display(errorHTML(err))
-		return errorHTML(err), err
-	}
-	static := g.HTML()
-	display(static)
-	if !gonbui.IsNotebook || os.Getenv("EMBVIZ_STATIC") == "1" || (c.exploreSet && c.explore <= 0) {
-		return static, nil
-	}
-	return static, liveExplorer(decode, dim, extent, c)
+	sort.SliceStable(dims, func(a, b int) bool { return v[dims[a]] > v[dims[b]] })
+	return dims
 }
 
-// liveExplorer runs the GoNB-widget sliders until Done or the deadline.
-func liveExplorer(decode Decoder, dim int, extent float64, c *config) (err error) {
+// columnVariances returns the variance of each column of x ([n, d]) over its rows.
+func columnVariances(x *reduce.Matrix) []float64 {
+	mean := make([]float64, x.Cols)
+	sq := make([]float64, x.Cols)
+	for i := 0; i < x.Rows; i++ {
+		for j, val := range x.Row(i) {
+			mean[j] += float64(val)
+			sq[j] += float64(val) * float64(val)
+		}
+	}
+	n := float64(max(1, x.Rows))
+	for j := range mean {
+		mean[j] /= n
+		sq[j] = sq[j]/n - mean[j]*mean[j]
+	}
+	return sq
+}
+
+// liveExplorer shows one GoNB slider per latent dimension, starting at base, over [-extent,
+// extent], and the image decoded from the sliders' vector, until Done or limit.
+func liveExplorer(decode decoderFunc, base []float32, extent float64, limit time.Duration) (err error) {
 	defer func() {
 		if r := recover(); r != nil { // widgets panic on protocol misuse; never crash a notebook
 			err = fmt.Errorf("vizlib: latent explorer: %v", r)
-			display(errorHTML(err))
 		}
 	}()
+	dim := len(base)
 	rootID := "evz-latent-" + gonbui.UniqueID()
 	imgID := rootID + "-img"
 	var b strings.Builder
-	fmt.Fprintf(&b, `<div class="evz-frag" style="font-family:sans-serif;font-size:12px"><b>latent explorer</b> (live while this cell runs)<div style="display:flex;gap:16px"><div id="%s"></div><div id="%s"></div></div></div>`, rootID, imgID)
+	fmt.Fprintf(&b, `<div class="evz-frag" style="font-family:sans-serif;font-size:12px"><b>latent explorer</b> (live while this cell runs, at most %v)<div style="display:flex;gap:16px"><div id="%s"></div><div id="%s"></div></div></div>`,
+		limit.Round(time.Second), rootID, imgID)
 	gonbui.DisplayHTML(b.String())
-	const steps = 100 // slider units per latent unit / (extent/steps)
-	z := make([]float32, dim)
-	sliders := make([]*widgets.SliderBuilder, dim)
+	const steps = 100 // slider units per extent
+	z := append([]float32(nil), base...)
 	cases := make([]reflect.SelectCase, 0, dim+2)
 	for d := 0; d < dim; d++ {
-		sliders[d] = widgets.Slider(-steps, steps, 0).AppendTo(rootID).Done()
-		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(sliders[d].Listen().LatestOnly().C)})
+		start := int(math.Round(math.Max(-1, math.Min(1, float64(base[d])/extent)) * steps))
+		s := widgets.Slider(-steps, steps, start).AppendTo(rootID).Done()
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(s.Listen().LatestOnly().C)})
 	}
 	done := widgets.Button("Done").AppendTo(rootID).Done()
 	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(done.Listen().C)})
-	limit := 10 * time.Minute
-	if c.exploreSet {
-		limit = c.explore
-	}
 	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(time.After(limit))})
 	update := func() {
 		im, err := decode(z)
@@ -154,11 +410,11 @@ func liveExplorer(decode Decoder, dim int, extent float64, c *config) (err error
 	}
 	update()
 	for {
-		i, v, ok := reflect.Select(cases)
+		i, val, ok := reflect.Select(cases)
 		if i >= dim || !ok {
 			return nil
 		}
-		z[i] = float32(float64(v.Int()) * extent / steps)
+		z[i] = float32(float64(val.Int()) * extent / steps)
 		update()
 	}
 }

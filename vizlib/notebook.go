@@ -5,34 +5,18 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/embviz/embviz/reduce"
-	"github.com/embviz/embviz/training"
 	"github.com/embviz/embviz/training/datasets"
 	"github.com/janpfeifer/gonb/gonbui"
 )
 
-// emit shows (unless NoDisplay) and returns the fragment of r, or an error box for err.
-func emit(c *config, r Renderable, err error) (string, error) {
-	var h string
-	if err != nil {
-		h = errorHTML(err)
-	} else {
-		h = r.HTML()
-	}
-	if !c.noDisplay {
-		display(h)
-	}
-	return h, err
-}
-
 // progressUI shows a progress line in the notebook (updated in place) and forwards reports to the
-// user's callback.
+// view's Progress callback.
 type progressUI struct {
 	id, title string
 	start     time.Time
@@ -42,8 +26,8 @@ type progressUI struct {
 	mu        sync.Mutex
 }
 
-func newProgress(c *config, title string) *progressUI {
-	p := &progressUI{title: title, start: time.Now(), user: c.progress, live: gonbui.IsNotebook && !c.noDisplay}
+func (v *RunView) progress(title string) *progressUI {
+	p := &progressUI{title: title, start: time.Now(), user: v.opts.Progress, live: gonbui.IsNotebook && !v.opts.Quiet}
 	if p.live {
 		p.id = "evz-progress-" + gonbui.UniqueID()
 		gonbui.UpdateHTML(p.id, p.line(title+": starting"))
@@ -86,94 +70,551 @@ func (p *progressUI) finish() {
 	}
 }
 
-// runData is what the API functions read from a run.
-type runData struct {
-	info     training.RunInfo
-	labels   []int32 // [n] (subset applied)
-	index    []int32 // [n] dataset indices (subset applied), may be nil
-	seq      []*reduce.Matrix
-	preds    [][]int32
-	xs       []float64 // step or epoch per snapshot
-	xlabel   string
-	captions []string
-	subset   []int  // selected rows of the evaluation set; nil means all
-	dir      string // the run directory (for the frames cache)
+// one returns the options value of a view: the zero value when none is passed, the value when one
+// is, and an error when more than one is (nothing is silently ignored).
+func one[T any](view string, opts []T) (T, error) {
+	var zero T
+	switch len(opts) {
+	case 0:
+		return zero, nil
+	case 1:
+		return opts[0], nil
+	}
+	return zero, fmt.Errorf("vizlib: %s takes at most one options value, got %d: merge them into one", view, len(opts))
 }
 
-// loadRun reads labels, snapshots (embeddings or c.layer) and predictions of run.
-func loadRun(run *training.Run, c *config, needSeq bool) (*runData, error) {
-	if run == nil {
-		return nil, errors.New("vizlib: nil run (open one with training.OpenRun)")
+// ChartOpts are the options of line charts. The zero value lets the y range follow the data on a
+// linear axis.
+type ChartOpts struct {
+	// YMin and YMax fix the y range when YMax > YMin (the seed's ylim).
+	YMin, YMax float64
+	// LogY starts the chart with a log-scaled y axis (a checkbox toggles it).
+	LogY bool
+}
+
+func (o ChartOpts) apply(ch *lineChart) {
+	ch.LogY = o.LogY
+	if o.YMax > o.YMin {
+		ch.YMin, ch.YMax = o.YMin, o.YMax
 	}
-	d := &runData{info: run.Info(), xlabel: "step", dir: run.Dir()}
-	if c.xEpoch {
-		d.xlabel = "epoch"
-	}
-	if len(d.info.Snapshots) == 0 {
-		return nil, fmt.Errorf("vizlib: run %s has no snapshots yet", d.info.ID)
-	}
-	labels, err := run.Labels()
+}
+
+// TrainingRecords charts the run's logged metrics over steps (epochs with ViewOptions.XEpoch):
+// losses in one chart (log toggle), accuracies in another, anything else (learning rate) in a
+// third. ChartOpts apply to the loss chart.
+func (v *RunView) TrainingRecords(opts ...ChartOpts) *Figure {
+	o, err := one("TrainingRecords", opts)
 	if err != nil {
-		return nil, fmt.Errorf("vizlib: run %s: %w", d.info.ID, err)
+		return figure(nil, err)
 	}
-	index, err := run.EvalIndex()
+	return figure(v.trainingRecords(o))
+}
+
+func (v *RunView) trainingRecords(o ChartOpts) (*chartGrid, error) {
+	if v.err != nil {
+		return nil, v.err
+	}
+	run := v.run
+	recs, err := run.Metrics()
 	if err != nil {
-		index = nil // optional: only for hover
+		return nil, fmt.Errorf("vizlib: run %s: %w", run.ID(), err)
 	}
-	n := len(labels)
-	if c.maxPoints > 0 && c.maxPoints < n {
-		rng := rand.New(rand.NewPCG(uint64(c.seed), 0x5eed))
-		perm := rng.Perm(n)[:c.maxPoints]
-		sort.Ints(perm)
-		d.subset = perm
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("vizlib: run %s has no metrics records yet", run.ID())
 	}
-	d.labels = pick(labels, d.subset)
-	if len(index) == n {
-		d.index = pick(index, d.subset)
+	keys := map[string]bool{}
+	for _, r := range recs {
+		for k := range r.Values {
+			keys[k] = true
+		}
 	}
-	for t, s := range d.info.Snapshots {
-		x := float64(s.Step)
-		if c.xEpoch {
-			x = s.Epoch
+	var names []string
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	xlabel := "step"
+	if v.opts.XEpoch {
+		xlabel = "epoch"
+	}
+	series := func(k string) lineSeries {
+		s := lineSeries{Name: k}
+		for _, r := range recs {
+			val, ok := r.Values[k]
+			if !ok {
+				continue
+			}
+			x := float64(r.Step)
+			if v.opts.XEpoch {
+				x = r.Epoch
+			}
+			s.X, s.Y = append(s.X, x), append(s.Y, val)
 		}
-		d.xs = append(d.xs, x)
-		p, err := run.Predictions(t)
-		if err != nil || len(p) != n || noClasses(p) {
-			p = nil
-		} else {
-			p = pick(p, d.subset)
+		if strings.HasPrefix(k, "eval") {
+			s.Dash = true
 		}
-		d.preds = append(d.preds, p)
-		cap := fmt.Sprintf("snapshot %d/%d · step %d · epoch %.2f", t+1, len(d.info.Snapshots), s.Step, s.Epoch)
-		if p != nil {
-			cap += fmt.Sprintf(" · eval acc %.4f", accuracy(d.labels, p))
+		return s
+	}
+	loss := &lineChart{Title: "loss", XLabel: xlabel, YLabel: "loss", LogToggle: true}
+	o.apply(loss)
+	acc := &lineChart{Title: "accuracy", XLabel: xlabel, YLabel: "accuracy"}
+	other := &lineChart{Title: "other", XLabel: xlabel, LogToggle: true}
+	for _, k := range names {
+		switch {
+		case strings.Contains(k, "loss"):
+			loss.Series = append(loss.Series, series(k))
+		case strings.Contains(k, "acc"):
+			acc.Series = append(acc.Series, series(k))
+		default:
+			other.Series = append(other.Series, series(k))
 		}
-		d.captions = append(d.captions, cap)
-		if needSeq {
-			var m *reduce.Matrix
-			if c.layer != "" {
-				m, err = run.Layer(t, c.layer)
+	}
+	g := &chartGrid{Title: "training records · " + run.ID(), Cols: 2}
+	for _, ch := range []*lineChart{loss, acc, other} {
+		if len(ch.Series) > 0 {
+			g.Items = append(g.Items, ch)
+		}
+	}
+	if len(other.Series) == 1 {
+		other.Title = other.Series[0].Name
+	}
+	g.Cols = min(3, len(g.Items))
+	if len(g.Items) == 3 {
+		for _, it := range g.Items {
+			it.(*lineChart).Width = 420
+		}
+	}
+	return g, nil
+}
+
+// ConfusionOpts are the options of ConfusionMatrices. The zero value shows counts without numbers
+// in the cells.
+type ConfusionOpts struct {
+	// Annotate writes the values into the cells (the seed's annotate_confusion_matrix).
+	Annotate bool
+	// Normalize starts row-normalized (per-class recall) instead of counts; a toggle switches.
+	Normalize bool
+}
+
+// ConfusionMatrices shows the confusion matrix of every snapshot (rows: label, columns:
+// prediction, named by the run's class names) with a slider over snapshots and a
+// counts/normalized toggle.
+func (v *RunView) ConfusionMatrices(opts ...ConfusionOpts) *Figure {
+	o, err := one("ConfusionMatrices", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.confusionMatrices(o))
+}
+
+func (v *RunView) confusionMatrices(o ConfusionOpts) (*heatmapChart, error) {
+	d, err := v.load(false)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.needPredictions("ConfusionMatrices"); err != nil {
+		return nil, err
+	}
+	names := d.classNames()
+	h := &heatmapChart{Title: "confusion matrices · " + d.info.ID, RowLabels: names, ColLabels: names, XLabel: "prediction", YLabel: "label",
+		Annotate: o.Annotate, Normalize: o.Normalize, NormToggle: true}
+	for t, p := range d.preds {
+		m, err := reduce.ConfusionMatrix(d.labels, p, len(names))
+		if err != nil {
+			return nil, err
+		}
+		h.Frames = append(h.Frames, heatmapFrame{Label: d.captions[t], Values: m})
+	}
+	return h, nil
+}
+
+// SkipsOpts are the options of Drift and CKA: the snapshot distances k and the chart's range.
+type SkipsOpts struct {
+	// Skips are the distances k between the compared snapshots i and i-k; nil means the seed's
+	// 1, 2, 4, 8, 16. Skips not shorter than the run are left out (all of them is an error).
+	Skips []int
+	// YMin and YMax fix the y range when YMax > YMin (the seed's CKA chart uses 0 and 0.3).
+	YMin, YMax float64
+	// LogY starts the chart with a log-scaled y axis.
+	LogY bool
+}
+
+func (o SkipsOpts) skips(d *runData, what string) ([]int, error) {
+	want := o.Skips
+	if want == nil {
+		want = []int{1, 2, 4, 8, 16}
+	}
+	var out []int
+	for _, s := range want {
+		if s < 1 {
+			return nil, fmt.Errorf("vizlib: %s skip %d: skips must be >= 1", what, s)
+		}
+		if s < len(d.seq) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("vizlib: run %s has %d snapshots: too few for %s with skips %v", d.info.ID, len(d.seq), what, want)
+	}
+	return out, nil
+}
+
+func (o SkipsOpts) chart(title, ylabel string, d *runData, series map[int][]float64, skips []int) *lineChart {
+	ch := &lineChart{Title: title, XLabel: d.xlabel, YLabel: ylabel, LogToggle: true}
+	ChartOpts{YMin: o.YMin, YMax: o.YMax, LogY: o.LogY}.apply(ch)
+	for _, s := range skips {
+		ch.Series = append(ch.Series, lineSeries{Name: fmt.Sprintf("skip %d", s), X: d.xs, Y: series[s]})
+	}
+	return ch
+}
+
+// Drift charts the embedding drift: the mean distance each point moved between snapshot i and
+// i-k, mean_j ‖E_i[j] − E_{i−k}[j]‖, for every skip k.
+func (v *RunView) Drift(opts ...SkipsOpts) *Figure {
+	o, err := one("Drift", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.drift(o))
+}
+
+func (v *RunView) drift(o SkipsOpts) (*lineChart, error) {
+	d, err := v.load(true)
+	if err != nil {
+		return nil, err
+	}
+	skips, err := o.skips(d, "drift")
+	if err != nil {
+		return nil, err
+	}
+	series, err := reduce.Drift(d.seq, skips)
+	if err != nil {
+		return nil, err
+	}
+	return o.chart("embedding drift · "+d.info.ID, "mean ‖E_i − E_{i−k}‖", d, series, skips), nil
+}
+
+// CKA charts 1 − CKA(E_i, E_{i−k}) (linear CKA) over the snapshots for every skip k: how much the
+// geometry of the representation changed.
+func (v *RunView) CKA(opts ...SkipsOpts) *Figure {
+	o, err := one("CKA", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.cka(o))
+}
+
+func (v *RunView) cka(o SkipsOpts) (*lineChart, error) {
+	d, err := v.load(true)
+	if err != nil {
+		return nil, err
+	}
+	skips, err := o.skips(d, "CKA")
+	if err != nil {
+		return nil, err
+	}
+	p := v.progress("CKA")
+	defer p.finish()
+	series, err := reduce.CKADistanceSeries(d.seq, skips, &reduce.CKAOptions{Progress: p.report})
+	if err != nil {
+		return nil, err
+	}
+	return o.chart("1 − CKA(E_i, E_{i−k}) · "+d.info.ID, "1 − CKA", d, series, skips), nil
+}
+
+// EigenOpts are the options of Eigenvalues.
+type EigenOpts struct {
+	// K is the number of leading eigenvalues charted; 0 means 10 (at most the dimension).
+	K int
+	// LogY starts the chart with a log-scaled y axis.
+	LogY bool
+}
+
+// Eigenvalues charts the top-K eigenvalues of each snapshot's covariance over training.
+func (v *RunView) Eigenvalues(opts ...EigenOpts) *Figure {
+	o, err := one("Eigenvalues", opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(v.eigenvalues(o))
+}
+
+func (v *RunView) eigenvalues(o EigenOpts) (*lineChart, error) {
+	k := o.K
+	if k == 0 {
+		k = 10
+	}
+	if k < 0 {
+		return nil, fmt.Errorf("vizlib: EigenOpts.K is %d: use 0 for the default 10 or a positive count", o.K)
+	}
+	d, err := v.load(true)
+	if err != nil {
+		return nil, err
+	}
+	k = min(k, d.seq[0].Cols, d.seq[0].Rows)
+	p := v.progress("eigenvalues")
+	defer p.finish()
+	ev, err := reduce.EigenvalueSeries(d.seq, k, p.report)
+	if err != nil {
+		return nil, err
+	}
+	ch := &lineChart{Title: fmt.Sprintf("top-%d PCA eigenvalues · %s", k, d.info.ID), XLabel: d.xlabel, YLabel: "eigenvalue", LogToggle: true, LogY: o.LogY}
+	for j := 0; j < k; j++ {
+		s := lineSeries{Name: fmt.Sprintf("λ%d", j+1), X: d.xs}
+		for t := range ev {
+			val := math.NaN()
+			if j < len(ev[t]) {
+				val = ev[t][j]
+			}
+			s.Y = append(s.Y, val)
+		}
+		ch.Series = append(ch.Series, s)
+	}
+	return ch, nil
+}
+
+// failed returns an animation that carries err (it renders as an error box).
+func failed(title string, err error) *Animation {
+	return &Animation{Title: title, err: err}
+}
+
+// frames computes (or reads from the run's cache) the animation frames of method with opts,
+// whose key covers the view's input snapshots, and wraps them in an animation.
+func (v *RunView) frames(title, method string, opts any, compute func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error)) *Animation {
+	d, err := v.load(true)
+	if err != nil {
+		return failed(title, err)
+	}
+	p := v.progress(title)
+	defer p.finish()
+	frames, err := cachedFrames(d.dir, method, opts, d.seq, len(d.seq), len(d.labels), func() ([]*reduce.Matrix, error) {
+		return compute(d, p.report)
+	})
+	if err != nil {
+		return failed(title, err)
+	}
+	return d.animation(title, frames)
+}
+
+// PCA projects every snapshot to 2-D with PCA (reduce.PCAFrames). The zero options are the
+// seed's default, one basis fitted on all snapshots (FitBasis "all"); FitBasis "window" fits a basis
+// per frame on the Window (default 16) snapshots around it, "frame" one per frame.
+func (v *RunView) PCA(opts ...reduce.PCAAnimOptions) *Animation {
+	o, err := one("PCA", opts)
+	title := "PCA (" + string(orDefault(o.FitBasis, reduce.FitAll)) + ")"
+	if err != nil {
+		return failed(title, err)
+	}
+	return v.frames(title, "pca", o, func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error) {
+		o.Progress = p
+		return reduce.PCAFrames(d.seq, &o)
+	})
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// TSNE embeds every snapshot with t-SNE, each frame continuing from the previous layout
+// (reduce.TSNEFrames: Update is the seed's tsne_update, TSNE holds perplexity, metric, seed...).
+// A perplexity too high for the number of points is lowered by reduce (reduce.CheckPerplexity),
+// and the animation says so in a note.
+func (v *RunView) TSNE(opts ...reduce.TSNEAnimOptions) *Animation {
+	o, err := one("TSNE", opts)
+	if err != nil {
+		return failed("t-SNE", err)
+	}
+	a := v.frames("t-SNE", "tsne", o, func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error) {
+		o.Progress = p
+		o.TSNE.Warn = func(string) {} // the note below says it, cached or not
+		return reduce.TSNEFrames(d.seq, &o)
+	})
+	a.perplexityNote(o.TSNE.Perplexity)
+	return a
+}
+
+// perplexityNote adds a note when reduce lowers perplexity for the animation's number of points.
+func (a *Animation) perplexityNote(perplexity float64) {
+	if a.err != nil || len(a.Frames) == 0 {
+		return
+	}
+	a.notes = append(a.notes, perplexityNotes(perplexity, a.Frames[0].Rows)...)
+}
+
+func orDefaultF(x, def float64) float64 {
+	if x == 0 {
+		return def
+	}
+	return x
+}
+
+// UMAP embeds every snapshot with UMAP (reduce.UMAPFrames: UMAP holds metric, n_neighbors,
+// min_dist, seed; frame t starts from frame t−1's layout).
+func (v *RunView) UMAP(opts ...reduce.UMAPAnimOptions) *Animation {
+	o, err := one("UMAP", opts)
+	if err != nil {
+		return failed("UMAP", err)
+	}
+	return v.frames("UMAP", "umap", o, func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error) {
+		o.Progress = p
+		return reduce.UMAPFrames(d.seq, &o)
+	})
+}
+
+// MPHATE embeds all snapshots jointly with M-PHATE (reduce.MPHATE, multislice PHATE).
+func (v *RunView) MPHATE(opts ...reduce.MPHATEOptions) *Animation {
+	o, err := one("MPHATE", opts)
+	if err != nil {
+		return failed("M-PHATE", err)
+	}
+	return v.frames("M-PHATE", "mphate", o, func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error) {
+		o.Progress = p
+		return reduce.MPHATE(d.seq, &o)
+	})
+}
+
+// Denoise returns a copy of the animation whose point trajectories are smoothed over time
+// (reduce.Denoise; the zero options are the seed's denoise: Gaussian, sigma 1 frame, and for
+// animations of a run, frames across a sudden change of the representation, measured by CKA of the
+// snapshots, are not averaged together). The original is unchanged; errors are carried.
+func (a *Animation) Denoise(opts ...reduce.DenoiseOptions) *Animation {
+	if a == nil || a.err != nil {
+		return a
+	}
+	o, err := one("Denoise", opts)
+	out := *a
+	out.Title = a.Title + " denoised"
+	if err == nil {
+		if o.Snapshots == nil && len(a.snapshots) == len(a.Frames) {
+			o.Snapshots = a.snapshots
+		}
+		out.Frames, err = reduce.Denoise(a.Frames, &o)
+	}
+	if err != nil {
+		out.err = fmt.Errorf("vizlib: denoising %q: %w", a.Title, err)
+	}
+	return &out
+}
+
+// GridOpts are the options of Grid. The zero value plays the animations in min(3, n) columns of
+// 320-pixel panels, each panel with its own axes, no in-between frames.
+type GridOpts struct {
+	// Titles override the panels' titles, by position ("" keeps a panel's own).
+	Titles []string
+	// Cols is the number of grid columns; 0 means min(3, panels).
+	Cols int
+	// Confusion adds a confusion-matrix panel that follows the frame (the run must record
+	// predictions).
+	Confusion bool
+	// Interpolate draws this many in-between frames between consecutive snapshots (the seed's
+	// steps per transition minus one).
+	Interpolate int
+	// SharedAxes gives every panel the same coordinate range.
+	SharedAxes bool
+	// Size is each panel's side in CSS pixels; 0 means 320 (the seed's figsize_per_plot).
+	Size int
+	// PointSize is the side of a point in CSS pixels; 0 means 2 above 3000 points, else 3.
+	PointSize float64
+	// GIFDownload adds a download link for an animated GIF of the grid.
+	GIFDownload bool
+}
+
+// Grid plays animations of the same points in sync in one grid. Animations that failed are
+// reported in an error box (and in Err) and left out; the others still play.
+func Grid(opts GridOpts, anims ...*Animation) *Figure {
+	p, errs := newPlayer(anims, opts)
+	var parts []renderable
+	if len(errs) > 0 {
+		parts = append(parts, errBox{errors.Join(errs...)})
+	}
+	if p != nil {
+		parts = append(parts, p)
+		if opts.GIFDownload {
+			if link, err := p.gifLink("embviz-animation", nil); err == nil {
+				parts = append(parts, rawHTML(link))
 			} else {
-				m, err = run.Embedding(t)
+				errs = append(errs, err)
+				parts = append(parts, errBox{err})
 			}
-			if err != nil {
-				return nil, fmt.Errorf("vizlib: run %s snapshot %d: %w", d.info.ID, t, err)
-			}
-			if m.Rows != n {
-				return nil, fmt.Errorf("vizlib: run %s snapshot %d has %d rows, the run has %d labels", d.info.ID, t, m.Rows, n)
-			}
-			d.seq = append(d.seq, pickRows(m, d.subset))
 		}
 	}
-	for _, p := range d.preds {
-		if p == nil {
-			d.preds = nil
-			break
+	var notes []string
+	for _, a := range anims {
+		if a != nil {
+			notes = append(notes, a.notes...)
 		}
 	}
-	return d, nil
+	return &Figure{content: fragments(parts), err: errors.Join(errs...), notes: notes}
 }
 
+func newPlayer(anims []*Animation, o GridOpts) (*playerView, []error) {
+	p := &playerView{Cols: o.Cols, Confusion: o.Confusion, Interpolate: o.Interpolate, SharedAxes: o.SharedAxes, Size: o.Size, PointSize: o.PointSize}
+	var errs []error
+	for i, a := range anims {
+		title := ""
+		if i < len(o.Titles) {
+			title = o.Titles[i]
+		}
+		if a == nil {
+			errs = append(errs, fmt.Errorf("vizlib: animation %d is nil", i))
+			continue
+		}
+		if a.err != nil {
+			name := a.Title
+			if title != "" {
+				name = title
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", name, a.err))
+			continue
+		}
+		b := *a
+		if title != "" {
+			b.Title = title
+		}
+		p.Panels = append(p.Panels, &b)
+	}
+	if len(p.Panels) == 0 {
+		if len(errs) == 0 {
+			errs = append(errs, errors.New("vizlib: no animations to show"))
+		}
+		return nil, errs
+	}
+	if o.Confusion && p.Panels[0].Predictions == nil {
+		errs = append(errs, errors.New("vizlib: GridOpts.Confusion needs predictions, and the animations have none (not a classifier run)"))
+	}
+	if _, err := p.spec(); err != nil {
+		return nil, append(errs, err)
+	}
+	return p, errs
+}
+
+// errBox renders an error as content.
+type errBox struct{ err error }
+
+func (e errBox) html() string { return errorHTML(e.err) }
+
+// rawHTML is a fragment given as HTML.
+type rawHTML string
+
+func (r rawHTML) html() string { return string(r) }
+
+// fragments renders its parts one after the other.
+type fragments []renderable
+
+func (f fragments) html() string {
+	var b strings.Builder
+	for _, r := range f {
+		b.WriteString(r.html())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// htmlEscape escapes s for HTML text.
+func htmlEscape(s string) string { return html.EscapeString(s) }
 func pick(v []int32, subset []int) []int32 {
 	if subset == nil {
 		return v
@@ -230,17 +671,26 @@ var thumbCache sync.Map
 
 // thumbnails returns hover images for the run's points when its data set has images, can be
 // loaded, and the images stay under 8 MB; otherwise nil.
-func (d *runData) thumbnails(c *config) *Thumbnails {
-	if c.noThumbs || d.index == nil || d.info.Dataset == "" {
+func (d *runData) thumbnails() *thumbSet {
+	if d.thumbsOK {
+		return d.thumbs
+	}
+	d.thumbsOK = true
+	d.thumbs = d.loadThumbnails()
+	return d.thumbs
+}
+
+func (d *runData) loadThumbnails() *thumbSet {
+	if d.opts.NoThumbnails || d.index == nil || d.info.Dataset == "" {
 		return nil
 	}
-	key := d.info.Dataset + "\x00" + c.datasetDir
+	key := d.info.Dataset + "\x00" + d.opts.DatasetDir
 	var ds *datasets.Dataset
 	if v, ok := thumbCache.Load(key); ok {
 		ds = v.(*datasets.Dataset)
 	} else {
 		var err error
-		ds, err = datasets.Load(d.info.Dataset, c.datasetDir)
+		ds, err = datasets.Load(d.info.Dataset, d.opts.DatasetDir)
 		if err != nil || ds == nil {
 			return nil
 		}
@@ -253,7 +703,7 @@ func (d *runData) thumbnails(c *config) *Thumbnails {
 	if len(d.index)*h*w*ch > 8<<20 {
 		return nil
 	}
-	t, err := ThumbnailsFromFloats(ds.Test.X, ds.Test.N, h, w, ch, d.index)
+	t, err := thumbnailsFromFloats(ds.Test.X, ds.Test.N, h, w, ch, d.index)
 	if err != nil {
 		return nil
 	}
@@ -261,418 +711,7 @@ func (d *runData) thumbnails(c *config) *Thumbnails {
 }
 
 // animation wraps frames with the run's labels, predictions, captions and thumbnails.
-func (d *runData) animation(c *config, title string, frames []*reduce.Matrix) *Animation {
+func (d *runData) animation(title string, frames []*reduce.Matrix) *Animation {
 	return &Animation{Title: title, Frames: frames, Labels: d.labels, Predictions: d.preds, ClassNames: d.classNames(),
-		Captions: d.captions, Indices: d.index, Thumbs: d.thumbnails(c), snapshots: d.seq}
-}
-
-// TrainingRecords charts the run's logged metrics over steps (or epochs with XEpoch): losses in
-// one chart (log toggle), accuracies in another, anything else (learning rate) in a third. It
-// shows them in a notebook and returns the HTML fragment.
-func TrainingRecords(run *training.Run, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	g, err := trainingRecords(run, c)
-	return emit(c, g, err)
-}
-
-func trainingRecords(run *training.Run, c *config) (*Grid, error) {
-	if run == nil {
-		return nil, errors.New("vizlib: nil run")
-	}
-	recs, err := run.Metrics()
-	if err != nil {
-		return nil, fmt.Errorf("vizlib: run %s: %w", run.ID(), err)
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("vizlib: run %s has no metrics records yet", run.ID())
-	}
-	keys := map[string]bool{}
-	for _, r := range recs {
-		for k := range r.Values {
-			keys[k] = true
-		}
-	}
-	var names []string
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	xlabel := "step"
-	if c.xEpoch {
-		xlabel = "epoch"
-	}
-	series := func(k string) Series {
-		s := Series{Name: k}
-		for _, r := range recs {
-			v, ok := r.Values[k]
-			if !ok {
-				continue
-			}
-			x := float64(r.Step)
-			if c.xEpoch {
-				x = r.Epoch
-			}
-			s.X, s.Y = append(s.X, x), append(s.Y, v)
-		}
-		if strings.HasPrefix(k, "eval") {
-			s.Dash = true
-		}
-		return s
-	}
-	loss := &Chart{Title: "loss", XLabel: xlabel, YLabel: "loss", LogToggle: true, LogY: c.logY}
-	acc := &Chart{Title: "accuracy", XLabel: xlabel, YLabel: "accuracy"}
-	other := &Chart{Title: "other", XLabel: xlabel, LogToggle: true}
-	for _, k := range names {
-		switch {
-		case strings.Contains(k, "loss"):
-			loss.Series = append(loss.Series, series(k))
-		case strings.Contains(k, "acc"):
-			acc.Series = append(acc.Series, series(k))
-		default:
-			other.Series = append(other.Series, series(k))
-		}
-	}
-	if c.ylim {
-		loss.YMin, loss.YMax = c.ymin, c.ymax
-	}
-	g := &Grid{Title: "training records · " + run.ID(), Cols: 2}
-	for _, ch := range []*Chart{loss, acc, other} {
-		if len(ch.Series) > 0 {
-			g.Items = append(g.Items, ch)
-		}
-	}
-	if len(other.Series) == 1 {
-		other.Title = other.Series[0].Name
-	}
-	g.Cols = min(3, len(g.Items))
-	if len(g.Items) == 3 {
-		for _, it := range g.Items {
-			it.(*Chart).Width = 420
-		}
-	}
-	return g, nil
-}
-
-// ConfusionMatrices shows the confusion matrix of every snapshot (rows: label, columns:
-// prediction) with a slider over snapshots and a counts/normalized toggle. Annotate writes the
-// values; Normalize starts normalized.
-func ConfusionMatrices(run *training.Run, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	h, err := confusionMatrices(run, c)
-	return emit(c, h, err)
-}
-
-func confusionMatrices(run *training.Run, c *config) (*Heatmap, error) {
-	d, err := loadRun(run, c, false)
-	if err != nil {
-		return nil, err
-	}
-	if d.preds == nil {
-		return nil, fmt.Errorf("vizlib: run %s has no predictions in its snapshots", d.info.ID)
-	}
-	names := d.classNames()
-	h := &Heatmap{Title: "confusion matrices · " + d.info.ID, RowLabels: names, ColLabels: names, XLabel: "prediction", YLabel: "label",
-		Annotate: c.annotate, Normalize: c.normalize, NormToggle: true}
-	for t, p := range d.preds {
-		m, err := ConfusionMatrix(d.labels, p, len(names))
-		if err != nil {
-			return nil, err
-		}
-		h.Frames = append(h.Frames, HeatmapFrame{Label: d.captions[t], Values: m})
-	}
-	return h, nil
-}
-
-// validSkips keeps the skips smaller than the number of snapshots.
-func validSkips(skips []int, t int) []int {
-	var out []int
-	for _, s := range skips {
-		if s >= 1 && s < t {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func skipChart(title, ylabel string, d *runData, series map[int][]float64, skips []int, c *config) *Chart {
-	ch := &Chart{Title: title, XLabel: d.xlabel, YLabel: ylabel, LogToggle: true, LogY: c.logY}
-	for _, s := range skips {
-		ch.Series = append(ch.Series, Series{Name: fmt.Sprintf("skip %d", s), X: d.xs, Y: series[s]})
-	}
-	if c.ylim {
-		ch.YMin, ch.YMax = c.ymin, c.ymax
-	}
-	return ch
-}
-
-// EmbeddingDrift charts the mean distance each point moved between snapshot i and i-k, for the
-// skips k (Skips; default 1, 2, 4, 8, 16, those shorter than the run).
-func EmbeddingDrift(run *training.Run, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	ch, err := embeddingDrift(run, c)
-	return emit(c, ch, err)
-}
-
-func embeddingDrift(run *training.Run, c *config) (*Chart, error) {
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	skips := validSkips(c.skips, len(d.seq))
-	if len(skips) == 0 {
-		return nil, fmt.Errorf("vizlib: run %s has %d snapshots: too few for drift with skips %v", d.info.ID, len(d.seq), c.skips)
-	}
-	series, err := reduce.Drift(d.seq, skips)
-	if err != nil {
-		return nil, err
-	}
-	return skipChart("embedding drift · "+d.info.ID, "mean ‖E_i − E_{i−k}‖", d, series, skips, c), nil
-}
-
-// CKASimilarity charts 1 - CKA(E_i, E_{i-k}) (linear CKA) over snapshots for the skips k.
-// YLim(0.3) fixes the y range to [0, 0.3].
-func CKASimilarity(run *training.Run, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	ch, err := ckaSimilarity(run, c)
-	return emit(c, ch, err)
-}
-
-func ckaSimilarity(run *training.Run, c *config) (*Chart, error) {
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	skips := validSkips(c.skips, len(d.seq))
-	if len(skips) == 0 {
-		return nil, fmt.Errorf("vizlib: run %s has %d snapshots: too few for CKA with skips %v", d.info.ID, len(d.seq), c.skips)
-	}
-	p := newProgress(c, "CKA")
-	defer p.finish()
-	series, err := reduce.CKADistanceSeries(d.seq, skips, &reduce.CKAOptions{Progress: p.report})
-	if err != nil {
-		return nil, err
-	}
-	return skipChart("1 − CKA(E_i, E_{i−k}) · "+d.info.ID, "1 − CKA", d, series, skips, c), nil
-}
-
-// Eigenvalues charts the top-k eigenvalues of each snapshot's covariance over training.
-func Eigenvalues(run *training.Run, k int, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	ch, err := eigenvalues(run, k, c)
-	return emit(c, ch, err)
-}
-
-func eigenvalues(run *training.Run, k int, c *config) (*Chart, error) {
-	if k <= 0 {
-		return nil, fmt.Errorf("vizlib: Eigenvalues needs k >= 1, got %d", k)
-	}
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return nil, err
-	}
-	k = min(k, d.seq[0].Cols, d.seq[0].Rows)
-	p := newProgress(c, "eigenvalues")
-	defer p.finish()
-	ev, err := reduce.EigenvalueSeries(d.seq, k, p.report)
-	if err != nil {
-		return nil, err
-	}
-	ch := &Chart{Title: fmt.Sprintf("top-%d PCA eigenvalues · %s", k, d.info.ID), XLabel: d.xlabel, YLabel: "eigenvalue", LogToggle: true, LogY: c.logY}
-	for j := 0; j < k; j++ {
-		s := Series{Name: fmt.Sprintf("λ%d", j+1), X: d.xs}
-		for t := range ev {
-			v := math.NaN()
-			if j < len(ev[t]) {
-				v = ev[t][j]
-			}
-			s.Y = append(s.Y, v)
-		}
-		ch.Series = append(ch.Series, s)
-	}
-	if c.ylim {
-		ch.YMin, ch.YMax = c.ymin, c.ymax
-	}
-	return ch, nil
-}
-
-// failed returns an animation that carries err (it renders as an error box).
-func failed(title string, err error) *Animation {
-	return &Animation{Title: title, Err: err}
-}
-
-// PCAAnimation projects every snapshot to 2-D with PCA: FitBasis("all") one basis for all
-// snapshots (default), "window" a basis per frame from Window snapshots around it, "frame" a
-// basis per frame. The animation is not shown: pass it to ShowAnimations (or call Show).
-func PCAAnimation(run *training.Run, opts ...Option) *Animation {
-	c := newConfig(opts)
-	title := "PCA (" + c.fitBasis + ")"
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return failed(title, err)
-	}
-	p := newProgress(c, title)
-	defer p.finish()
-	frames, err := cachedFrames(d, fmt.Sprintf("pca|%s|%d|%s", c.fitBasis, c.window, c.layer), func() ([]*reduce.Matrix, error) {
-		return pcaFrames(d.seq, c.fitBasis, c.window, p.report)
-	})
-	if err != nil {
-		return failed(title, err)
-	}
-	return d.animation(c, title, frames)
-}
-
-// TSNEAnimation embeds every snapshot with t-SNE, each frame continuing from the previous layout
-// (TSNEUpdate smooths, Perplexity, Metric, Seed). With fewer than 91 points the default
-// perplexity 30 is lowered to (n-1)/3.
-func TSNEAnimation(run *training.Run, opts ...Option) *Animation {
-	c := newConfig(opts)
-	title := "t-SNE"
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return failed(title, err)
-	}
-	p := newProgress(c, title)
-	defer p.finish()
-	perplexity := c.perplexity
-	if n := d.seq[0].Rows; perplexity == 0 && n-1 < 90 {
-		perplexity = max(2, float64(n-1)/3) // the default 30 needs n-1 >= 90 points
-	}
-	frames, err := cachedFrames(d, fmt.Sprintf("tsne|%g|%s|%g|%d|%s", perplexity, c.metric, c.tsneUpdate, c.seed, c.layer), func() ([]*reduce.Matrix, error) {
-		return reduce.TSNEFrames(d.seq, &reduce.TSNEAnimOptions{
-			TSNE:     reduce.TSNEOptions{Perplexity: perplexity, Metric: reduce.Metric(c.metric), Seed: uint64(c.seed)},
-			Update:   c.tsneUpdate,
-			Progress: p.report,
-		})
-	})
-	if err != nil {
-		return failed(title, err)
-	}
-	return d.animation(c, title, frames)
-}
-
-// UMAPAnimation embeds every snapshot with UMAP (Neighbors, MinDist, Metric, Seed), each frame
-// starting from the previous layout.
-func UMAPAnimation(run *training.Run, opts ...Option) *Animation {
-	c := newConfig(opts)
-	title := "UMAP"
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return failed(title, err)
-	}
-	p := newProgress(c, title)
-	defer p.finish()
-	minDist := "default"
-	if c.minDist != nil {
-		minDist = fmt.Sprint(*c.minDist)
-	}
-	frames, err := cachedFrames(d, fmt.Sprintf("umap|%d|%s|%s|%d|%s", c.neighbors, minDist, c.metric, c.seed, c.layer), func() ([]*reduce.Matrix, error) {
-		return umapFrames(d.seq, &reduce.UMAPOptions{NNeighbors: c.neighbors, MinDist: c.minDist, Metric: reduce.Metric(c.metric), Seed: c.seed}, p.report)
-	})
-	if err != nil {
-		return failed(title, err)
-	}
-	return d.animation(c, title, frames)
-}
-
-// MPHATEAnimation embeds all snapshots jointly with M-PHATE (multislice PHATE).
-func MPHATEAnimation(run *training.Run, opts ...Option) *Animation {
-	c := newConfig(opts)
-	title := "M-PHATE"
-	d, err := loadRun(run, c, true)
-	if err != nil {
-		return failed(title, err)
-	}
-	p := newProgress(c, title)
-	defer p.finish()
-	frames, err := cachedFrames(d, fmt.Sprintf("mphate|%d|%s", c.seed, c.layer), func() ([]*reduce.Matrix, error) {
-		return mphateFrames(d.seq, c, p.report)
-	})
-	if err != nil {
-		return failed(title, err)
-	}
-	return d.animation(c, title, frames)
-}
-
-// Denoise returns a copy of the animation whose point trajectories are smoothed over time
-// (reduce.Denoise: Gaussian over ±3 frames; for animations made from a run, frames across a sudden
-// change of the representation, measured by CKA, are not averaged together). The original is
-// unchanged. Errors are carried in Err.
-func (a *Animation) Denoise() *Animation {
-	if a == nil || a.Err != nil {
-		return a
-	}
-	frames, err := denoiseFrames(a.Frames, a.snapshots)
-	out := *a
-	out.Title = a.Title + " denoised"
-	if err != nil {
-		out.Err = fmt.Errorf("vizlib: denoising %q: %w", a.Title, err)
-		return &out
-	}
-	out.Frames = frames
-	return &out
-}
-
-// ShowAnimations plays the animations in sync in one grid (Titles, Cols, WithConfusionMatrix,
-// Interpolate, SharedAxes, Size, GIFDownload). Animations that failed are reported in an error
-// box and left out; the others still play.
-func ShowAnimations(anims []*Animation, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	p, errs := player(anims, c)
-	var parts []string
-	if len(errs) > 0 {
-		parts = append(parts, errorHTML(errors.Join(errs...)))
-	}
-	if p != nil {
-		parts = append(parts, p.HTML())
-		if c.gifLink {
-			if link, err := p.GIFLink("embviz-animation", nil); err == nil {
-				parts = append(parts, link)
-			} else {
-				errs = append(errs, err)
-			}
-		}
-	}
-	h := strings.Join(parts, "\n")
-	if !c.noDisplay {
-		display(h)
-	}
-	return h, errors.Join(errs...)
-}
-
-func player(anims []*Animation, c *config) (*Player, []error) {
-	p := &Player{Cols: c.cols, Confusion: c.confusion, Interpolate: c.interp, SharedAxes: c.sharedAxes, Size: c.size, PointSize: c.pointSize}
-	var errs []error
-	for i, a := range anims {
-		title := ""
-		if i < len(c.titles) {
-			title = c.titles[i]
-		}
-		if a == nil {
-			errs = append(errs, fmt.Errorf("vizlib: animation %d is nil", i))
-			continue
-		}
-		if a.Err != nil {
-			name := a.Title
-			if title != "" {
-				name = title
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", name, a.Err))
-			continue
-		}
-		b := *a
-		if title != "" {
-			b.Title = title
-		}
-		p.Panels = append(p.Panels, &b)
-	}
-	if len(p.Panels) == 0 {
-		if len(errs) == 0 {
-			errs = append(errs, errors.New("vizlib: no animations to show"))
-		}
-		return nil, errs
-	}
-	if _, err := p.spec(); err != nil {
-		return nil, append(errs, err)
-	}
-	return p, errs
+		Captions: d.captions, Indices: d.index, Thumbs: d.thumbnails(), snapshots: d.seq}
 }

@@ -86,6 +86,9 @@ func syntheticRunOf(t testing.TB, dir, dataset string, n, d, snaps int) *trainin
 	return r
 }
 
+// html2 returns an output's HTML and error, as the old API did.
+func html2(o Output) (string, error) { return o.HTML(), o.Err() }
+
 var dataRe = regexp.MustCompile(`<script type="application/json" id="([^"]+)-data">(.*?)</script>`)
 
 // specOf extracts the (first) JSON spec of a fragment.
@@ -125,8 +128,9 @@ func checkFragment(t *testing.T, name, h string, err error) {
 
 func TestNotebookAPI(t *testing.T) {
 	run := syntheticRun(t, t.TempDir(), 100, 6, 6)
+	v := View(run)
 
-	h, err := TrainingRecords(run)
+	h, err := html2(v.TrainingRecords())
 	checkFragment(t, "TrainingRecords", h, err)
 	s := specOf(t, h)
 	if s["kind"] != "grid" || len(s["items"].([]any)) != 3 {
@@ -137,7 +141,7 @@ func TestNotebookAPI(t *testing.T) {
 		t.Errorf("loss chart series %s", names)
 	}
 
-	h, err = ConfusionMatrices(run, Annotate())
+	h, err = html2(v.ConfusionMatrices(ConfusionOpts{Annotate: true}))
 	checkFragment(t, "ConfusionMatrices", h, err)
 	s = specOf(t, h)
 	frames := s["frames"].([]any)
@@ -152,18 +156,18 @@ func TestNotebookAPI(t *testing.T) {
 		t.Errorf("last confusion matrix counts %v points, want 100", total)
 	}
 
-	h, err = EmbeddingDrift(run)
-	checkFragment(t, "EmbeddingDrift", h, err)
+	h, err = html2(v.Drift())
+	checkFragment(t, "Drift", h, err)
 	s = specOf(t, h)
 	if n := len(s["series"].([]any)); n != 3 { // skips 1, 2, 4 fit in 6 snapshots
-		t.Errorf("EmbeddingDrift: %d series, want 3", n)
+		t.Errorf("Drift: %d series, want 3", n)
 	}
 
-	h, err = CKASimilarity(run, YLim(0.3))
-	checkFragment(t, "CKASimilarity", h, err)
+	h, err = html2(v.CKA(SkipsOpts{YMax: 0.3}))
+	checkFragment(t, "CKA", h, err)
 	s = specOf(t, h)
 	if s["ymax"] != 0.3 || s["ymin"] != 0.0 {
-		t.Errorf("CKASimilarity YLim(0.3): ymin %v ymax %v", s["ymin"], s["ymax"])
+		t.Errorf("CKA YMax 0.3: ymin %v ymax %v", s["ymin"], s["ymax"])
 	}
 	y := s["series"].([]any)[0].(map[string]any)["y"].([]any)
 	if y[0] != nil {
@@ -175,20 +179,20 @@ func TestNotebookAPI(t *testing.T) {
 		}
 	}
 
-	h, err = Eigenvalues(run, 4)
+	h, err = html2(v.Eigenvalues(EigenOpts{K: 4}))
 	checkFragment(t, "Eigenvalues", h, err)
 	s = specOf(t, h)
 	if n := len(s["series"].([]any)); n != 4 {
 		t.Errorf("Eigenvalues: %d series, want 4", n)
 	}
 
-	pca := PCAAnimation(run, FitBasis("all"))
-	pcaW := PCAAnimation(run, FitBasis("window"), Window(3)).Denoise()
-	tsne := TSNEAnimation(run, TSNEUpdate(0.5), Perplexity(10))
-	umap := UMAPAnimation(run, Metric("cosine"), Neighbors(10), MinDist(0.2))
+	pca := v.PCA(reduce.PCAAnimOptions{FitBasis: reduce.FitAll})
+	pcaW := v.PCA(reduce.PCAAnimOptions{FitBasis: reduce.FitWindow, Window: 3}).Denoise()
+	tsne := v.TSNE(reduce.TSNEAnimOptions{Update: 0.5, TSNE: reduce.TSNEOptions{Perplexity: 10}})
+	umap := v.UMAP(reduce.UMAPAnimOptions{UMAP: reduce.UMAPOptions{Metric: reduce.Cosine, NNeighbors: 10, MinDist: new(0.2)}})
 	for _, a := range []*Animation{pca, pcaW, tsne, umap} {
-		if a.Err != nil {
-			t.Fatalf("%s: %v", a.Title, a.Err)
+		if a.Err() != nil {
+			t.Fatalf("%s: %v", a.Title, a.Err())
 		}
 		if len(a.Frames) != 6 || a.Frames[0].Rows != 100 || len(a.Captions) != 6 || len(a.Predictions) != 6 {
 			t.Errorf("%s: %d frames of %d points, %d captions, %d predictions", a.Title, len(a.Frames), a.Frames[0].Rows, len(a.Captions), len(a.Predictions))
@@ -197,11 +201,11 @@ func TestNotebookAPI(t *testing.T) {
 	if pcaW.Title != "PCA (window) denoised" {
 		t.Errorf("denoised title %q", pcaW.Title)
 	}
-	h, err = ShowAnimations([]*Animation{pca, pcaW, tsne, umap}, Titles("PCA all", "PCA window", "t-SNE", "UMAP"), Cols(2), WithConfusionMatrix(), Interpolate(3))
-	checkFragment(t, "ShowAnimations", h, err)
+	h, err = html2(Grid(GridOpts{Titles: []string{"PCA all", "PCA window", "t-SNE", "UMAP"}, Cols: 2, Confusion: true, Interpolate: 3}, pca, pcaW, tsne, umap))
+	checkFragment(t, "Grid", h, err)
 	s = specOf(t, h)
 	if s["interp"] != 3.0 || s["cols"] != 2.0 || s["confusion"] != true || len(s["panels"].([]any)) != 4 {
-		t.Errorf("ShowAnimations spec: interp %v cols %v confusion %v panels %d", s["interp"], s["cols"], s["confusion"], len(s["panels"].([]any)))
+		t.Errorf("Grid spec: interp %v cols %v confusion %v panels %d", s["interp"], s["cols"], s["confusion"], len(s["panels"].([]any)))
 	}
 	if got := s["panels"].([]any)[2].(map[string]any)["title"]; got != "t-SNE" {
 		t.Errorf("panel 2 title %v", got)
@@ -210,42 +214,56 @@ func TestNotebookAPI(t *testing.T) {
 		t.Errorf("player has no poster image for script-less viewers")
 	}
 
-	mph := MPHATEAnimation(run)
-	if mph.Err != nil || len(mph.Frames) != 6 {
-		t.Errorf("M-PHATE: %v", mph.Err)
+	mph := v.MPHATE()
+	if mph.Err() != nil || len(mph.Frames) != 6 {
+		t.Errorf("M-PHATE: %v", mph.Err())
 	}
 	// A failed animation is reported while the others still play.
-	h, err = ShowAnimations([]*Animation{pca, PCAAnimation(run, FitBasis("bogus"))}, NoDisplay())
+	h, err = html2(Grid(GridOpts{}, pca, v.PCA(reduce.PCAAnimOptions{FitBasis: "bogus"})))
 	if err == nil || !strings.Contains(h, "evz-error") || !strings.Contains(h, `"kind":"player"`) {
-		t.Errorf("ShowAnimations with a failed animation: err %v, error box %v, player %v", err, strings.Contains(h, "evz-error"), strings.Contains(h, `"kind":"player"`))
+		t.Errorf("Grid with a failed animation: err %v, error box %v, player %v", err, strings.Contains(h, "evz-error"), strings.Contains(h, `"kind":"player"`))
 	}
 }
 
 func TestNotebookErrors(t *testing.T) {
-	h, err := TrainingRecords(nil)
+	h, err := html2(View(nil).TrainingRecords())
 	if err == nil || !strings.Contains(h, "evz-error") {
-		t.Errorf("TrainingRecords(nil): err %v, html %.100s", err, h)
+		t.Errorf("TrainingRecords of a nil run: err %v, html %.100s", err, h)
 	}
-	if a := PCAAnimation(nil); a.Err == nil || !strings.Contains(a.HTML(), "evz-error") {
-		t.Errorf("PCAAnimation(nil) should carry an error")
+	if a := View(nil).PCA(); a.Err() == nil || !strings.Contains(a.HTML(), "evz-error") {
+		t.Errorf("PCA of a nil run should carry an error")
 	}
-	if a := PCAAnimation(nil).Denoise(); a.Err == nil {
+	if a := View(nil).PCA().Denoise(); a.Err() == nil {
 		t.Errorf("Denoise should pass the error along")
 	}
+	if f := OpenView(t.TempDir(), "run-0042").CKA(); f.Err() == nil || !strings.Contains(f.HTML(), "evz-error") {
+		t.Errorf("OpenView of a missing run should carry the error: %v", f.Err())
+	}
 	run := syntheticRun(t, t.TempDir(), 40, 3, 3)
-	if a := PCAAnimation(run, FitBasis("bogus")); a.Err == nil || !strings.Contains(a.Err.Error(), "bogus") {
-		t.Errorf("unknown basis: %v", a.Err)
+	v := View(run)
+	if a := v.PCA(reduce.PCAAnimOptions{FitBasis: "bogus"}); a.Err() == nil || !strings.Contains(a.Err().Error(), "bogus") {
+		t.Errorf("unknown basis: %v", a.Err())
 	}
-	if _, err := Eigenvalues(run, 0); err == nil {
-		t.Errorf("Eigenvalues(k=0) should fail")
+	if err := v.Eigenvalues(EigenOpts{K: -1}).Err(); err == nil {
+		t.Errorf("Eigenvalues K=-1 should fail")
 	}
-	if _, err := ShowAnimations(nil, NoDisplay()); err == nil {
-		t.Errorf("ShowAnimations(nil) should fail")
+	if err := v.Drift(SkipsOpts{Skips: []int{0}}).Err(); err == nil {
+		t.Errorf("skip 0 should fail")
+	}
+	// Two options values are rejected, not one silently dropped.
+	if err := v.ConfusionMatrices(ConfusionOpts{}, ConfusionOpts{Annotate: true}).Err(); err == nil || !strings.Contains(err.Error(), "at most one") {
+		t.Errorf("two options values: %v", err)
+	}
+	if err := Grid(GridOpts{}).Err(); err == nil {
+		t.Errorf("Grid of nothing should fail")
+	}
+	if err := ViewOf(run, ViewOptions{MaxPoints: -3}).PCA().Err(); err == nil {
+		t.Errorf("negative MaxPoints should fail")
 	}
 }
 
 func TestPCAFramesBases(t *testing.T) {
-	seq := SyntheticAnimation(50, 5, 3, 1).Frames
+	seq := syntheticAnimation(50, 5, 3, 1).Frames
 	// Lift to 3-D with a constant third column so PCA recovers the plane.
 	var lifted []*reduce.Matrix
 	for _, m := range seq {
@@ -258,7 +276,7 @@ func TestPCAFramesBases(t *testing.T) {
 		lifted = append(lifted, l)
 	}
 	for _, basis := range []string{"all", "window", "frame"} {
-		fr, err := pcaFrames(lifted, basis, 3, nil)
+		fr, err := reduce.PCAFrames(lifted, &reduce.PCAAnimOptions{FitBasis: basis, Window: 3})
 		if err != nil {
 			t.Fatal(basis, err)
 		}
@@ -276,11 +294,9 @@ func TestPCAFramesBases(t *testing.T) {
 func TestReportPage(t *testing.T) {
 	run := syntheticRun(t, t.TempDir(), 150, 6, 5)
 	var stages []string
-	page, err := Report(run, MaxPoints(100), WithProgress(func(done, total int, stage string) { stages = append(stages, stage) }))
-	if page == nil {
-		t.Fatal(err)
-	}
-	if err != nil {
+	v := ViewOf(run, ViewOptions{MaxPoints: 100, Progress: func(done, total int, stage string) { stages = append(stages, stage) }})
+	page := v.Report(ReportOpts{MPHATE: &reduce.MPHATEOptions{}})
+	if err := page.Err(); err != nil {
 		t.Fatal(err)
 	}
 	h := page.HTML()
@@ -292,14 +308,15 @@ func TestReportPage(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	if len(stages) < 9 {
+	if len(stages) < 9 || !strings.HasPrefix(stages[len(stages)-1], "m-phate") {
 		t.Errorf("progress reported %d stages: %v", len(stages), stages)
 	}
 }
 
 func TestAnalysisViews(t *testing.T) {
 	run := syntheticRun(t, t.TempDir(), 80, 5, 4)
-	h, err := LayerScores(run, []string{EmbeddingLayer, "fc1"})
+	v := View(run)
+	h, err := html2(v.LayerScores([]string{EmbeddingLayer, "fc1"}))
 	checkFragment(t, "LayerScores", h, err)
 	s := specOf(t, h)
 	sil := s["items"].([]any)[0].(map[string]any)["series"].([]any)
@@ -310,14 +327,14 @@ func TestAnalysisViews(t *testing.T) {
 	if first, last := ys[0].(float64), ys[len(ys)-1].(float64); !(last > first+0.1) {
 		t.Errorf("silhouette of the separating embedding should grow: %v -> %v", first, last)
 	}
-	h, err = LayerGrid(run, []string{EmbeddingLayer, "fc1"}, []int{0, -1})
+	h, err = html2(v.LayerGrid([]string{EmbeddingLayer, "fc1"}, []int{0, -1}))
 	checkFragment(t, "LayerGrid", h, err)
 	s = specOf(t, h)
 	panels := s["panels"].([]any)
 	if len(panels) != 4 || !strings.Contains(panels[3].(map[string]any)["title"].(string), "fc1 · epoch 1.50 · ARI") {
 		t.Errorf("LayerGrid panels: %v", len(panels))
 	}
-	h, err = ExplainedVariance(run, 3)
+	h, err = html2(v.ExplainedVariance(ComponentsOpts{K: 3}))
 	checkFragment(t, "ExplainedVariance", h, err)
 	s = specOf(t, h)
 	cum := s["series"].([]any)[1].(map[string]any)["y"].([]any)
@@ -326,20 +343,20 @@ func TestAnalysisViews(t *testing.T) {
 			t.Errorf("cumulative explained variance not increasing in [0,1]: %v", cum)
 		}
 	}
-	h, err = PCALoadings(run, 2, Snapshot(1))
+	h, err = html2(v.PCALoadings(ComponentsOpts{K: 2, Snapshot: new(1)}))
 	checkFragment(t, "PCALoadings", h, err)
 	if s = specOf(t, h); len(s["rows"].([]any)) != 5 || len(s["cols"].([]any)) != 2 {
 		t.Errorf("loadings %v x %v", s["rows"], s["cols"])
 	}
-	if _, err := PCALoadings(run, 2, Snapshot(9), NoDisplay()); err == nil {
+	if err := v.PCALoadings(ComponentsOpts{K: 2, Snapshot: new(9)}).Err(); err == nil {
 		t.Errorf("snapshot out of range accepted")
 	}
-	h, err = PrototypeActivations(run, Layer("fc1"))
+	h, err = html2(v.Layer("fc1").PrototypeActivations())
 	checkFragment(t, "PrototypeActivations", h, err)
 	if s = specOf(t, h); len(s["frames"].([]any)) != 4 || len(s["cols"].([]any)) != 7 {
 		t.Errorf("prototypes: %d frames, %d cols", len(s["frames"].([]any)), len(s["cols"].([]any)))
 	}
-	h, err = PairwiseScatter(run, 3)
+	h, err = html2(v.PairwiseScatter(ComponentsOpts{K: 3}))
 	checkFragment(t, "PairwiseScatter", h, err)
 	if s = specOf(t, h); s["d"] != 3.0 || s["diag"] != "kde" {
 		t.Errorf("pairwise: %v %v", s["d"], s["diag"])
@@ -348,7 +365,7 @@ func TestAnalysisViews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err = CurriculumTimeline(cur, 400)
+	h, err = html2(CurriculumTimeline(cur, 400))
 	checkFragment(t, "CurriculumTimeline", h, err)
 	s = specOf(t, h)
 	items := s["items"].([]any)
@@ -368,9 +385,9 @@ func TestThumbnails(t *testing.T) {
 		testutil.Missing(t, "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
 	}
 	run := syntheticRunOf(t, t.TempDir(), "fashion-mnist", 40, 4, 2)
-	a := PCAAnimation(run, MaxPoints(30))
-	if a.Err != nil {
-		t.Fatal(a.Err)
+	a := ViewOf(run, ViewOptions{MaxPoints: 30}).PCA()
+	if a.Err() != nil {
+		t.Fatal(a.Err())
 	}
 	if a.Thumbs == nil || a.Thumbs.W != 28 || a.Thumbs.C != 1 || len(a.Thumbs.Pixels) != 30*28*28 {
 		t.Fatalf("thumbnails: %+v", a.Thumbs)
@@ -386,7 +403,7 @@ func TestThumbnails(t *testing.T) {
 			t.Fatalf("pixel %d: %d, want %d", j, a.Thumbs.Pixels[j], want)
 		}
 	}
-	if b := PCAAnimation(run, NoThumbnails()); b.Thumbs != nil {
+	if b := ViewOf(run, ViewOptions{NoThumbnails: true}).PCA(); b.Thumbs != nil {
 		t.Errorf("NoThumbnails ignored")
 	}
 }

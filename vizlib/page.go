@@ -3,28 +3,27 @@ package vizlib
 import (
 	"fmt"
 	"html"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
 // Section is one part of a Page: a heading, an optional paragraph and its content.
-type Section struct {
+type pageSection struct {
 	Heading string
 	Text    string
-	Content Renderable
+	Content renderable
 }
 
 // Page is a standalone HTML document (the report): the embedded library is included once.
-type Page struct {
+type htmlPage struct {
 	Title    string
 	Subtitle string
-	Sections []Section
+	Sections []pageSection
 }
 
 // HTML returns the complete document.
-func (p *Page) HTML() string {
+func (p *htmlPage) html() string {
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
 	fmt.Fprintf(&b, "<title>%s</title>\n", html.EscapeString(p.Title))
@@ -49,7 +48,7 @@ func (p *Page) HTML() string {
 			if sp, ok := s.Content.(specer); ok {
 				b.WriteString(render(sp, false))
 			} else {
-				b.WriteString(s.Content.HTML())
+				b.WriteString(s.Content.html())
 			}
 			b.WriteString("\n")
 		}
@@ -58,20 +57,9 @@ func (p *Page) HTML() string {
 	return b.String()
 }
 
-// WriteTo writes the document to w.
-func (p *Page) WriteTo(w io.Writer) (int64, error) {
-	n, err := io.WriteString(w, p.HTML())
-	return int64(n), err
-}
-
-// WriteFile writes the document to path atomically (temporary file + rename).
-func (p *Page) WriteFile(path string) error {
-	return writeFileAtomic(path, []byte(p.HTML()))
-}
-
-// WriteHTMLFile writes r as a standalone document titled title to path.
-func WriteHTMLFile(path, title string, r Renderable) error {
-	return (&Page{Title: title, Sections: []Section{{Content: r}}}).WriteFile(path)
+// writeFile writes the document to path atomically (temporary file + rename).
+func (p *htmlPage) writeFile(path string) error {
+	return writeFileAtomic(path, []byte(p.html()))
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -8,22 +8,46 @@ import (
 	"strings"
 	"time"
 
+	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
 )
 
+// ReportOpts are the options of Report. The zero value is the report of `embviz report`: the
+// notebook's default views, PCA / t-SNE / UMAP animations with 2 in-between frames, no M-PHATE.
+type ReportOpts struct {
+	// PCA, TSNE and UMAP are the options of the three animations (zero: the views' defaults).
+	PCA  reduce.PCAAnimOptions
+	TSNE reduce.TSNEAnimOptions
+	UMAP reduce.UMAPAnimOptions
+	// MPHATE, if not nil, adds an M-PHATE animation with these options (off by default: M-PHATE
+	// is the slowest reducer).
+	MPHATE *reduce.MPHATEOptions
+	// Skips are the distances of the drift and CKA charts; nil means 1, 2, 4, 8, 16.
+	Skips []int
+	// Interpolate is the number of in-between frames of the animations; 0 means 2, negative none.
+	Interpolate int
+}
+
 // Report builds the standalone page of a run's whole workflow: training records, confusion
-// matrices, embedding drift, 1 - CKA, top eigenvalues, and a grid of synced PCA / t-SNE / UMAP
-// (and M-PHATE with WithMPHATE) animations with the confusion matrix. Options apply as in the
-// notebook API (MaxPoints, Interpolate, Seed, Skips, WithProgress, ...). A section whose
-// computation fails is replaced by an error box; Report still returns the page, together with the
-// joined errors.
-func Report(run *training.Run, opts ...Option) (*Page, error) {
-	c := newConfig(append([]Option{NoDisplay()}, opts...))
-	if run == nil {
-		return nil, errors.New("vizlib: nil run")
+// matrices, embedding drift, 1 − CKA, top eigenvalues, and a grid of synced PCA / t-SNE / UMAP
+// (and M-PHATE) animations with the confusion matrix. A section whose computation fails is
+// replaced by an error box; the page is still made, and Err joins the sections' errors. Write it
+// with Figure.WriteFile. The view's Progress receives one report per stage.
+func (v *RunView) Report(opts ...ReportOpts) *Figure {
+	o, err := one("Report", opts)
+	if err == nil {
+		err = v.err
 	}
-	info := run.Info()
-	p := &Page{Title: "embviz report · " + info.ID}
+	if err != nil {
+		return figure(nil, err)
+	}
+	p, err := v.report(o)
+	return &Figure{content: p, err: err}
+}
+
+func (v *RunView) report(o ReportOpts) (*htmlPage, error) {
+	info := v.run.Info()
+	p := &htmlPage{Title: "embviz report · " + info.ID}
 	var sub []string
 	sub = append(sub, "dataset "+info.Dataset, "model "+info.Model, fmt.Sprintf("embedding dim %d", info.EmbedDim),
 		fmt.Sprintf("%d snapshots", len(info.Snapshots)), fmt.Sprintf("%d eval points", info.EvalSize), "status "+info.Status)
@@ -36,91 +60,89 @@ func Report(run *training.Run, opts ...Option) (*Page, error) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		var o []string
+		var opts []string
 		for _, k := range keys {
-			v := info.Options[k]
-			switch v.(type) {
+			val := info.Options[k]
+			switch val.(type) {
 			case map[string]any, []any:
-				if b, err := json.Marshal(v); err == nil {
-					o = append(o, fmt.Sprintf("%s=%s", k, b))
+				if b, err := json.Marshal(val); err == nil {
+					opts = append(opts, fmt.Sprintf("%s=%s", k, b))
 					continue
 				}
 			}
-			o = append(o, fmt.Sprintf("%s=%v", k, v))
+			opts = append(opts, fmt.Sprintf("%s=%v", k, val))
 		}
-		sub = append(sub, "options "+strings.Join(o, " "))
+		sub = append(sub, "options "+strings.Join(opts, " "))
 	}
 	p.Subtitle = strings.Join(sub, " · ") + " · generated " + time.Now().UTC().Format("2006-01-02 15:04 UTC")
 
-	var errs []error
-	step := 0
-	user := c.progress
-	const steps = 9
-	// Every stage reports (stage number, steps, "name: detail done/total").
+	// Every stage reports (stage number, steps, "name: detail done/total") to the view's Progress.
+	user := v.opts.Progress
+	w := *v
+	step, steps := 0, 8
+	if o.MPHATE != nil {
+		steps++
+	}
 	stage := func(name string) {
 		step++
 		if user != nil {
 			user(step, steps, name)
-			c.progress = func(done, total int, s string) { user(step, steps, fmt.Sprintf("%s: %s %d/%d", name, s, done, total)) }
+			s := step
+			w.opts.Progress = func(done, total int, detail string) {
+				user(s, steps, fmt.Sprintf("%s: %s %d/%d", name, detail, done, total))
+			}
 		}
 	}
-	add := func(heading, text string, r Renderable, err error) {
+	var errs []error
+	add := func(heading, text string, r renderable, err error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", heading, err))
 			r = errBox{err}
 		}
-		p.Sections = append(p.Sections, Section{Heading: heading, Text: text, Content: r})
+		p.Sections = append(p.Sections, pageSection{Heading: heading, Text: text, Content: r})
 	}
 	stage("training records")
-	g, err := trainingRecords(run, c)
+	g, err := w.trainingRecords(ChartOpts{})
 	add("Training records", "", g, err)
 	stage("confusion matrices")
-	cc := *c
-	cc.annotate = true
-	h, err := confusionMatrices(run, &cc)
+	h, err := w.confusionMatrices(ConfusionOpts{Annotate: true})
 	add("Confusion matrices", "Rows: true label, columns: prediction, on the fixed evaluation subset. Drag the slider over snapshots.", h, err)
 	stage("drift")
-	dr, err := embeddingDrift(run, c)
+	dr, err := w.drift(SkipsOpts{Skips: o.Skips})
 	add("Embedding drift", "Mean distance each evaluation point's embedding moved between snapshot i and i−k.", dr, err)
 	stage("cka")
-	ck, err := ckaSimilarity(run, c)
+	ck, err := w.cka(SkipsOpts{Skips: o.Skips})
 	add("CKA distance", "1 − linear CKA between the embeddings of snapshot i and i−k: how much the representation's geometry changed.", ck, err)
 	stage("eigenvalues")
-	k := c.components
-	if k <= 0 {
-		k = 10
-	}
-	ev, err := eigenvalues(run, k, c)
+	ev, err := w.eigenvalues(EigenOpts{})
 	add("PCA eigenvalues", "Top eigenvalues of the embedding covariance at each snapshot.", ev, err)
 
-	withP := func(name string) []Option {
-		return append(append([]Option{}, opts...), NoDisplay(), WithProgress(c.progress))
-	}
 	stage("pca")
-	anims := []*Animation{PCAAnimation(run, withP("pca")...)}
+	anims := []*Animation{w.PCA(o.PCA)}
 	stage("tsne")
-	anims = append(anims, TSNEAnimation(run, withP("tsne")...))
+	anims = append(anims, w.TSNE(o.TSNE))
 	stage("umap")
-	anims = append(anims, UMAPAnimation(run, withP("umap")...))
-	stage("m-phate")
-	if c.mphate {
-		anims = append(anims, MPHATEAnimation(run, withP("m-phate")...))
+	anims = append(anims, w.UMAP(o.UMAP))
+	if o.MPHATE != nil {
+		stage("m-phate")
+		anims = append(anims, w.MPHATE(*o.MPHATE))
 	}
-	interp := c.interp
+	interp := o.Interpolate
 	if interp == 0 {
 		interp = 2
 	}
-	pc := *c
-	pc.confusion, pc.interp, pc.titles = true, interp, nil
-	if pc.cols == 0 {
-		pc.cols = 3
+	confusion := w.data[""] != nil && w.data[""].preds != nil
+	pl, perrs := newPlayer(anims, GridOpts{Confusion: confusion, Interpolate: max(0, interp), Cols: 3})
+	for _, a := range anims {
+		for _, n := range a.notes {
+			p.Sections = append(p.Sections, pageSection{Text: n})
+		}
 	}
-	pl, perrs := player(anims, &pc)
 	for _, e := range perrs {
 		errs = append(errs, fmt.Errorf("Animations: %w", e))
 	}
 	if len(perrs) > 0 {
-		p.Sections = append(p.Sections, Section{Heading: "Animations", Content: errBox{errors.Join(perrs...)}})
+		p.Sections = append(p.Sections, pageSection{Heading: "Animations", Content: errBox{errors.Join(perrs...)}})
 	}
 	if pl != nil {
 		pl.Name = info.ID
@@ -128,15 +150,9 @@ func Report(run *training.Run, opts ...Option) (*Page, error) {
 		if len(perrs) > 0 {
 			heading = ""
 		}
-		p.Sections = append(p.Sections, Section{Heading: heading,
+		p.Sections = append(p.Sections, pageSection{Heading: heading,
 			Text:    "Every panel shows the same evaluation points, synced. Space toggles play; hover a point for its sample; click legend entries to hide classes, hover them to highlight.",
 			Content: pl})
 	}
 	return p, errors.Join(errs...)
 }
-
-// errBox renders an error as a section's content.
-type errBox struct{ err error }
-
-// HTML returns the error box.
-func (e errBox) HTML() string { return errorHTML(e.err) }

@@ -9,10 +9,9 @@ import (
 )
 
 // Runs shows a table of the runs in runsDir (id, status, dataset, model, embedding size,
-// snapshots, steps, final eval accuracy), newest last, and returns its HTML. A missing or empty
-// directory is shown as a note that says how to train a run, not as an error.
-func Runs(runsDir string, opts ...Option) (string, error) {
-	c := newConfig(opts)
+// snapshots, steps, final eval accuracy), newest last. A missing or empty directory is shown as a
+// note that says how to train a run, not as an error.
+func Runs(runsDir string) *Figure {
 	runs, err := training.ListRuns(runsDir)
 	var h string
 	switch {
@@ -23,10 +22,7 @@ func Runs(runsDir string, opts ...Option) (string, error) {
 	default:
 		h = runsTable(runsDir, runs)
 	}
-	if !c.noDisplay {
-		display(h)
-	}
-	return h, nil
+	return figure(rawHTML(h), nil)
 }
 
 func runsTable(runsDir string, runs []training.RunInfo) string {

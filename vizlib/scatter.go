@@ -9,29 +9,29 @@ import (
 )
 
 // Scatter is one static 2-D scatter panel: Points is [n, 2].
-type Scatter struct {
+type scatterPanel struct {
 	Title  string
 	Points *reduce.Matrix
 }
 
 // ScatterGrid draws static scatter panels of the same n points in a grid (e.g. layers x epochs
 // with the ARI in each title), with the class legend and hover of the player.
-type ScatterGrid struct {
+type scatterGrid struct {
 	Title      string
-	Panels     []Scatter
+	Panels     []scatterPanel
 	Labels     []int32
 	ClassNames []string
 	Colors     [][3]uint8
 	Indices    []int32
-	Thumbs     *Thumbnails
+	Thumbs     *thumbSet
 	// Cols is the number of columns; 0 means min(4, panels).
 	Cols int
 	// Size is each panel's side in CSS pixels; 0 means 220.
 	Size int
 }
 
-func (g *ScatterGrid) player() *Player {
-	p := &Player{Title: g.Title, Cols: g.Cols, Size: g.Size, Static: true}
+func (g *scatterGrid) player() *playerView {
+	p := &playerView{Title: g.Title, Cols: g.Cols, Size: g.Size, Static: true}
 	if p.Cols <= 0 {
 		p.Cols = min(4, len(g.Panels))
 	}
@@ -45,14 +45,14 @@ func (g *ScatterGrid) player() *Player {
 	return p
 }
 
-func (g *ScatterGrid) spec() (any, error) { return g.player().spec() }
+func (g *scatterGrid) spec() (any, error) { return g.player().spec() }
 
 // HTML returns the grid as a self-contained fragment.
-func (g *ScatterGrid) HTML() string { return render(g, true) }
+func (g *scatterGrid) html() string { return render(g, true) }
 
 // ScatterMatrix is a pairwise scatter matrix of the d columns of X ([n, d]) with per-class
 // histograms (or KDEs) on the diagonal.
-type ScatterMatrix struct {
+type scatterMatrix struct {
 	Title      string
 	X          *reduce.Matrix
 	DimNames   []string
@@ -78,7 +78,7 @@ type scatterMatrixSpec struct {
 	Cell       int      `json:"cell,omitempty"`
 }
 
-func (s *ScatterMatrix) spec() (any, error) {
+func (s *scatterMatrix) spec() (any, error) {
 	x := s.X
 	if x == nil || x.Rows == 0 || x.Cols == 0 || len(x.Data) != x.Rows*x.Cols {
 		return nil, fmt.Errorf("vizlib: scatter matrix %q needs a non-empty [n, d] matrix", s.Title)
@@ -145,4 +145,4 @@ func (s *ScatterMatrix) spec() (any, error) {
 }
 
 // HTML returns the scatter matrix as a self-contained fragment.
-func (s *ScatterMatrix) HTML() string { return render(s, true) }
+func (s *scatterMatrix) html() string { return render(s, true) }

@@ -8,10 +8,10 @@ import (
 	"github.com/embviz/embviz/reduce"
 )
 
-// SyntheticAnimation returns a seeded animation of n points in classes clusters over frames
+// syntheticAnimation returns a seeded animation of n points in classes clusters over frames
 // snapshots: points start mixed and separate into class clusters, rotating slowly; predictions
 // improve from chance to ~95%. It is used by tests, benchmarks and examples.
-func SyntheticAnimation(n, frames, classes int, seed uint64) *Animation {
+func syntheticAnimation(n, frames, classes int, seed uint64) *Animation {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	a := &Animation{Title: fmt.Sprintf("synthetic %d points", n)}
 	a.Labels = make([]int32, n)

@@ -9,7 +9,7 @@ import (
 // Table is a plain, self-contained HTML table: a summary of numbers next to the charts (e.g.
 // ClusterSummary). Cells that parse as numbers are right-aligned. Its zero value plus Headers and
 // Rows is valid; rows shorter than Headers are padded with empty cells.
-type Table struct {
+type dataTable struct {
 	Title   string
 	Headers []string
 	Rows    [][]string
@@ -18,7 +18,7 @@ type Table struct {
 }
 
 // HTML returns the table as a fragment (no script: it renders wherever HTML does).
-func (t *Table) HTML() string {
+func (t *dataTable) html() string {
 	const cell = "padding:2px 10px;border-bottom:1px solid #eee;"
 	cols := len(t.Headers)
 	for _, r := range t.Rows {

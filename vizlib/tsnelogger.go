@@ -3,20 +3,18 @@ package vizlib
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/embviz/embviz/reduce"
-	"github.com/embviz/embviz/training"
 )
 
-// TSNESteps selects the steps of the t-SNE animation pipeline that TSNELogAnimation applies. The
-// zero value applies all of them, as TSNEAnimation does: every frame continues from the previous
-// frame's layout (warm start), is registered onto it by Procrustes, and is normalized.
+// TSNESteps selects the steps of the t-SNE animation pipeline that TSNELog applies. The zero value
+// applies all of them, as RunView.TSNE does: every frame continues from the previous frame's
+// layout (warm start), is registered onto it by Procrustes, and is normalized.
 type TSNESteps struct {
 	// Independent embeds every snapshot from scratch (PCA initialization, the full schedule with
-	// early exaggeration) instead of continuing from the previous frame's layout. TSNEUpdate is
-	// then ignored.
+	// early exaggeration) instead of continuing from the previous frame's layout. TSNELog then
+	// fails if the options set Update, FrameIters or FrameExaggeration (they are not read).
 	Independent bool
 	// NoRegister skips the Procrustes registration (rotation, reflection, translation) of each
 	// frame onto the previous one.
@@ -40,172 +38,143 @@ func (s TSNESteps) String() string {
 	return strings.Join(parts, " + ")
 }
 
-// TSNELogAnimation embeds every snapshot of run (the embedding, or Layer) with t-SNE like
-// TSNEAnimation, applying only the pipeline steps that steps selects, so that a notebook can show
-// what each step is for. Options: Perplexity, Metric, Seed, TSNEUpdate, Layer, MaxPoints,
-// WithProgress, NoThumbnails, DatasetDir. Frames are cached in the run directory like
-// TSNEAnimation's. With fewer than 91 points the default perplexity 30 is lowered to (n-1)/3.
-func TSNELogAnimation(run *training.Run, steps TSNESteps, opts ...Option) *Animation {
-	c := newConfig(opts)
+// TSNELog embeds every snapshot of the view's layer ([n, d] each) with t-SNE like RunView.TSNE,
+// applying only the pipeline steps that steps selects, so that a notebook can show what each step
+// is for. opts are RunView.TSNE's (reduce.TSNEFrames; the zero value is the seed's default) except
+// that registration and normalization are chosen by steps: opts must leave NoRegister and
+// NoNormalize false. Frames are cached in the run directory by content; the full pipeline
+// (TSNESteps{}) shares RunView.TSNE's cache, and the independent layouts are cached before
+// registration and normalization, so the variants share them. A perplexity too high for the
+// number of points is lowered by reduce, and the animation says so in a note.
+func (v *RunView) TSNELog(steps TSNESteps, opts ...reduce.TSNEAnimOptions) *Animation {
 	title := "t-SNE (" + steps.String() + ")"
-	d, err := loadRun(run, c, true)
+	o, err := one("TSNELog", opts)
+	if err == nil {
+		err = checkLogOptions(steps, o)
+	}
 	if err != nil {
 		return failed(title, err)
 	}
-	p := newProgress(c, title)
-	defer p.finish()
-	perplexity := c.perplexity
-	if n := d.seq[0].Rows; perplexity == 0 && n-1 < 90 {
-		perplexity = max(2, float64(n-1)/3)
+	user := o.Progress
+	if o.TSNE.Warn == nil {
+		o.TSNE.Warn = func(string) {} // the note below says it, cached or not
 	}
-	tsne := reduce.TSNEOptions{Perplexity: perplexity, Metric: reduce.Metric(c.metric), Seed: uint64(c.seed)}
-	var frames []*reduce.Matrix
-	if !steps.Independent {
-		key := fmt.Sprintf("tsnelog|%v|%v|%g|%s|%g|%d|%s", steps.NoRegister, steps.NoNormalize, perplexity, c.metric, c.tsneUpdate, c.seed, c.layer)
-		frames, err = cachedFrames(d, key, func() ([]*reduce.Matrix, error) {
-			return reduce.TSNEFrames(d.seq, &reduce.TSNEAnimOptions{TSNE: tsne, Update: c.tsneUpdate,
-				NoRegister: steps.NoRegister, NoNormalize: steps.NoNormalize, Progress: p.report})
-		})
+	var a *Animation
+	if steps.Independent {
+		a = v.independentTSNE(title, o.TSNE, steps, user)
 	} else {
-		// The independent layouts are cached as they come out of t-SNE, so that the variants with
-		// and without registration or normalization share them.
-		key := fmt.Sprintf("tsneindep|%g|%s|%d|%s", perplexity, c.metric, c.seed, c.layer)
-		frames, err = cachedFrames(d, key, func() ([]*reduce.Matrix, error) {
-			return independentTSNE(d.seq, tsne, p.report)
+		o.NoRegister, o.NoNormalize = steps.NoRegister, steps.NoNormalize
+		a = v.frames(title, "tsne", o, func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error) {
+			o.Progress = bothProgress(user, p)
+			return reduce.TSNEFrames(d.seq, &o)
 		})
-		if err == nil {
-			frames, err = registerNormalize(frames, steps)
-		}
 	}
+	a.perplexityNote(o.TSNE.Perplexity)
+	return a
+}
+
+// checkLogOptions returns an error for the fields of opts that TSNELog with steps does not read.
+func checkLogOptions(steps TSNESteps, o reduce.TSNEAnimOptions) error {
+	if o.NoRegister || o.NoNormalize {
+		return errors.New("vizlib: TSNELog: choose registration and normalization with TSNESteps (NoRegister, NoNormalize): leave them false in the t-SNE options")
+	}
+	if steps.Independent && (o.Update != 0 || o.FrameIters != 0 || o.FrameExaggeration != 0) {
+		return errors.New("vizlib: TSNELog: TSNESteps.Independent embeds every snapshot from scratch: leave Update, FrameIters and FrameExaggeration zero (they are not read)")
+	}
+	return nil
+}
+
+// bothProgress calls a (if not nil), then b.
+func bothProgress(a, b reduce.Progress) reduce.Progress {
+	if a == nil {
+		return b
+	}
+	return func(done, total int, stage string) {
+		a(done, total, stage)
+		b(done, total, stage)
+	}
+}
+
+// independentTSNE embeds every snapshot on its own with opts (cached by content as the raw
+// layouts), then registers and normalizes the frames as steps says. progress, if not nil, is
+// called after each frame.
+func (v *RunView) independentTSNE(title string, opts reduce.TSNEOptions, steps TSNESteps, progress reduce.Progress) *Animation {
+	d, err := v.load(true)
 	if err != nil {
 		return failed(title, err)
 	}
-	return d.animation(c, title, frames)
-}
-
-// independentTSNE embeds every matrix of seq on its own.
-func independentTSNE(seq []*reduce.Matrix, opts reduce.TSNEOptions, progress reduce.Progress) ([]*reduce.Matrix, error) {
-	frames := make([]*reduce.Matrix, len(seq))
-	for t, x := range seq {
-		y, err := reduce.TSNE(x, &opts)
-		if err != nil {
-			return nil, fmt.Errorf("vizlib: t-SNE of snapshot %d: %w", t, err)
+	p := v.progress(title)
+	defer p.finish()
+	report := bothProgress(progress, p.report)
+	frames, err := cachedFrames(d.dir, "tsne-independent", opts, d.seq, len(d.seq), len(d.labels), func() ([]*reduce.Matrix, error) {
+		out := make([]*reduce.Matrix, len(d.seq))
+		for t, x := range d.seq {
+			y, err := reduce.TSNE(x, &opts)
+			if err != nil {
+				return nil, fmt.Errorf("vizlib: t-SNE of snapshot %d: %w", t, err)
+			}
+			out[t] = y
+			report(t+1, len(d.seq), "tsne frames")
 		}
-		frames[t] = y
-		if progress != nil {
-			progress(t+1, len(seq), "tsne frames")
-		}
+		return out, nil
+	})
+	if err == nil && !steps.NoRegister {
+		frames, err = reduce.RegisterFrames(frames, nil)
 	}
-	return frames, nil
-}
-
-// registerNormalize registers (Procrustes, chained) and normalizes frames as steps says.
-func registerNormalize(frames []*reduce.Matrix, steps TSNESteps) ([]*reduce.Matrix, error) {
-	var err error
-	if !steps.NoRegister {
-		if frames, err = reduce.RegisterFrames(frames, nil); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return failed(title, err)
 	}
 	if !steps.NoNormalize {
 		for t, f := range frames {
 			frames[t] = reduce.Normalize(f)
 		}
 	}
-	return frames, nil
+	return d.animation(title, frames)
 }
 
-// Displacements returns the T-1 mean displacements of a point between consecutive frames of a
-// sequence (T matrices [n, k_t] of the same n points; the first two columns are used):
-//
-//	D_t = (1/n) Σ_i ||ŷ_i^t − ŷ_i^{t−1}||,  t = 1..T−1,
-//
-// where ŷ^t is frame t normalized to zero mean and unit standard deviation (reduce.Normalize), so
-// that sequences drawn at different scales compare. In a readable animation D_t is small and
-// follows the changes of the data; a rotation, reflection or swap of clusters between frames shows
-// up as a spike.
-func Displacements(frames []*reduce.Matrix) ([]float64, error) {
-	if len(frames) < 2 {
-		return nil, fmt.Errorf("vizlib: Displacements needs at least 2 frames, got %d", len(frames))
-	}
-	var prev *reduce.Matrix
-	out := make([]float64, 0, len(frames)-1)
-	for t, f := range frames {
-		if f == nil || f.Cols < 2 || f.Rows < 1 || len(f.Data) != f.Rows*f.Cols {
-			return nil, fmt.Errorf("vizlib: Displacements: frame %d is not a valid [n, 2] matrix", t)
-		}
-		if t > 0 && f.Rows != frames[0].Rows {
-			return nil, fmt.Errorf("vizlib: Displacements: frame %d has %d points, frame 0 has %d", t, f.Rows, frames[0].Rows)
-		}
-		cur := reduce.Normalize(first2(f))
-		if prev != nil {
-			sum := 0.0
-			for i := 0; i < cur.Rows; i++ {
-				dx := float64(cur.Data[2*i] - prev.Data[2*i])
-				dy := float64(cur.Data[2*i+1] - prev.Data[2*i+1])
-				sum += math.Sqrt(dx*dx + dy*dy)
-			}
-			out = append(out, sum/float64(cur.Rows))
-		}
-		prev = cur
-	}
-	return out, nil
-}
-
-// first2 returns the first two columns of f ([n, 2]); f itself when it has two.
-func first2(f *reduce.Matrix) *reduce.Matrix {
-	if f.Cols == 2 {
-		return f
-	}
-	out := reduce.NewMatrix(f.Rows, 2)
-	for i := 0; i < f.Rows; i++ {
-		out.Data[2*i], out.Data[2*i+1] = f.Data[i*f.Cols], f.Data[i*f.Cols+1]
-	}
-	return out
-}
-
-// FrameDisplacement charts the Displacements of each animation (one series each, named by Titles
-// or the animations' titles) over the frames: how far a point moves, on average, from one frame to
-// the next, in units of the frame's standard deviation. Options: Titles, LogY, YLim, NoDisplay.
-func FrameDisplacement(anims []*Animation, opts ...Option) (string, error) {
-	c := newConfig(opts)
-	ch, err := frameDisplacement(anims, c)
-	return emit(c, ch, err)
-}
-
-func frameDisplacement(anims []*Animation, c *config) (*Chart, error) {
+// FrameDisplacement charts reduce.Displacements of each animation's frames (one series each, named
+// by titles in order, "" or a missing title keeping the animation's own): how far a point moves, on
+// average, from one frame to the next, in units of the frame's standard deviation. An animation
+// that failed is reported in an error box (and in Err) and left out; the others are still charted.
+func FrameDisplacement(titles []string, anims ...*Animation) *Figure {
 	if len(anims) == 0 {
-		return nil, errors.New("vizlib: FrameDisplacement needs at least one animation")
+		return figure(nil, errors.New("vizlib: FrameDisplacement needs at least one animation"))
 	}
-	ch := &Chart{Title: "frame-to-frame displacement", XLabel: "frame", YLabel: "mean displacement (std units)",
-		LogY: c.logY, LogToggle: true}
-	if c.ylim {
-		ch.YMin, ch.YMax = c.ymin, c.ymax
+	if len(titles) > len(anims) {
+		return figure(nil, fmt.Errorf("vizlib: FrameDisplacement: %d titles for %d animations", len(titles), len(anims)))
 	}
+	ch := &lineChart{Title: "frame-to-frame displacement", XLabel: "frame", YLabel: "mean displacement (std units)", LogToggle: true}
+	var errs []error
 	for i, a := range anims {
-		name := ""
-		if a != nil {
+		name := fmt.Sprintf("animation %d", i)
+		if a != nil && a.Title != "" {
 			name = a.Title
 		}
-		if i < len(c.titles) && c.titles[i] != "" {
-			name = c.titles[i]
+		if i < len(titles) && titles[i] != "" {
+			name = titles[i]
 		}
-		if a == nil || a.Err != nil {
-			if a == nil {
-				return nil, fmt.Errorf("vizlib: animation %d is nil", i)
-			}
-			return nil, fmt.Errorf("%s: %w", name, a.Err)
+		if err := a.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
 		}
-		ds, err := Displacements(a.Frames)
+		ds, err := reduce.Displacements(a.Frames)
 		if err != nil {
-			return nil, fmt.Errorf("vizlib: %s: %w", name, err)
+			errs = append(errs, fmt.Errorf("vizlib: %s: %w", name, err))
+			continue
 		}
-		s := Series{Name: name}
-		for t, v := range ds {
+		s := lineSeries{Name: name}
+		for t, d := range ds {
 			s.X = append(s.X, float64(t+1))
-			s.Y = append(s.Y, v)
+			s.Y = append(s.Y, d)
 		}
 		ch.Series = append(ch.Series, s)
 	}
-	return ch, nil
+	err := errors.Join(errs...)
+	if len(ch.Series) == 0 {
+		return figure(nil, err)
+	}
+	if err != nil {
+		return &Figure{content: fragments{errBox{err}, ch}, err: err}
+	}
+	return figure(ch, nil)
 }

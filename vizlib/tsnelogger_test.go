@@ -10,43 +10,20 @@ import (
 	"github.com/embviz/embviz/vizlib"
 )
 
-func TestDisplacements(t *testing.T) {
-	// A square of 4 points, then the same square rotated by 90 degrees and scaled by 10: after
-	// normalization every point moved to its neighbour's place.
-	a := reduce.MatrixFrom(4, 2, []float32{1, 0, 0, 1, -1, 0, 0, -1})
-	b := reduce.MatrixFrom(4, 2, []float32{0, 10, -10, 0, 0, -10, 10, 0})
-	c := b.Clone()
-	d, err := vizlib.Displacements([]*reduce.Matrix{a, b, c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Normalized, the points are at distance sqrt(2) from the origin... std 1/sqrt(2) per
-	// coordinate: radius 1 becomes sqrt(2); neighbours are 2 apart.
-	if len(d) != 2 || math.Abs(d[0]-2) > 1e-5 || d[1] != 0 {
-		t.Errorf("Displacements = %v, want [2 0]", d)
-	}
-	// Extra columns are ignored.
-	wide := reduce.MatrixFrom(4, 3, []float32{1, 0, 5, 0, 1, 6, -1, 0, 7, 0, -1, 8})
-	if d, err := vizlib.Displacements([]*reduce.Matrix{a, wide}); err != nil || d[0] > 1e-6 {
-		t.Errorf("third column not ignored: %v %v", d, err)
-	}
-	if _, err := vizlib.Displacements([]*reduce.Matrix{a}); err == nil {
-		t.Error("one frame: no error")
-	}
-	if _, err := vizlib.Displacements([]*reduce.Matrix{a, reduce.NewMatrix(3, 2)}); err == nil || !strings.Contains(err.Error(), "frame 1") {
-		t.Errorf("differing shapes: got %v", err)
-	}
-}
-
-func TestTSNELogAnimation(t *testing.T) {
+func TestTSNELog(t *testing.T) {
 	run := blobsRun(t, 100, 5)
+	var reports int
+	v := vizlib.ViewOf(run, vizlib.ViewOptions{NoThumbnails: true, Progress: func(done, total int, stage string) { reports++ }})
 	steps := []vizlib.TSNESteps{{}, {NoRegister: true}, {NoNormalize: true}, {Independent: true, NoRegister: true}, {Independent: true}}
 	var anims []*vizlib.Animation
-	for _, s := range steps {
-		a := vizlib.TSNELogAnimation(run, s, vizlib.NoThumbnails())
-		if a.Err != nil {
-			t.Fatalf("%v: %v", s, a.Err)
+	computed := make([]bool, len(steps))
+	for i, s := range steps {
+		before := reports
+		a := v.TSNELog(s)
+		if err := a.Err(); err != nil {
+			t.Fatalf("%v: %v", s, err)
 		}
+		computed[i] = reports > before
 		if len(a.Frames) != 5 || a.Frames[0].Rows != 100 || len(a.Captions) != 5 || len(a.Labels) != 100 {
 			t.Fatalf("%v: %d frames, %d captions", s, len(a.Frames), len(a.Captions))
 		}
@@ -54,6 +31,15 @@ func TestTSNELogAnimation(t *testing.T) {
 			t.Errorf("title %q does not name the steps %q", a.Title, s)
 		}
 		anims = append(anims, a)
+	}
+	// The independent layouts are cached before registration: the second independent variant
+	// reads them. The full pipeline is RunView.TSNE's, from its cache.
+	if !computed[3] || computed[4] {
+		t.Errorf("independent variants computed: %v, want the first only", computed[3:])
+	}
+	before := reports
+	if a := v.TSNE(); a.Err() != nil || reports != before || !equalFrames(a.Frames, anims[0].Frames) {
+		t.Errorf("RunView.TSNE does not share TSNELog(TSNESteps{})'s cache (err %v, %d reports)", a.Err(), reports-before)
 	}
 	std := func(m *reduce.Matrix) float64 {
 		var s float64
@@ -76,7 +62,7 @@ func TestTSNELogAnimation(t *testing.T) {
 	// Registration removes the rigid motion between independent layouts, and warm-started frames
 	// move less than independent ones even after registration.
 	mean := func(a *vizlib.Animation) float64 {
-		d, err := vizlib.Displacements(a.Frames)
+		d, err := reduce.Displacements(a.Frames)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,37 +78,57 @@ func TestTSNELogAnimation(t *testing.T) {
 	if full > 1.5*noReg || indepReg > indep+1e-6 || full > indepReg {
 		t.Errorf("mean displacements: full %.3f, no registration %.3f, independent %.3f, independent registered %.3f", full, noReg, indep, indepReg)
 	}
-	// The chart has one series per animation, named by Titles.
-	h, err := vizlib.FrameDisplacement(anims[:2], vizlib.Titles("registered", "not registered"), vizlib.NoDisplay())
-	if err != nil {
-		t.Fatal(err)
-	}
+
+	// Options TSNELog does not read with these steps are errors.
+	wantErr(t, "NoRegister in the options", v.TSNELog(vizlib.TSNESteps{}, reduce.TSNEAnimOptions{NoRegister: true}), "TSNESteps")
+	wantErr(t, "Update with Independent", v.TSNELog(vizlib.TSNESteps{Independent: true}, reduce.TSNEAnimOptions{Update: 0.5}), "Update")
+	wantErr(t, "two options", v.TSNELog(vizlib.TSNESteps{}, reduce.TSNEAnimOptions{}, reduce.TSNEAnimOptions{}), "at most one")
+	failed := vizlib.View(nil).TSNELog(vizlib.TSNESteps{})
+	wantErr(t, "nil run", failed, "nil run")
+
+	// The chart has one series per animation, named by titles.
+	h := html(t, "FrameDisplacement", vizlib.FrameDisplacement([]string{"registered", "not registered"}, anims[:2]...))
 	if k := kinds(h); k["chart"] != 1 || !strings.Contains(h, "not registered") || !strings.Contains(h, "frame-to-frame displacement") {
 		t.Errorf("displacement chart: kinds %v", k)
 	}
-	if _, err := vizlib.FrameDisplacement(nil, vizlib.NoDisplay()); err == nil {
-		t.Error("no animations: no error")
+	wantErr(t, "no animations", vizlib.FrameDisplacement(nil), "at least one")
+	wantErr(t, "too many titles", vizlib.FrameDisplacement([]string{"a", "b"}, anims[0]), "2 titles for 1")
+	wantErr(t, "failed animation", vizlib.FrameDisplacement(nil, failed), "nil run")
+	// A failed animation next to good ones: an error box and the chart of the others.
+	f := vizlib.FrameDisplacement([]string{"", "broken"}, anims[0], failed)
+	if f.Err() == nil || !strings.Contains(f.Err().Error(), "broken") {
+		t.Errorf("mixed: error %v, want one naming the failed animation", f.Err())
 	}
-	if _, err := vizlib.FrameDisplacement([]*vizlib.Animation{{Title: "x", Err: errTest}}, vizlib.NoDisplay()); err == nil {
-		t.Error("failed animation: no error")
-	}
-	if a := vizlib.TSNELogAnimation(nil, vizlib.TSNESteps{}); a.Err == nil {
-		t.Error("nil run: no error")
+	if h := f.HTML(); !strings.Contains(h, "evz-error") || kinds(h)["chart"] != 1 || !strings.Contains(h, anims[0].Title) {
+		t.Errorf("mixed: want an error box and a chart with the good animation's series")
 	}
 }
 
-var errTest = &testError{}
+func equalFrames(a, b []*reduce.Matrix) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for t := range a {
+		if a[t].Rows != b[t].Rows || a[t].Cols != b[t].Cols {
+			return false
+		}
+		for i, v := range a[t].Data {
+			if b[t].Data[i] != v {
+				return false
+			}
+		}
+	}
+	return true
+}
 
-type testError struct{}
-
-func (*testError) Error() string { return "test error" }
-
-// Displacements measures motion after normalizing every frame: a layout that only grows has not moved.
-func ExampleDisplacements() {
-	a := reduce.MatrixFrom(3, 2, []float32{0, 0, 1, 0, 0, 1})
-	b := reduce.MatrixFrom(3, 2, []float32{0, 0, 2, 0, 0, 2}) // a, twice as large
-	c := reduce.MatrixFrom(3, 2, []float32{0, 0, 0, 2, 2, 0}) // b with two points swapped
-	d, _ := vizlib.Displacements([]*reduce.Matrix{a, b, c})
-	fmt.Printf("%.3f %.3f\n", d[0], d[1])
-	// Output: 0.000 2.000
+// The steps of the t-SNE pipeline that TSNELog applies, as its animations' titles name them.
+func ExampleTSNESteps() {
+	for _, s := range []vizlib.TSNESteps{{}, {NoRegister: true}, {Independent: true}, {Independent: true, NoRegister: true, NoNormalize: true}} {
+		fmt.Println(s)
+	}
+	// Output:
+	// warm start + Procrustes + normalization
+	// warm start + normalization
+	// independent + Procrustes + normalization
+	// independent
 }

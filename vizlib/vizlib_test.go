@@ -3,11 +3,13 @@ package vizlib
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"image"
 	"image/gif"
 	"image/png"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -24,7 +26,7 @@ func decode12(b []byte) (xs, ys []float64) {
 }
 
 func TestQuantizeRoundTrip(t *testing.T) {
-	a := SyntheticAnimation(500, 4, 5, 2)
+	a := syntheticAnimation(500, 4, 5, 2)
 	b := a.bounds()
 	x0, y0, side := square(b)
 	q := quantize(a.Frames, x0, y0, side)
@@ -49,33 +51,33 @@ func TestQuantizeRoundTrip(t *testing.T) {
 }
 
 func TestPlayerValidation(t *testing.T) {
-	a := SyntheticAnimation(100, 3, 4, 1)
-	b := SyntheticAnimation(90, 3, 4, 1)
-	if _, err := (&Player{Panels: []*Animation{a, b}}).spec(); err == nil || !strings.Contains(err.Error(), "same points") {
+	a := syntheticAnimation(100, 3, 4, 1)
+	b := syntheticAnimation(90, 3, 4, 1)
+	if _, err := (&playerView{Panels: []*Animation{a, b}}).spec(); err == nil || !strings.Contains(err.Error(), "same points") {
 		t.Errorf("mismatched panels: %v", err)
 	}
-	c := SyntheticAnimation(100, 3, 4, 1)
+	c := syntheticAnimation(100, 3, 4, 1)
 	c.Labels = c.Labels[:50]
 	if _, err := c.spec(); err == nil || !strings.Contains(err.Error(), "50 labels for 100 points") {
 		t.Errorf("bad labels: %v", err)
 	}
-	d := SyntheticAnimation(100, 3, 4, 1)
+	d := syntheticAnimation(100, 3, 4, 1)
 	d.Captions = d.Captions[:1]
 	if h := d.HTML(); !strings.Contains(h, "evz-error") || !strings.Contains(h, "1 captions for 3 frames") {
 		t.Errorf("bad captions should render an error box: %.200s", h)
 	}
-	if h := (&Player{}).HTML(); !strings.Contains(h, "no animations") {
+	if h := (&playerView{}).html(); !strings.Contains(h, "no animations") {
 		t.Errorf("empty player: %.200s", h)
 	}
 	// Shared axes: both panels quantized in one range, so a panel with half the spread uses half the codes.
-	e := SyntheticAnimation(200, 2, 3, 1)
-	f := SyntheticAnimation(200, 2, 3, 1)
+	e := syntheticAnimation(200, 2, 3, 1)
+	f := syntheticAnimation(200, 2, 3, 1)
 	for _, m := range f.Frames {
 		for i := range m.Data {
 			m.Data[i] *= 0.5
 		}
 	}
-	sp, err := (&Player{Panels: []*Animation{e, f}, SharedAxes: true}).spec()
+	sp, err := (&playerView{Panels: []*Animation{e, f}, SharedAxes: true}).spec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +97,12 @@ func TestPlayerValidation(t *testing.T) {
 }
 
 func TestChartAndHeatmapSpecs(t *testing.T) {
-	c := &Chart{Title: "t", Series: []Series{{Name: "a", X: []float64{0, 1}, Y: []float64{1}}}}
-	if h := c.HTML(); !strings.Contains(h, "1 y values") {
+	c := &lineChart{Title: "t", Series: []lineSeries{{Name: "a", X: []float64{0, 1}, Y: []float64{1}}}}
+	if h := c.html(); !strings.Contains(h, "1 y values") {
 		t.Errorf("length mismatch should be reported: %.200s", h)
 	}
-	c = &Chart{Title: "</script><b>x", Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{1, math.NaN(), math.Inf(1)}}}, YMax: 2}
-	h := c.HTML()
+	c = &lineChart{Title: "</script><b>x", Series: []lineSeries{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{1, math.NaN(), math.Inf(1)}}}, YMax: 2}
+	h := c.html()
 	s := specOf(t, h)
 	if y := s["series"].([]any)[0].(map[string]any)["y"].([]any); y[1] != nil || y[2] != nil {
 		t.Errorf("NaN/Inf should become null: %v", y)
@@ -111,32 +113,32 @@ func TestChartAndHeatmapSpecs(t *testing.T) {
 	if s["ymin"] != 0.0 || s["ymax"] != 2.0 {
 		t.Errorf("ylim: %v %v", s["ymin"], s["ymax"])
 	}
-	hm := &Heatmap{RowLabels: []string{"a", "b"}, ColLabels: []string{"x"}, Frames: []HeatmapFrame{{Values: []float64{1}}}}
-	if h := hm.HTML(); !strings.Contains(h, "want rows*cols = 2*1 = 2") {
+	hm := &heatmapChart{RowLabels: []string{"a", "b"}, ColLabels: []string{"x"}, Frames: []heatmapFrame{{Values: []float64{1}}}}
+	if h := hm.html(); !strings.Contains(h, "want rows*cols = 2*1 = 2") {
 		t.Errorf("bad heatmap: %.200s", h)
 	}
-	m, err := ConfusionMatrix([]int32{0, 1, 1, 2}, []int32{0, 1, 2, -1}, 3)
+	m, err := reduce.ConfusionMatrix([]int32{0, 1, 1, 2}, []int32{0, 1, 2, -1}, 3)
 	if err != nil || fmt.Sprint(m) != "[1 0 0 0 1 1 0 0 0]" {
 		t.Errorf("confusion %v %v", m, err)
 	}
-	if _, err := ConfusionMatrix([]int32{5}, []int32{0}, 3); err == nil {
+	if _, err := reduce.ConfusionMatrix([]int32{5}, []int32{0}, 3); err == nil {
 		t.Errorf("label out of range accepted")
 	}
 	// Ids are unique across fragments.
 	if a, b := newID(), newID(); a == b {
 		t.Errorf("duplicate ids %s", a)
 	}
-	g := &Grid{Items: []Renderable{&ImageGrid{}}}
-	if h := g.HTML(); !strings.Contains(h, "cannot be placed in a grid") {
+	g := &chartGrid{Items: []renderable{&imageGrid{}}}
+	if h := g.html(); !strings.Contains(h, "cannot be placed in a grid") {
 		t.Errorf("grid of non-JS item: %.200s", h)
 	}
 }
 
 func TestGIFAndPNG(t *testing.T) {
-	a := SyntheticAnimation(300, 4, 5, 3)
-	p := &Player{Panels: []*Animation{a, a}, Confusion: true, Interpolate: 2}
+	a := syntheticAnimation(300, 4, 5, 3)
+	p := &playerView{Panels: []*Animation{a, a}, Confusion: true, Interpolate: 2}
 	var buf bytes.Buffer
-	if err := p.WriteGIF(&buf, &GIFOptions{Size: 100, Interpolate: -1}); err != nil {
+	if err := p.writeGIF(&buf, &GIFOptions{Size: 100, Interpolate: -1}); err != nil {
 		t.Fatal(err)
 	}
 	g, err := gif.DecodeAll(&buf)
@@ -179,12 +181,12 @@ func TestGIFAndPNG(t *testing.T) {
 	if err := a.WritePNG(&buf, 10, nil); err == nil {
 		t.Errorf("frame out of range accepted")
 	}
-	link, err := p.GIFLink("x", &GIFOptions{Size: 60})
+	link, err := p.gifLink("x", &GIFOptions{Size: 60})
 	if err != nil || !strings.Contains(link, `download="x.gif" href="data:image/gif;base64,`) {
 		t.Errorf("GIF link: %v %.120s", err, link)
 	}
 	// Per-point colors use the Plan 9 palette.
-	col := SyntheticAnimation(50, 2, 2, 1)
+	col := syntheticAnimation(50, 2, 2, 1)
 	col.Colors = make([][3]uint8, 50)
 	for i := range col.Colors {
 		col.Colors[i] = [3]uint8{255, 0, 0}
@@ -197,11 +199,11 @@ func TestGIFAndPNG(t *testing.T) {
 
 func TestStaticVisualizations(t *testing.T) {
 	x := reduce.NewMatrix(10, 20)
-	if h := (&ScatterMatrix{X: x}).HTML(); !strings.Contains(h, "at most 16") {
+	if h := (&scatterMatrix{X: x}).html(); !strings.Contains(h, "at most 16") {
 		t.Errorf("too many dims: %.200s", h)
 	}
 	x = reduce.MatrixFrom(3, 2, []float32{0, 1, 2, 3, 4, 5})
-	s := specOf(t, (&ScatterMatrix{X: x, Labels: []int32{0, 1, 300}}).HTML())
+	s := specOf(t, (&scatterMatrix{X: x, Labels: []int32{0, 1, 300}}).html())
 	if s["lbytes"] != 2.0 || s["d"] != 2.0 || s["diag"] != "hist" {
 		t.Errorf("scatter matrix spec %v", s)
 	}
@@ -210,19 +212,19 @@ func TestStaticVisualizations(t *testing.T) {
 		t.Errorf("max of dim 0 quantized to %d", v)
 	}
 	ims := []image.Image{image.NewGray(image.Rect(0, 0, 4, 4)), image.NewGray(image.Rect(0, 0, 4, 4))}
-	h := (&ImageGrid{Images: ims, Captions: []string{"<a>"}}).HTML()
+	h := (&imageGrid{Images: ims, Captions: []string{"<a>"}}).html()
 	if strings.Count(h, "<img ") != 2 || !strings.Contains(h, "&lt;a&gt;") {
 		t.Errorf("image grid: %.300s", h)
 	}
-	if _, err := ImageFromFloats(make([]float32, 10), 2, 2, 2); err == nil {
+	if _, err := imageFromFloats(make([]float32, 10), 2, 2, 2); err == nil {
 		t.Errorf("bad image accepted")
 	}
-	th, err := ThumbnailsFromFloats([]float32{0, 0.5, 1, 2}, 4, 1, 1, 1, []int32{3, 1})
+	th, err := thumbnailsFromFloats([]float32{0, 0.5, 1, 2}, 4, 1, 1, 1, []int32{3, 1})
 	if err != nil || fmt.Sprint(th.Pixels) != "[255 128]" {
 		t.Errorf("thumbnails %v %v", th, err)
 	}
-	grid := &ScatterGrid{Panels: []Scatter{{Title: "a", Points: x}, {Title: "b", Points: x}}, Labels: []int32{0, 1, 1}}
-	s = specOf(t, grid.HTML())
+	grid := &scatterGrid{Panels: []scatterPanel{{Title: "a", Points: x}, {Title: "b", Points: x}}, Labels: []int32{0, 1, 1}}
+	s = specOf(t, grid.html())
 	if s["static"] != true || len(s["panels"].([]any)) != 2 {
 		t.Errorf("scatter grid spec: %v", s)
 	}
@@ -239,49 +241,47 @@ func TestLatent(t *testing.T) {
 		}
 		return im, nil
 	}
-	g, err := LatentTraversal(decode, 3, nil, []int{0, 2}, []float64{-1, 0, 1})
+	g, err := traversal(decode, make([]float32, 3), []int{0, 2}, []float64{-1, 0, 1})
 	if err != nil || len(g.Images) != 6 || calls != 6 || fmt.Sprint(g.RowLabels) != "[z0 z2]" {
 		t.Fatalf("traversal: %v images, %d calls, rows %v, err %v", len(g.Images), calls, g.RowLabels, err)
 	}
 	if g.Images[0].At(0, 0) == g.Images[2].At(0, 0) {
 		t.Errorf("traversal of z0 does not change the image")
 	}
-	if _, err := LatentTraversal(decode, 3, nil, []int{5}, []float64{0}); err == nil {
+	if _, err := traversal(decode, make([]float32, 3), []int{5}, []float64{0}); err == nil {
 		t.Errorf("bad dimension accepted")
 	}
-	m, err := LatentManifold(decode, 2, 0, 1, 4, 2)
+	m, err := manifold(decode, 2, 0, 1, 4, 2)
 	if err != nil || len(m.Images) != 16 {
 		t.Fatalf("manifold: %v %v", m, err)
-	}
-	h, err := LatentExplorer(decode, 2) // not in a notebook: static grid only
-	if err != nil || strings.Count(h, "<img ") != 14 {
-		t.Errorf("explorer: %v, %d images", err, strings.Count(h, "<img "))
-	}
-	bad := func(z []float32) (image.Image, error) { return nil, fmt.Errorf("boom") }
-	if h, err := LatentExplorer(bad, 2); err == nil || !strings.Contains(h, "boom") {
-		t.Errorf("decoder error: %v", err)
 	}
 }
 
 func TestPageWriteFile(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/x.html"
-	if err := WriteHTMLFile(path, "t & t", &Chart{Series: []Series{{Name: "a", X: []float64{0}, Y: []float64{1}}}}); err != nil {
+	if err := figure(&lineChart{Series: []lineSeries{{Name: "a", X: []float64{0}, Y: []float64{1}}}}, nil).WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteHTMLFile(dir+"/missing/x.html", "t", &Chart{}); err == nil {
+	if b, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(b), "<!DOCTYPE html>") {
+		t.Errorf("written page: %v %.100s", err, b)
+	}
+	if err := figure(nil, errors.New("boom")).WriteFile(path); err == nil || err.Error() != "boom" {
+		t.Errorf("a failed figure should return its error, not write: %v", err)
+	}
+	if err := figure(&lineChart{}, nil).WriteFile(dir + "/missing/x.html"); err == nil {
 		t.Errorf("writing into a missing directory should fail")
 	}
 }
 
 func TestRunsTable(t *testing.T) {
 	dir := t.TempDir()
-	h, err := Runs(dir, NoDisplay())
+	h, err := html2(Runs(dir))
 	if err != nil || !strings.Contains(h, "No runs in") {
 		t.Errorf("empty dir: %v %.200s", err, h)
 	}
 	run := syntheticRun(t, dir, 20, 3, 2)
-	h, err = Runs(dir, NoDisplay())
+	h, err = html2(Runs(dir))
 	if err != nil || !strings.Contains(h, run.ID()) || !strings.Contains(h, "0.9000") {
 		t.Errorf("runs table lacks the run: %v %.300s", err, h)
 	}

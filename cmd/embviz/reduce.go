@@ -127,7 +127,8 @@ func runReduce(args []string, stdout, stderr io.Writer) error {
 		}
 		y, err = reduce.PCAProject(x, 2)
 	case "tsne":
-		y, err = reduce.TSNE(x, &reduce.TSNEOptions{Perplexity: *perplexity, Metric: m, Seed: uint64(*seed)})
+		y, err = reduce.TSNE(x, &reduce.TSNEOptions{Perplexity: *perplexity, Metric: m, Seed: uint64(*seed),
+			Warn: func(msg string) { fmt.Fprintln(stderr, "warning:", msg) }})
 	case "umap":
 		md := *minDist
 		y, err = reduce.UMAP(x, &reduce.UMAPOptions{NNeighbors: *neighbors, MinDist: &md, Metric: m, Seed: *seed})

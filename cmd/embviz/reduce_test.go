@@ -115,7 +115,7 @@ func TestReduceCommandErrors(t *testing.T) {
 		{[]string{"-method", "lle", "-in", good, "-out", out}, 2, "unknown -method \"lle\""},
 		{[]string{"-method", "tsne", "-in", good, "-out", out, "-neighbors", "5"}, 2, "-neighbors does not apply to -method tsne"},
 		{[]string{"-method", "umap", "-in", good, "-out", out, "-metric", "manhattan"}, 2, "unknown -metric"},
-		{[]string{"-method", "tsne", "-in", good, "-out", out}, 1, "n = 60 points is too few for perplexity 30"},
+		{[]string{"-method", "tsne", "-in", good, "-out", out}, 0, "warning: reduce: perplexity 30 is too high for 60 points (needs n-1 >= 3*perplexity); using 19.67"},
 		{[]string{"-method", "tsne", "-in", nan, "-out", out, "-perplexity", "5"}, 1, "non-finite value NaN at row 4, column 1"},
 		{[]string{"-method", "pca", "-in", vec, "-out", out}, 1, "needs an [n, d] matrix, got shape [10]"},
 		{[]string{"-method", "mphate", "-in", good, "-out", out}, 1, "needs a [T, n, d] snapshot sequence"},

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
 	"github.com/embviz/embviz/vizlib"
 )
@@ -30,6 +31,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *id == "" {
 		return fmt.Errorf("%w: -run is required", errUsage)
 	}
+	if *maxPoints < 0 {
+		return fmt.Errorf("%w: -max-points is %d: use 0 for all points or a positive count", errUsage, *maxPoints)
+	}
 	run, err := training.OpenRun(*runsDir, *id)
 	if err != nil {
 		return err
@@ -48,15 +52,21 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		last = line
 		fmt.Fprintf(stderr, "\r%-78s", truncate(fmt.Sprintf("%s (%.0fs)", line, time.Since(start).Seconds()), 78))
 	}
-	opts := []vizlib.Option{vizlib.WithProgress(progress), vizlib.MaxPoints(*maxPoints), vizlib.Interpolate(*interp), vizlib.Seed(*seed)}
+	v := vizlib.ViewOf(run, vizlib.ViewOptions{MaxPoints: *maxPoints, Seed: *seed, Progress: progress})
+	opts := vizlib.ReportOpts{
+		TSNE:        reduce.TSNEAnimOptions{TSNE: reduce.TSNEOptions{Seed: uint64(*seed)}},
+		UMAP:        reduce.UMAPAnimOptions{UMAP: reduce.UMAPOptions{Seed: *seed}},
+		Interpolate: *interp,
+	}
+	if *interp == 0 {
+		opts.Interpolate = -1 // the flag's 0 means none; ReportOpts' zero means the default 2
+	}
 	if *mphate {
-		opts = append(opts, vizlib.WithMPHATE())
+		opts.MPHATE = &reduce.MPHATEOptions{Seed: *seed}
 	}
-	page, rerr := vizlib.Report(run, opts...)
+	page := v.Report(opts)
 	fmt.Fprintln(stderr)
-	if page == nil {
-		return rerr
-	}
+	rerr := page.Err()
 	if err := page.WriteFile(path); err != nil {
 		return err
 	}

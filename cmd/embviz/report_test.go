@@ -6,49 +6,21 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
+	"github.com/embviz/embviz/training/npy"
 )
 
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
-	run, err := training.CreateRun(dir, training.RunInfo{Dataset: "blobs", Model: "MLP", EmbedDim: 4, ClassNames: []string{"a", "b", "c"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 60
-	labels, index := make([]int32, n), make([]int32, n)
-	for i := range labels {
-		labels[i], index[i] = int32(i%3), int32(i)
-	}
-	if err := run.SetEvalSet(labels, index); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for s := 0; s < 4; s++ {
-		m := reduce.NewMatrix(n, 4)
-		for i := range m.Data {
-			m.Data[i] = float32(rng.NormFloat64())
-		}
-		for i := 0; i < n; i++ {
-			m.Set(i, int(labels[i]), m.At(i, int(labels[i]))+float32(s))
-		}
-		if _, err := run.AppendSnapshot(s*5, float64(s), m, labels, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := run.AppendMetrics(training.MetricRecord{Step: s * 5, Epoch: float64(s), Values: map[string]float64{"train_loss": 1 / float64(s+1)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := run.Finish(1); err != nil {
-		t.Fatal(err)
-	}
+	reportTestRun(t, dir)
 	out := filepath.Join(dir, "r.html")
 	var stdout, stderr bytes.Buffer
-	err = runReport([]string{"-runs", dir, "-run", "run-0001", "-out", out}, &stdout, &stderr)
+	err := runReport([]string{"-runs", dir, "-run", "run-0001", "-out", out}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("report: %v\n%s", err, stderr.String())
 	}
@@ -61,7 +33,7 @@ func TestReportCommand(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	if !strings.Contains(stderr.String(), "[9/9]") || !strings.Contains(stdout.String(), "wrote ") {
+	if !strings.Contains(stderr.String(), "[8/8] umap") || !strings.Contains(stdout.String(), "wrote ") {
 		t.Errorf("progress/summary missing: stdout %q stderr %q", stdout.String(), stderr.String())
 	}
 	if err := runReport([]string{"-runs", dir}, &stdout, &stderr); !errors.Is(err, errUsage) {
@@ -96,5 +68,115 @@ func TestReportBlobsMLP(t *testing.T) {
 	}
 	if bytes.Contains(data, []byte("evz-error\">")) {
 		t.Errorf("report shows an error box")
+	}
+}
+
+// reportTestRun writes run-0001 in dir: 60 blobs points in 3 classes, 4 snapshots whose classes
+// separate, with predictions and a loss record per snapshot.
+func reportTestRun(t *testing.T, dir string) {
+	t.Helper()
+	run, err := training.CreateRun(dir, training.RunInfo{Dataset: "blobs", Model: "MLP", EmbedDim: 4, ClassNames: []string{"a", "b", "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 60
+	labels, index := make([]int32, n), make([]int32, n)
+	for i := range labels {
+		labels[i], index[i] = int32(i%3), int32(i)
+	}
+	if err := run.SetEvalSet(labels, index); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for s := 0; s < 4; s++ {
+		m := reduce.NewMatrix(n, 4)
+		for i := range m.Data {
+			m.Data[i] = float32(rng.NormFloat64())
+		}
+		for i := 0; i < n; i++ {
+			m.Set(i, int(labels[i]), m.At(i, int(labels[i]))+float32(s))
+		}
+		if _, err := run.AppendSnapshot(s*5, float64(s), m, labels, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := run.AppendMetrics(training.MetricRecord{Step: s * 5, Epoch: float64(s), Values: map[string]float64{"train_loss": 1 / float64(s+1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run.Finish(1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var dataScript = regexp.MustCompile(`<script type="application/json" id="[^"]+-data">(.*?)</script>`)
+
+// reportData returns the data of every section of a report page, in order.
+func reportData(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range dataScript.FindAllSubmatch(b, -1) {
+		out = append(out, string(m[1]))
+	}
+	if len(out) < 6 {
+		t.Fatalf("report %s has %d data sections, want >= 6", path, len(out))
+	}
+	return out
+}
+
+// TestReportAfterSnapshotReplaced runs `embviz report` twice with a snapshot file replaced in
+// between: the second report must show the new data in every section (the same data as a report
+// computed with the cache off), not cached animations next to fresh charts.
+func TestReportAfterSnapshotReplaced(t *testing.T) {
+	t.Setenv("EMBVIZ_NO_CACHE", "")
+	dir := t.TempDir()
+	reportTestRun(t, dir)
+	report := func(name string) []string {
+		out := filepath.Join(dir, name)
+		var stdout, stderr bytes.Buffer
+		if err := runReport([]string{"-runs", dir, "-run", "run-0001", "-out", out}, &stdout, &stderr); err != nil {
+			t.Fatalf("report: %v\n%s", err, stderr.String())
+		}
+		return reportData(t, out)
+	}
+	before := report("before.html")
+	if again := report("again.html"); strings.Join(again, "\n") != strings.Join(before, "\n") {
+		t.Fatalf("the same run reported twice differs")
+	}
+	run, err := training.OpenRun(dir, "run-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(run.Dir(), run.Info().Snapshots[2].Dir, training.EmbeddingFile)
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.F32 {
+		a.F32[i] = 3 * a.F32[len(a.F32)-1-i]
+	}
+	if err := npy.WriteFile(path, a); err != nil {
+		t.Fatal(err)
+	}
+	after := report("after.html")
+	t.Setenv("EMBVIZ_NO_CACHE", "1")
+	fresh := report("fresh.html")
+	if len(after) != len(before) || len(fresh) != len(after) {
+		t.Fatalf("sections: %d before, %d after, %d fresh", len(before), len(after), len(fresh))
+	}
+	// Sections in order: training records, confusion matrices (the predictions did not change),
+	// drift, CKA, eigenvalues, the player (PCA, t-SNE, UMAP frames).
+	for i := range after {
+		if after[i] != fresh[i] {
+			t.Errorf("section %d of the second report differs from a fresh computation: stale cache", i)
+		}
+	}
+	for _, i := range []int{2, 3, 4, 5} {
+		if after[i] == before[i] {
+			t.Errorf("section %d did not change after the snapshot was replaced", i)
+		}
 	}
 }

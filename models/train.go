@@ -5,20 +5,24 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	. "github.com/gomlx/gomlx/support/exceptions"
 )
 
-// crossEntropy is the mean sparse softmax cross-entropy of logits [batch, classes] against
-// labels [batch] or [batch, 1] integer class ids: mean_i (log Σ_c exp(logits_ic) - logits_i,label_i).
-// Returns a scalar.
-func crossEntropy(logits, labels *Node) *Node {
-	if labels.Rank() == 1 {
-		labels = InsertAxes(labels, -1)
+// CrossEntropy is the mean sparse softmax cross-entropy of logits [batch, classes] against
+// labels [batch] or [batch, 1] integer class ids: mean_i (log Σ_c exp(logits_ic) − logits_i,label_i),
+// computed with the row maximum subtracted (stable; the maximum carries no gradient). Returns a
+// scalar. It is the one cross-entropy of the project: models' trainer and the training loop use it.
+func CrossEntropy(logits, labels *Node) *Node {
+	if labels.Rank() == 2 {
+		labels = Reshape(labels, labels.Shape().Dimensions[0])
 	}
-	return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{logits}))
+	numClasses := logits.Shape().Dimensions[1]
+	shifted := Sub(logits, StopGradient(ReduceAndKeep(logits, ReduceMax, -1)))
+	lse := Log(ReduceSum(Exp(shifted), -1))
+	picked := ReduceSum(Mul(OneHot(labels, numClasses, logits.DType()), shifted), -1)
+	return ReduceAllMean(Sub(lse, picked))
 }
 
 // ReconstructionBCE is the binary cross-entropy between recon and target (same shape
@@ -62,7 +66,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model, opt optimi
 	}
 	lossFn := func(labels, predictions []*Node) *Node {
 		if classifier {
-			return crossEntropy(predictions[0], labels[0])
+			return CrossEntropy(predictions[0], labels[0])
 		}
 		return ScalarZero(predictions[0].Graph(), predictions[0].DType())
 	}

@@ -632,15 +632,8 @@ func finalizeAll(ts []*tensors.Tensor) {
 func taskLoss(out models.Output, x, labels *Node) (loss, acc *Node) {
 	g := x.Graph()
 	if out.Logits != nil {
-		logits := out.Logits
-		numClasses := logits.Shape().Dimensions[1]
-		maxL := StopGradient(ReduceAndKeep(logits, ReduceMax, -1))
-		shifted := Sub(logits, maxL)
-		lse := Log(ReduceSum(Exp(shifted), -1))
-		oneHot := OneHot(labels, numClasses, logits.DType())
-		picked := ReduceSum(Mul(oneHot, shifted), -1)
-		loss = ReduceAllMean(Sub(lse, picked))
-		pred := ArgMax(logits, -1, dtypes.Int32)
+		loss = models.CrossEntropy(out.Logits, labels)
+		pred := ArgMax(out.Logits, -1, dtypes.Int32)
 		acc = ReduceAllMean(ConvertDType(Equal(pred, labels), dtypes.Float32))
 		return loss, acc
 	}

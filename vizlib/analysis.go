@@ -209,11 +209,7 @@ func (o ComponentsOpts) resolve(d *runData, view string, def, most int) (k, t in
 // ExplainedVariance charts the explained variance ratio of the first K principal components
 // (and its cumulative sum, dashed) of the first, middle and selected (default last) snapshots.
 func (v *RunView) ExplainedVariance(opts ...ComponentsOpts) *Figure {
-	o, err := one("ExplainedVariance", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.explainedVariance(o))
+	return figureOf("ExplainedVariance", opts, v.explainedVariance)
 }
 
 func (v *RunView) explainedVariance(o ComponentsOpts) (*lineChart, error) {
@@ -263,11 +259,7 @@ func classColorCSS(i int) string {
 // selected snapshot (default the last) as a diverging heatmap; values are written in the cells
 // when there are at most 400.
 func (v *RunView) PCALoadings(opts ...ComponentsOpts) *Figure {
-	o, err := one("PCALoadings", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.pcaLoadings(o))
+	return figureOf("PCALoadings", opts, v.pcaLoadings)
 }
 
 func (v *RunView) pcaLoadings(o ComponentsOpts) (*heatmapChart, error) {
@@ -336,11 +328,7 @@ func (v *RunView) prototypeActivations() (*heatmapChart, error) {
 // PairwiseScatter draws the scatter matrix of the first K principal components (default 4, at
 // most 8) of the selected snapshot (default the last) with per-class KDEs on the diagonal.
 func (v *RunView) PairwiseScatter(opts ...ComponentsOpts) *Figure {
-	o, err := one("PairwiseScatter", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.pairwiseScatter(o))
+	return figureOf("PairwiseScatter", opts, v.pairwiseScatter)
 }
 
 func (v *RunView) pairwiseScatter(o ComponentsOpts) (*scatterMatrix, error) {

@@ -34,6 +34,19 @@ func figure(content renderable, err error) *Figure {
 	return &Figure{content: content}
 }
 
+// figureOf reads a view's options (at most one value, see one) and builds its figure with build.
+func figureOf[T any, R renderable](view string, opts []T, build func(T) (R, error)) *Figure {
+	o, err := one(view, opts)
+	if err != nil {
+		return figure(nil, err)
+	}
+	r, err := build(o)
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(r, nil)
+}
+
 // Show displays the figure inline when running in GoNB (no-op elsewhere).
 func (f *Figure) Show() { display(f.HTML()) }
 

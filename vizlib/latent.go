@@ -99,11 +99,7 @@ type SampleOpts struct {
 // DecodedSamples decodes N latent codes drawn from the prior N(0, I) of the run's d-dimensional
 // latent space: what the generative model makes of random codes.
 func (v *RunView) DecodedSamples(opts ...SampleOpts) *Figure {
-	o, err := one("DecodedSamples", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.decodedSamples(o))
+	return figureOf("DecodedSamples", opts, v.decodedSamples)
 }
 
 func (v *RunView) decodedSamples(o SampleOpts) (*imageGrid, error) {
@@ -165,11 +161,7 @@ type TraversalOpts struct {
 // each dimension controls (a collapsed dimension changes nothing). With TraversalOpts.Live it is
 // the live latent explorer (GoNB sliders).
 func (v *RunView) LatentTraversal(opts ...TraversalOpts) *Figure {
-	o, err := one("LatentTraversal", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.latentTraversal(o))
+	return figureOf("LatentTraversal", opts, v.latentTraversal)
 }
 
 func (v *RunView) latentTraversal(o TraversalOpts) (*imageGrid, error) {
@@ -277,11 +269,7 @@ type ManifoldOpts struct {
 // -Extent to Extent, rows: Dims[1] from Extent down to -Extent), the other dimensions at 0: the 2-D
 // latent manifold of a VAE, where the classes blend into each other.
 func (v *RunView) LatentManifold(opts ...ManifoldOpts) *Figure {
-	o, err := one("LatentManifold", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.latentManifold(o))
+	return figureOf("LatentManifold", opts, v.latentManifold)
 }
 
 func (v *RunView) latentManifold(o ManifoldOpts) (*imageGrid, error) {

@@ -103,11 +103,7 @@ func (o ChartOpts) apply(ch *lineChart) {
 // losses in one chart (log toggle), accuracies in another, anything else (learning rate) in a
 // third. ChartOpts apply to the loss chart.
 func (v *RunView) TrainingRecords(opts ...ChartOpts) *Figure {
-	o, err := one("TrainingRecords", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.trainingRecords(o))
+	return figureOf("TrainingRecords", opts, v.trainingRecords)
 }
 
 func (v *RunView) trainingRecords(o ChartOpts) (*chartGrid, error) {
@@ -200,11 +196,7 @@ type ConfusionOpts struct {
 // prediction, named by the run's class names) with a slider over snapshots and a
 // counts/normalized toggle.
 func (v *RunView) ConfusionMatrices(opts ...ConfusionOpts) *Figure {
-	o, err := one("ConfusionMatrices", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.confusionMatrices(o))
+	return figureOf("ConfusionMatrices", opts, v.confusionMatrices)
 }
 
 func (v *RunView) confusionMatrices(o ConfusionOpts) (*heatmapChart, error) {
@@ -271,11 +263,7 @@ func (o SkipsOpts) chart(title, ylabel string, d *runData, series map[int][]floa
 // Drift charts the embedding drift: the mean distance each point moved between snapshot i and
 // i-k, mean_j ‖E_i[j] − E_{i−k}[j]‖, for every skip k.
 func (v *RunView) Drift(opts ...SkipsOpts) *Figure {
-	o, err := one("Drift", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.drift(o))
+	return figureOf("Drift", opts, v.drift)
 }
 
 func (v *RunView) drift(o SkipsOpts) (*lineChart, error) {
@@ -297,11 +285,7 @@ func (v *RunView) drift(o SkipsOpts) (*lineChart, error) {
 // CKA charts 1 − CKA(E_i, E_{i−k}) (linear CKA) over the snapshots for every skip k: how much the
 // geometry of the representation changed.
 func (v *RunView) CKA(opts ...SkipsOpts) *Figure {
-	o, err := one("CKA", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.cka(o))
+	return figureOf("CKA", opts, v.cka)
 }
 
 func (v *RunView) cka(o SkipsOpts) (*lineChart, error) {
@@ -332,11 +316,7 @@ type EigenOpts struct {
 
 // Eigenvalues charts the top-K eigenvalues of each snapshot's covariance over training.
 func (v *RunView) Eigenvalues(opts ...EigenOpts) *Figure {
-	o, err := one("Eigenvalues", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.eigenvalues(o))
+	return figureOf("Eigenvalues", opts, v.eigenvalues)
 }
 
 func (v *RunView) eigenvalues(o EigenOpts) (*lineChart, error) {

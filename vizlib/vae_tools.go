@@ -39,11 +39,7 @@ type ReconOpts struct {
 // (the decoder's pixel means), the inputs binarized at 0.5, and the reconstructions of the
 // binarized inputs. The images are read from the run's data set (ViewOptions.DatasetDir).
 func (v *RunView) Reconstructions(opts ...ReconOpts) *Figure {
-	o, err := one("Reconstructions", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.reconstructions(o))
+	return figureOf("Reconstructions", opts, v.reconstructions)
 }
 
 func (v *RunView) reconstructions(o ReconOpts) (*imageGrid, error) {
@@ -130,11 +126,7 @@ type PrototypeOpts struct {
 // at the selected snapshot, one image per class: the "average" image of each class as the model
 // sees it, the image counterpart of PrototypeActivations' heatmap.
 func (v *RunView) DecodedPrototypes(opts ...PrototypeOpts) *Figure {
-	o, err := one("DecodedPrototypes", opts)
-	if err != nil {
-		return figure(nil, err)
-	}
-	return figure(v.decodedPrototypes(o))
+	return figureOf("DecodedPrototypes", opts, v.decodedPrototypes)
 }
 
 func (v *RunView) decodedPrototypes(o PrototypeOpts) (*imageGrid, error) {

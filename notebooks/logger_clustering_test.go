@@ -115,7 +115,7 @@ func TestTSNELoggerNotebook(t *testing.T) {
 	runs := t.TempDir()
 	start := time.Now()
 	executed, htmls := Execute(t, notebookPath(t, "embedding_tsne_logger.ipynb"),
-		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 15*time.Minute)
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs}, 15*time.Minute)
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	// Training records (a grid of charts) and the displacement chart; the full pipeline, the
@@ -156,7 +156,7 @@ func TestLatentClusteringNotebook(t *testing.T) {
 	runs := t.TempDir()
 	start := time.Now()
 	executed, htmls := Execute(t, notebookPath(t, "latent_clustering_evolution.ipynb"),
-		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 15*time.Minute)
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs}, 15*time.Minute)
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	// Cluster views: 2 static players each; layer scores: a grid of 2 charts; t-SNE and PCA layer

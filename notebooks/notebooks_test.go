@@ -104,7 +104,7 @@ func TestMainNotebook(t *testing.T) {
 	runs := t.TempDir()
 	start := time.Now()
 	executed, htmls := Execute(t, notebookPath(t, "embedding_visualization.ipynb"),
-		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs, "EMBVIZ_STATIC=1"}, 20*time.Minute)
+		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs}, 20*time.Minute)
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	// Training records, drift, CKA, eigenvalues: charts; confusion matrices: a heatmap; five single

@@ -14,12 +14,11 @@ import (
 	"time"
 )
 
-// TestLoggerClusteringNotebookCells checks the cells of embedding_tsne_logger.ipynb and
-// latent_clustering_evolution.ipynb without executing them: no notebook defines or calls a must
+// TestNotebookCellsCompile checks the cells of every notebook without executing them: no notebook defines or calls a must
 // helper (views carry their errors; cells call .Show()), every cell that ends with a view shows it,
 // and every cell compiles against the packages: the declarations and each cell's body (a function,
 // as GoNB runs it after %%) are built as one program in a `go build -overlay`.
-func TestLoggerClusteringNotebookCells(t *testing.T) {
+func TestNotebookCellsCompile(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not on PATH")
@@ -30,7 +29,11 @@ func TestLoggerClusteringNotebookCells(t *testing.T) {
 	}
 	importRE := regexp.MustCompile(`(?s)^import \((.*?)\n\)\n`)
 	mustRE := regexp.MustCompile(`\bmust\b`)
-	for _, name := range []string{"embedding_tsne_logger.ipynb", "latent_clustering_evolution.ipynb"} {
+	names, err := filepath.Glob("*.ipynb")
+	if err != nil || len(names) < 5 {
+		t.Fatalf("want the five notebooks, found %v (%v)", names, err)
+	}
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(notebookPath(t, name))
 			if err != nil {

@@ -2,6 +2,8 @@ package models
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -19,8 +21,10 @@ type VAEConfig struct {
 	Channels []int
 	// Hidden is the dense layer size between the conv stack and the latent. Default 128.
 	Hidden int
-	// KLDWeight multiplies the KL divergence in the loss. Default 1.
-	KLDWeight float64
+	// KLDWeight multiplies the KL divergence in the loss (the seed's kld_weight). nil means 1;
+	// new(0.0) drops the KL term (the encoder's variance is then unconstrained: a plain
+	// autoencoder whose codes are the means). Must be >= 0.
+	KLDWeight *float64
 }
 
 // VAE is a convolutional variational autoencoder for 28x28x1 images in [0, 1]:
@@ -64,21 +68,30 @@ func NewVAE(cfg VAEConfig) (*VAE, error) {
 		cfg.Channels = []int{32, 64}
 	}
 	cfg.Hidden = orDefault(cfg.Hidden, 128)
-	cfg.KLDWeight = orDefault(cfg.KLDWeight, 1.0)
+	if cfg.KLDWeight == nil {
+		cfg.KLDWeight = new(1.0)
+	} else {
+		cfg.KLDWeight = new(*cfg.KLDWeight) // the model keeps its own copy
+	}
 	if cfg.Latent < 1 {
 		return nil, fmt.Errorf("vae latent size must be >= 1 (and equal to the embed dim if both are set), got %d", cfg.Latent)
 	}
 	if len(cfg.Channels) != 2 || cfg.Channels[0] < 1 || cfg.Channels[1] < 1 {
 		return nil, fmt.Errorf("vae takes 2 conv channel counts >= 1, got %v", cfg.Channels)
 	}
-	if cfg.Hidden < 1 || cfg.KLDWeight < 0 {
-		return nil, fmt.Errorf("vae hidden size %d must be >= 1 and kld weight %g >= 0", cfg.Hidden, cfg.KLDWeight)
+	if cfg.Hidden < 1 || !(*cfg.KLDWeight >= 0) || math.IsInf(*cfg.KLDWeight, 1) {
+		return nil, fmt.Errorf("vae hidden size %d must be >= 1 and kld weight %g finite and >= 0", cfg.Hidden, *cfg.KLDWeight)
 	}
 	return &VAE{cfg: cfg}, nil
 }
 
 // Config returns the configuration with defaults filled in.
-func (m *VAE) Config() VAEConfig { return m.cfg }
+func (m *VAE) Config() VAEConfig {
+	c := m.cfg
+	c.KLDWeight = new(*m.cfg.KLDWeight)
+	c.Channels = append([]int(nil), m.cfg.Channels...)
+	return c
+}
 
 // Name implements Model: "VAE".
 func (m *VAE) Name() string { return "VAE" }
@@ -114,7 +127,7 @@ func (m *VAE) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 	recon := m.DecodeGraph(scope, z)
 	// KLD per example, averaged over the batch.
 	kld := MulScalar(ReduceSum(Sub(Sub(OnePlus(logVar), Square(mean)), Exp(logVar)), -1), -0.5)
-	extra := MulScalar(ReduceAllMean(kld), m.cfg.KLDWeight)
+	extra := MulScalar(ReduceAllMean(kld), *m.cfg.KLDWeight)
 	return linkOutputs(Output{Reconstruction: recon, Embedding: mean, ExtraLoss: extra, Taps: rec.taps})
 }
 
@@ -174,4 +187,84 @@ func (m *VAE) Decode(backend compute.Backend, store *model.Store, z [][]float32)
 		return nil, fmt.Errorf("models: VAE.Decode: %w", err)
 	}
 	return images, nil
+}
+
+// DecoderLayer is one step of a decoder's forward pass with its parameters, for running the
+// decoder outside a graph (vizlib's in-browser decoder). Activations are [h, w, c] row-major
+// (HWC) for one latent vector, or [n] vectors.
+type DecoderLayer struct {
+	// Op is one of
+	//   "dense":     y = x·W + b, x [in], W [in, out] (row-major), b [out];
+	//   "reshape":   x [n] -> Shape (no data moves);
+	//   "upsample2": nearest-neighbour 2x, [h, w, c] -> [2h, 2w, c];
+	//   "conv":      same-padded, stride-1 KxK convolution (cross-correlation, padding (K-1)/2
+	//                before and K/2 after), x [h, w, cin], W [K, K, cin, cout], b [cout];
+	//   "relu", "sigmoid": elementwise.
+	Op string
+	// Shape is W's shape (dense, conv) or the output shape (reshape); nil for the others.
+	Shape []int
+	// W and B are the weights and biases (dense, conv), float32, in GoMLX's variable layouts.
+	W, B []float32
+}
+
+// DecoderLayers returns the decoder of DecodeGraph as a list of layers with the weights held in
+// store (e.g. restored from a run's checkpoint): running them in order on z [Latent] gives the
+// image [28, 28, 1] that Decode gives. The store must hold trained decoder variables.
+func (m *VAE) DecoderLayers(store *model.Store) ([]DecoderLayer, error) {
+	c0, c1 := m.cfg.Channels[0], m.cfg.Channels[1]
+	param := func(layer, kind, name string, shape ...int) ([]float32, error) {
+		path := model.JoinPath(model.RootScopePath, "decoder", layer, kind, name)
+		v := store.GetVariable(path)
+		if v == nil {
+			return nil, fmt.Errorf("models: VAE.DecoderLayers: the store has no variable %s (train the model or load its checkpoint first)", path)
+		}
+		t, err := v.Value()
+		if err != nil {
+			return nil, fmt.Errorf("models: VAE.DecoderLayers: %s: %w", path, err)
+		}
+		size := 1
+		for _, d := range shape {
+			size *= d
+		}
+		if !slices.Equal(t.Shape().Dimensions, shape) {
+			return nil, fmt.Errorf("models: VAE.DecoderLayers: %s is %s, want %v", path, t.Shape(), shape)
+		}
+		data, err := tensors.CopyFlatData[float32](t)
+		if err != nil {
+			return nil, fmt.Errorf("models: VAE.DecoderLayers: %s: %w", path, err)
+		}
+		if len(data) != size {
+			return nil, fmt.Errorf("models: VAE.DecoderLayers: %s has %d values, want %d", path, len(data), size)
+		}
+		return data, nil
+	}
+	layer := func(op, name, kind string, shape ...int) (DecoderLayer, error) {
+		w, err := param(name, kind, "weights", shape...)
+		if err != nil {
+			return DecoderLayer{}, err
+		}
+		b, err := param(name, kind, "biases", shape[len(shape)-1])
+		if err != nil {
+			return DecoderLayer{}, err
+		}
+		return DecoderLayer{Op: op, Shape: shape, W: w, B: b}, nil
+	}
+	var out []DecoderLayer
+	for _, l := range []struct {
+		op, name, kind string
+		shape          []int
+		then           []DecoderLayer
+	}{
+		{"dense", "dec1", "dense", []int{m.cfg.Latent, m.cfg.Hidden}, []DecoderLayer{{Op: "relu"}}},
+		{"dense", "dec2", "dense", []int{m.cfg.Hidden, 7 * 7 * c1}, []DecoderLayer{{Op: "relu"}, {Op: "reshape", Shape: []int{7, 7, c1}}, {Op: "upsample2"}}},
+		{"conv", "dec3", "conv", []int{3, 3, c1, c0}, []DecoderLayer{{Op: "relu"}, {Op: "upsample2"}}},
+		{"conv", "dec4", "conv", []int{3, 3, c0, 1}, []DecoderLayer{{Op: "sigmoid"}}},
+	} {
+		d, err := layer(l.op, l.name, l.kind, l.shape...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, d), l.then...)
+	}
+	return out, nil
 }

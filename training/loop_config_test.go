@@ -22,7 +22,7 @@ func fullConfig(t *testing.T) Config {
 	return Config{
 		Model: "vit",
 		ModelOptions: models.Options{NumClasses: 7, EmbedDim: 5, Residual: true, Norm: "layer", Dropout: 0.1,
-			InputShape: []int{8, 8, 1}, Hidden: []int{16, 4}, Latent: 3, UnitNorm: true, KLDWeight: 0.5,
+			InputShape: []int{8, 8, 1}, Hidden: []int{16, 4}, Latent: 3, UnitNorm: true, KLDWeight: new(0.5),
 			PatchSize: 2, Depth: 3, Heads: 2, Pool: "mean"},
 		Dataset: "blobs-small", DataDir: "/data/blobs",
 		Steps: 12, Batch: 8, LR: 2e-3, WarmupSteps: 2, MinLRFraction: 0.1, WeightDecay: 2e-4, ClipNorm: 0.5, SAMRho: 0.05,

@@ -7,6 +7,7 @@ require (
 	github.com/gomlx/go-xla v0.4.5
 	github.com/gomlx/gomlx v0.28.8
 	github.com/janpfeifer/gonb v0.11.5
+	golang.org/x/image v0.26.0
 	gonum.org/v1/gonum v0.16.0
 )
 

@@ -338,13 +338,7 @@ func (p *playerView) gifLink(name string, o *GIFOptions) (string, error) {
 		`.gif</a> <span style="color:#777">(` + strconv.Itoa(buf.Len()/1024) + ` KiB)</span></div>`, nil
 }
 
-// posterHTML returns an <img> of the last frame, shown only where scripts do not run (untrusted
-// notebooks); the player hides it when it mounts.
-func (p *playerView) posterHTML() string {
-	var buf bytes.Buffer
-	if err := p.writePNG(&buf, -1, &GIFOptions{Size: 200, PointSize: 2, Interpolate: -1}); err != nil {
-		return ""
-	}
-	return `<img class="evz-poster" data-for="{{ID}}" alt="last frame (interactive player needs JavaScript)" src="data:image/png;base64,` +
-		base64.StdEncoding.EncodeToString(buf.Bytes()) + `">`
-}
+// posterHTML returns the player's poster <img> (every panel at the last frame, titles, caption,
+// legend; see playerView.poster), shown only where scripts do not run (untrusted notebooks); the
+// mount script hides it when the player mounts.
+func (p *playerView) posterHTML() string { return posterOf(p) }

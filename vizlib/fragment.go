@@ -46,17 +46,19 @@ func libHTML() string {
 	return "<style>" + libCSS + "</style>\n<script>" + libJS + "</script>\n"
 }
 
-// render returns the fragment of a specer; withLib includes the embedded library.
+// render returns the fragment of a specer, with its poster when it draws one (see posterer);
+// withLib includes the embedded library.
 func render(s specer, withLib bool) string {
 	sp, err := s.spec()
 	if err != nil {
 		return errorHTML(err)
 	}
-	return renderSpec(sp, withLib, "")
+	return renderSpec(sp, withLib, posterOf(s))
 }
 
 // renderSpec writes the mount point, the JSON data and the mount call; extra is HTML placed after
-// the mount point (e.g. a poster image shown where scripts do not run).
+// the mount point (a poster: an <img class="evz-poster" data-for="{{ID}}"> shown where scripts do
+// not run, hidden by the mount script once the view has mounted).
 func renderSpec(sp any, withLib bool, extra string) string {
 	data, err := json.Marshal(sp)
 	if err != nil {
@@ -73,9 +75,9 @@ func renderSpec(sp any, withLib bool, extra string) string {
 	// json.Marshal escapes <, > and &, so the data cannot close the script element.
 	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
 	// The mount script finds its fragment through document.currentScript (JupyterLab may run it
-	// before the output is attached to the document) and retries until the library and the
-	// element are there.
-	fmt.Fprintf(&b, `<script>(function(){var s=document.currentScript,p=s&&s.parentNode,n=0,f=function(){var r=(p&&p.querySelector&&p.querySelector("#%[1]s"))||document.getElementById(%[1]q);if(window.embviz&&r){window.embviz.mountRoot(r)}else if(n++<400){setTimeout(f,50)}};f()})();</script>`, id)
+	// before the output is attached to the document), retries until the library and the element
+	// are there, and hides the poster once the view has mounted.
+	fmt.Fprintf(&b, `<script>(function(){var s=document.currentScript,p=s&&s.parentNode,n=0,f=function(){var r=(p&&p.querySelector&&p.querySelector("#%[1]s"))||document.getElementById(%[1]q);if(window.embviz&&r){window.embviz.mountRoot(r);var q=p&&p.querySelector&&p.querySelector(".evz-poster[data-for='%[1]s']");if(q&&r.getAttribute("data-mounted")){q.style.display="none"}}else if(n++<400){setTimeout(f,50)}};f()})();</script>`, id)
 	b.WriteString(`</div>`)
 	return b.String()
 }

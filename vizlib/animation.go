@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/embviz/embviz/reduce"
 )
@@ -37,6 +38,9 @@ type Animation struct {
 	err error
 	// notes are shown above the animation (e.g. a parameter reduce lowered).
 	notes []string
+	// run names the run the animation shows (its ID): panels of different runs in one player have
+	// their own predictions, confusion matrix and neighbours.
+	run string
 }
 
 // Thumbnails are n images of H x W x C (C = 1 or 3) bytes, row-major HWC, one per point.
@@ -74,11 +78,24 @@ type playerView struct {
 	StartAtEnd bool
 	// Name is used for the downloaded PNG's file name.
 	Name string
+	// Neighbors is the number k of nearest neighbours (in the high-dimensional snapshots the
+	// frames were computed from) shipped for every point and snapshot; 0 means none.
+	Neighbors int
+
+	knn map[string]string // memoized neighbour lists by run (see neighbors)
 }
 
 type panelSpec struct {
 	Title string `json:"title,omitempty"`
 	Data  string `json:"data"`
+	Run   int    `json:"run,omitempty"` // index into playerSpec.Runs
+}
+
+// runSpec is what differs between the runs of a comparison: predictions and neighbour lists.
+type runSpec struct {
+	Name  string `json:"name,omitempty"`
+	Preds string `json:"preds,omitempty"`
+	Knn   string `json:"knn,omitempty"`
 }
 
 type thumbSpec struct {
@@ -112,6 +129,12 @@ type playerSpec struct {
 	Thumbs     *thumbSpec  `json:"thumbs,omitempty"`
 	Confusion  bool        `json:"confusion,omitempty"`
 	Panels     []panelSpec `json:"panels"`
+	// Knn holds the KnnK nearest neighbours of every point at every snapshot (see encodeKnn),
+	// KnnBytes bytes per index; with several runs each run's are in Runs.
+	Knn      string    `json:"knn,omitempty"`
+	KnnK     int       `json:"knnK,omitempty"`
+	KnnBytes int       `json:"knnBytes,omitempty"`
+	Runs     []runSpec `json:"runs,omitempty"`
 }
 
 // validate checks the animation's shapes and returns n and the number of frames.
@@ -269,15 +292,33 @@ func (p *playerView) spec() (any, error) {
 	if p.StartAtEnd {
 		s.Start = "last"
 	}
-	// Labels, predictions, colors and thumbnails come from the first panel that has them.
+	// Labels, colors and thumbnails come from the first panel that has them; predictions and
+	// neighbour lists from the first panel of each run that has them.
 	var labels []int32
-	var preds [][]int32
-	for _, a := range p.Panels {
+	type group struct {
+		name  string
+		preds [][]int32
+		snaps []*reduce.Matrix
+	}
+	var groups []*group
+	byRun := map[string]int{}
+	panelRun := make([]int, len(p.Panels))
+	for i, a := range p.Panels {
+		g, ok := byRun[a.run]
+		if !ok {
+			g = len(groups)
+			byRun[a.run] = g
+			groups = append(groups, &group{name: a.run})
+		}
+		panelRun[i] = g
+		if groups[g].preds == nil && a.Predictions != nil {
+			groups[g].preds = a.Predictions
+		}
+		if groups[g].snaps == nil && len(a.snapshots) == f {
+			groups[g].snaps = a.snapshots
+		}
 		if labels == nil && a.Labels != nil {
 			labels = a.Labels
-		}
-		if preds == nil && a.Predictions != nil {
-			preds = a.Predictions
 		}
 		if s.Colors == "" && a.Colors != nil {
 			b := make([]byte, 0, 3*n)
@@ -300,9 +341,11 @@ func (p *playerView) spec() (any, error) {
 	for _, l := range labels {
 		maxClass = max(maxClass, l)
 	}
-	for _, pr := range preds {
-		for _, l := range pr {
-			maxClass = max(maxClass, l)
+	for _, g := range groups {
+		for _, pr := range g.preds {
+			for _, l := range pr {
+				maxClass = max(maxClass, l)
+			}
 		}
 	}
 	s.LBytes = 1
@@ -312,7 +355,10 @@ func (p *playerView) spec() (any, error) {
 	if labels != nil {
 		s.Labels = encodeInts(labels, s.LBytes)
 	}
-	if preds != nil {
+	encPreds := func(preds [][]int32) string {
+		if preds == nil {
+			return ""
+		}
 		flat := make([]int32, 0, f*n)
 		for _, pr := range preds {
 			for _, l := range pr {
@@ -322,9 +368,42 @@ func (p *playerView) spec() (any, error) {
 				flat = append(flat, l)
 			}
 		}
-		s.Preds = encodeInts(flat, s.LBytes)
+		return encodeInts(flat, s.LBytes)
 	}
-	s.Confusion = p.Confusion && labels != nil && preds != nil
+	k := min(p.Neighbors, n-1)
+	knn := func(g *group) (string, error) {
+		if k < 1 || g.snaps == nil {
+			return "", nil
+		}
+		if p.knn == nil {
+			p.knn = map[string]string{}
+		}
+		if enc, ok := p.knn[g.name]; ok {
+			return enc, nil
+		}
+		enc, err := encodeKnn(g.snaps, k)
+		if err != nil {
+			return "", fmt.Errorf("vizlib: neighbours of %q: %w", g.name, err)
+		}
+		p.knn[g.name] = enc
+		return enc, nil
+	}
+	anyPreds := false
+	for _, g := range groups {
+		rs := runSpec{Name: g.name, Preds: encPreds(g.preds)}
+		if rs.Knn, err = knn(g); err != nil {
+			return nil, err
+		}
+		if rs.Knn != "" {
+			s.KnnK, s.KnnBytes = k, knnBytes(n)
+		}
+		anyPreds = anyPreds || g.preds != nil
+		s.Runs = append(s.Runs, rs)
+	}
+	if len(groups) == 1 {
+		s.Preds, s.Knn, s.Runs = s.Runs[0].Preds, s.Runs[0].Knn, nil
+	}
+	s.Confusion = p.Confusion && labels != nil && anyPreds
 	boxes := p.panelBoxes()
 	for i, a := range p.Panels {
 		x0, y0, side := boxes[i][0], boxes[i][1], boxes[i][2]
@@ -332,9 +411,54 @@ func (p *playerView) spec() (any, error) {
 		if i < len(p.Titles) && p.Titles[i] != "" {
 			title = p.Titles[i]
 		}
-		s.Panels = append(s.Panels, panelSpec{Title: title, Data: base64.StdEncoding.EncodeToString(quantize(a.Frames, x0, y0, side))})
+		s.Panels = append(s.Panels, panelSpec{Title: title, Data: base64.StdEncoding.EncodeToString(quantize(a.Frames, x0, y0, side)), Run: panelRun[i]})
 	}
 	return s, nil
+}
+
+// knnBytes is the width of one neighbour index: 2 bytes below 65535 points, else 3 (the largest
+// value is the repeat marker).
+func knnBytes(n int) int {
+	if n < 0xffff {
+		return 2
+	}
+	return 3
+}
+
+// encodeKnn returns the k nearest neighbours (reduce.KNN, Euclidean, the point itself excluded,
+// nearest first) of every point in every snapshot of seq ([T] of [n, d]), base64 of little-endian
+// words of knnBytes(n) bytes: for snapshot t and point j either the k indices or, when the list
+// is the same as at snapshot t-1, one marker word of all ones. Lists of late snapshots often
+// repeat, so this is much smaller than T·n·k words.
+func encodeKnn(seq []*reduce.Matrix, k int) (string, error) {
+	n, w := seq[0].Rows, knnBytes(seq[0].Rows)
+	marker := uint32(1<<(8*w) - 1)
+	out := make([]byte, 0, len(seq)*n*w*2)
+	put := func(v uint32) {
+		out = append(out, byte(v), byte(v>>8))
+		if w == 3 {
+			out = append(out, byte(v>>16))
+		}
+	}
+	var prev []int32
+	for _, x := range seq {
+		nb, err := reduce.KNN(x, k, reduce.Euclidean)
+		if err != nil {
+			return "", err
+		}
+		for j := 0; j < n; j++ {
+			row, _ := nb.Row(j)
+			if prev != nil && slices.Equal(row, prev[j*k:(j+1)*k]) {
+				put(marker)
+				continue
+			}
+			for _, v := range row {
+				put(uint32(v))
+			}
+		}
+		prev = nb.Index
+	}
+	return base64.StdEncoding.EncodeToString(out), nil
 }
 
 // panelBoxes returns each panel's square viewport {x0, y0, side} in data coordinates: the bounds

@@ -22,12 +22,13 @@ type browserResult struct {
 	File     string   `json:"file"`
 	Failures []string `json:"failures"`
 	Players  []struct {
-		ID           string   `json:"id"`
-		Panels       int      `json:"panels"`
-		Checks       []string `json:"checks"`
-		Tooltip      string   `json:"tooltip"`
-		TooltipImage bool     `json:"tooltipImage"`
-		Static       bool     `json:"static"`
+		ID           string        `json:"id"`
+		Panels       int           `json:"panels"`
+		Checks       []string      `json:"checks"`
+		Tooltip      string        `json:"tooltip"`
+		TooltipImage bool          `json:"tooltipImage"`
+		Static       bool          `json:"static"`
+		Linked       *linkedResult `json:"linked"`
 	} `json:"players"`
 	Charts   int `json:"charts"`
 	Heatmaps int `json:"heatmaps"`
@@ -190,7 +191,7 @@ func TestBrowser(t *testing.T) {
 	if r.Charts < 1 || r.Heatmaps < 1 || len(r.Players) != 3 {
 		t.Errorf("demo: found %d charts, %d heatmaps, %d players; want >=1, >=1, 3", r.Charts, r.Heatmaps, len(r.Players))
 	}
-	full := []string{"canvases drawn", "play changes canvas", "space toggles", "slider reaches last frame", "confusion follows frame", "hover tooltip", "legend toggles"}
+	full := []string{"canvases drawn", "play changes canvas", "space toggles", "slider reaches last frame", "confusion follows frame", "hover tooltip", "legend toggles", "linked selection"}
 	if len(r.Players) == 3 {
 		pl := r.Players[0]
 		if pl.Panels != 2 || !pl.TooltipImage || fmt.Sprint(pl.Checks) != fmt.Sprint(full) {
@@ -210,4 +211,9 @@ func TestBrowser(t *testing.T) {
 	if pl := r.Players[0]; pl.Panels != 4 || fmt.Sprint(pl.Checks) != fmt.Sprint(full) {
 		t.Errorf("report player: %d panels, checks %v", pl.Panels, pl.Checks)
 	}
+	d, err := ViewOf(run, ViewOptions{MaxPoints: 100}).load(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLinkedData(t, "report", r.Players[0].Linked, []*runData{d})
 }

@@ -2,7 +2,7 @@
  * animation player. Self-contained (no network); embedded in every fragment by vizlib (Go). */
 (function () {
   "use strict";
-  var VERSION = "1";
+  var VERSION = "2";
   if (window.embviz && window.embviz.version === VERSION) return;
 
   var SVGNS = "http://www.w3.org/2000/svg";
@@ -300,16 +300,35 @@
 
   // ---------------------------------------------------------------- animation player (canvas)
   var players = {};
+  // decodeKnn decodes the neighbour lists: per snapshot t and point j, either a marker word (all
+  // ones: the same list as at snapshot t-1) or the k neighbour indices, nearest first; words are
+  // little-endian of `bytes` bytes. Returns [F][n][k].
+  function decodeKnn(s, bytes, F, n, k) {
+    var u = b64(s), out = new Int32Array(F * n * k), o = 0, marker = bytes === 2 ? 0xffff : 0xffffff;
+    function rd() { var v = bytes === 2 ? (u[o] | (u[o + 1] << 8)) : (u[o] | (u[o + 1] << 8) | (u[o + 2] << 16)); o += bytes; return v; }
+    for (var t = 0; t < F; t++) for (var j = 0; j < n; j++) {
+      var base = (t * n + j) * k, v = rd();
+      if (v === marker) { if (t === 0) throw new Error("neighbour lists: repeat marker at snapshot 0"); for (var q = 0; q < k; q++) out[base + q] = out[base - n * k + q]; continue; }
+      out[base] = v; for (var q2 = 1; q2 < k; q2++) out[base + q2] = rd();
+    }
+    if (o !== u.length) throw new Error("neighbour lists: " + u.length + " bytes, decoded " + o);
+    return out;
+  }
   function Player(root, spec) {
     var n = spec.n, F = spec.f, K = Math.max(0, spec.interp | 0), D = (F - 1) * (K + 1) + 1;
     var dpr = Math.max(1, Math.min(2, window.devicePixelRatio || 1));
     var S = spec.size || 320, SP = Math.round(S * dpr);
-    var ps = Math.max(1, Math.round((spec.pointSize || (n > 3000 ? 2 : 3)) * dpr));
+    var ps = Math.max(1, Math.round((spec.pointSize || (n > 3000 ? 2 : 3)) * dpr)), h2 = ps / 2;
     var pad = ps + Math.round(4 * dpr), scale = SP - 2 * pad - ps;
     var labels = spec.labels ? ints(spec.labels, spec.lbytes, n) : null;
     var C = spec.classNames ? spec.classNames.length : 0;
     if (labels) for (var li = 0; li < n; li++) C = Math.max(C, labels[li] + 1);
-    var preds = spec.preds ? ints(spec.preds, spec.lbytes, F * n) : null;
+    var KN = spec.knnK || 0;
+    // runs: predictions and neighbour lists of each run shown (panels of a comparison refer to theirs)
+    var runs = (spec.runs && spec.runs.length ? spec.runs : [{ preds: spec.preds, knn: spec.knn }]).map(function (r) {
+      return { name: r.name || "", preds: r.preds ? ints(r.preds, spec.lbytes, F * n) : null, knn: r.knn && KN ? decodeKnn(r.knn, spec.knnBytes || 2, F, n, KN) : null };
+    });
+    var preds = runs[0].preds;
     // per point colors: packed ABGR (little endian RGBA)
     var col = new Uint32Array(n), dim = new Uint32Array(n), classRGB = [];
     for (var c = 0; c < C; c++) classRGB.push(rgbOf(color(c)));
@@ -320,7 +339,9 @@
       col[i] = pack(cc[0], cc[1], cc[2]);
       dim[i] = pack(Math.round(cc[0] * 0.2 + 204), Math.round(cc[1] * 0.2 + 204), Math.round(cc[2] * 0.2 + 204));
     }
-    var hidden = new Uint8Array(Math.max(C, 1)), highlight = -1, hover = -1;
+    var hidden = new Uint8Array(Math.max(C, 1)), highlight = -1, hover = -1, pin = -1;
+    // the selection: one set of points shared by every panel, frame and run
+    var sel = new Uint8Array(n), selList = new Int32Array(0), selCell = null;
     // decode coordinates: 12 bits per axis, 3 bytes per point, normalized to [0,1]
     var panels = spec.panels.map(function (p) {
       var u = b64(p.data), xy = new Float32Array(F * n * 2);
@@ -329,7 +350,7 @@
         xy[2 * k] = ((u[o] << 4) | (u[o + 1] >> 4)) / 4095;
         xy[2 * k + 1] = (((u[o + 1] & 15) << 8) | u[o + 2]) / 4095;
       }
-      return { title: p.title, xy: xy, pos: new Float32Array(n * 2) };
+      return { title: p.title, xy: xy, pos: new Float32Array(n * 2), run: Math.min(runs.length - 1, p.run | 0) };
     });
 
     if (spec.title) el("div", { cls: "evz-title", text: spec.title }, root);
@@ -350,43 +371,131 @@
       var png = el("button", { type: "button", "aria-label": "Save PNG", text: "PNG" }, ctl);
       png.addEventListener("click", savePNG);
     }
+    // selection toolbar: brush mode, count, clear, trails, queries
+    var bar = el("div", { cls: "evz-controls evz-select", role: "toolbar", "aria-label": "Selection" }, root);
+    var mode = "box", modeBtns = {};
+    el("span", { text: "brush" }, bar);
+    [["box", "Box", "Box brush"], ["lasso", "Lasso", "Lasso brush"]].forEach(function (m) {
+      var b = el("button", { type: "button", "aria-label": m[2], "aria-pressed": m[0] === mode ? "true" : "false", text: m[1] }, bar);
+      b.addEventListener("click", function () { setMode(m[0]); });
+      modeBtns[m[0]] = b;
+    });
+    var countEl = el("span", { cls: "evz-count", role: "status", "aria-live": "polite", text: "no selection" }, bar);
+    var clearBtn = el("button", { type: "button", "aria-label": "Clear selection", text: "Clear", title: "Escape" }, bar);
+    clearBtn.addEventListener("click", function () { clearSelection(); });
+    var tl = el("label", null, bar); tl.appendChild(document.createTextNode("trails "));
+    var trailSel = el("select", { "aria-label": "Trail length" }, tl);
+    [["0", "off"], ["4", "4 snapshots"], ["8", "8 snapshots"], ["all", "all"]].forEach(function (o) {
+      var op = el("option", { value: o[0], text: o[1] }, trailSel); if (o[0] === "8") op.selected = true;
+    });
+    trailSel.addEventListener("change", function () { overlayAll(); });
+    var qbar = el("div", { cls: "evz-controls evz-select", role: "toolbar", "aria-label": "Queries" }, root);
+    var addL = el("label", { title: "add to the selection instead of replacing it (or hold Shift)" }, qbar);
+    var addCb = el("input", { type: "checkbox", "aria-label": "Add to selection" }, addL); addL.appendChild(document.createTextNode(" add"));
+    var classSel = null;
+    if (labels && C > 0) {
+      classSel = el("select", { "aria-label": "Select class" }, qbar);
+      el("option", { value: "", text: "select class…" }, classSel);
+      for (var qc = 0; qc < C; qc++) el("option", { value: String(qc), text: className(qc) }, classSel);
+      classSel.addEventListener("change", function () {
+        if (classSel.value === "") return;
+        var c = +classSel.value, out = [];
+        for (var j = 0; j < n; j++) if (labels[j] === c) out.push(j);
+        select(out, addCb.checked); classSel.value = "";
+      });
+    }
+    var idxIn = el("input", { type: "text", size: 12, placeholder: "#index, a-b", "aria-label": "Select samples by index", title: "sample indices (as #shown on hover), ranges a-b; Enter selects" }, qbar);
+    idxIn.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Enter") return;
+      ev.preventDefault(); select(parseIndices(idxIn.value), addCb.checked || ev.shiftKey);
+    });
+    var runSel = null, missBtn = null;
+    var predRuns = runs.map(function (r, i) { return r.preds ? i : -1; }).filter(function (i) { return i >= 0; });
+    if (labels && predRuns.length) {
+      if (runs.length > 1) {
+        runSel = el("select", { "aria-label": "Run for queries" }, qbar);
+        predRuns.forEach(function (ri) { el("option", { value: String(ri), text: runs[ri].name || "run " + (ri + 1) }, runSel); });
+      }
+      missBtn = el("button", { type: "button", "aria-label": "Select misclassified at this snapshot", text: "misclassified" }, qbar);
+      missBtn.addEventListener("click", function (ev) {
+        var pr = runs[queryRun()].preds, o = snapshotOf(t) * n, out = [];
+        for (var j = 0; j < n; j++) if (pr[o + j] !== labels[j]) out.push(j);
+        select(out, addCb.checked || ev.shiftKey);
+      });
+    }
+    if (predRuns.length && F > 1) {
+      el("span", { text: "changed between" }, qbar);
+      var aIn = el("input", { type: "number", min: 1, max: F, value: 1, "aria-label": "Snapshot a", style: "width:4em" }, qbar);
+      var bIn = el("input", { type: "number", min: 1, max: F, value: F, "aria-label": "Snapshot b", style: "width:4em" }, qbar);
+      var chBtn = el("button", { type: "button", "aria-label": "Select samples whose prediction changed between snapshots a and b", text: "changed" }, qbar);
+      chBtn.addEventListener("click", function (ev) {
+        var pr = runs[queryRun()].preds, a = Math.max(1, Math.min(F, +aIn.value | 0)) - 1, b = Math.max(1, Math.min(F, +bIn.value | 0)) - 1, out = [];
+        for (var j = 0; j < n; j++) if (pr[a * n + j] !== pr[b * n + j]) out.push(j);
+        select(out, addCb.checked || ev.shiftKey);
+      });
+    }
+    function queryRun() { return runSel ? +runSel.value : predRuns[0]; }
+    function className(c) { return spec.classNames && spec.classNames[c] !== undefined ? String(spec.classNames[c]) : String(c); }
     var legend = null, legendItems = [];
     if (labels && !rgb && C > 0) {
       legend = el("div", { cls: "evz-legend" }, root);
       for (var ci = 0; ci < C; ci++) (function (ci) {
         var sp = el("span", { title: "click: show/hide; hover: highlight" }, legend);
         el("i", { style: "background:" + color(ci) }, sp);
-        sp.appendChild(document.createTextNode(spec.classNames && spec.classNames[ci] !== undefined ? spec.classNames[ci] : String(ci)));
+        sp.appendChild(document.createTextNode(className(ci)));
         sp.addEventListener("click", function () { hidden[ci] ^= 1; sp.className = hidden[ci] ? "off" : ""; render(true); });
         sp.addEventListener("mouseenter", function () { highlight = ci; render(true); });
         sp.addEventListener("mouseleave", function () { highlight = -1; render(true); });
         legendItems.push(sp);
       })(ci);
     }
-    var cols = Math.max(1, spec.cols || Math.min(3, panels.length + (spec.confusion ? 1 : 0)));
+    var confRuns = spec.confusion && labels ? predRuns : [];
+    var cols = Math.max(1, spec.cols || Math.min(3, panels.length + confRuns.length));
     var grid = el("div", { cls: "evz-grid", style: "grid-template-columns:repeat(" + cols + "," + (S + 2) + "px)" }, root);
     var tip = el("div", { cls: "evz-tip" }, root);
     panels.forEach(function (p, pi) {
       var box = el("div", { cls: "evz-panel" }, grid);
       if (p.title) el("div", { cls: "evz-ptitle", text: p.title, title: p.title }, box);
-      p.canvas = el("canvas", { width: SP, height: SP, style: "width:" + S + "px;height:" + S + "px", "data-panel": pi }, box);
+      p.canvas = el("canvas", { width: SP, height: SP, style: "width:" + S + "px;height:" + S + "px", "data-panel": pi, role: "img", "aria-label": (p.title || "panel " + (pi + 1)) + ": drag to select points (box or lasso), Shift adds; click a point for its neighbours" }, box);
       p.ctx = p.canvas.getContext("2d", { alpha: false }); // opaque: the compositor skips blending
       p.img = p.ctx.createImageData(SP, SP);
       p.buf = new Uint32Array(p.img.data.buffer);
-      p.canvas.addEventListener("mousemove", function (ev) { onHover(p, ev); });
-      p.canvas.addEventListener("mouseleave", function () { hover = -1; tip.style.display = "none"; overlayAll(); });
+      p.canvas.addEventListener("mousemove", function (ev) { if (!drag) onHover(p, ev); });
+      p.canvas.addEventListener("mouseleave", function () { if (drag) return; hover = -1; tip.style.display = "none"; overlayAll(); updateNeighbors(); });
+      p.canvas.addEventListener("mousedown", function (ev) { startDrag(p, ev); });
     });
-    var conf = null;
-    if (spec.confusion && preds && labels) {
+    var confs = confRuns.map(function (ri) {
       var cbox = el("div", { cls: "evz-panel" }, grid);
-      el("div", { cls: "evz-ptitle", text: "confusion matrix (rows: label, cols: prediction)" }, cbox);
-      conf = { canvas: el("canvas", { width: SP, height: SP, style: "width:" + S + "px;height:" + S + "px", "data-confusion": "1" }, cbox), snap: -1, counts: [], bitmaps: [], acc: [] };
-      conf.ctx = conf.canvas.getContext("2d");
-    }
+      el("div", { cls: "evz-ptitle", text: "confusion matrix" + (runs.length > 1 ? " · " + (runs[ri].name || "run " + (ri + 1)) : "") + " (rows: label, cols: prediction)" }, cbox);
+      var cf = { run: ri, canvas: el("canvas", { width: SP, height: SP, style: "width:" + S + "px;height:" + S + "px", "data-confusion": String(ri), tabindex: "0", role: "grid",
+        "aria-label": "Confusion matrix" + (runs.length > 1 ? " of " + (runs[ri].name || "run " + (ri + 1)) : "") + ": click a cell, or arrow keys and Enter, to select its samples at this snapshot" }, cbox), snap: -1, counts: [], bitmaps: [], acc: [], cur: [0, 0], focus: false };
+      cf.ctx = cf.canvas.getContext("2d");
+      cf.canvas.addEventListener("click", function (ev) {
+        var r = cf.canvas.getBoundingClientRect(), x = (ev.clientX - r.left) * SP / r.width, y = (ev.clientY - r.top) * SP / r.height;
+        var g = confGeom(), col = Math.floor((x - g.L) / g.cs), row = Math.floor((y - g.L) / g.cs);
+        if (row < 0 || col < 0 || row >= C || col >= C) return;
+        cf.cur = [row, col]; selectCell(cf, row, col, ev.shiftKey || addCb.checked);
+      });
+      cf.canvas.addEventListener("focus", function () { cf.focus = true; drawConfusion(cf, snapshotOf(t), true); });
+      cf.canvas.addEventListener("blur", function () { cf.focus = false; drawConfusion(cf, snapshotOf(t), true); });
+      cf.canvas.addEventListener("keydown", function (ev) {
+        var d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[ev.key];
+        if (d) { cf.cur = [Math.max(0, Math.min(C - 1, cf.cur[0] + d[0])), Math.max(0, Math.min(C - 1, cf.cur[1] + d[1]))]; drawConfusion(cf, snapshotOf(t), true); }
+        else if (ev.key === "Enter" || ev.key === " ") selectCell(cf, cf.cur[0], cf.cur[1], ev.shiftKey || addCb.checked);
+        else return;
+        ev.preventDefault(); ev.stopPropagation();
+      });
+      return cf;
+    });
+    var conf = confs[0] || null;
     var thumbs = spec.thumbs ? { w: spec.thumbs.w, h: spec.thumbs.h, c: spec.thumbs.c, data: b64(spec.thumbs.data) } : null;
+    // nearest neighbours of the pinned (clicked) or hovered point, at the current snapshot
+    var nbBox = runs.some(function (r) { return r.knn; }) ? el("div", { cls: "evz-nbrs", role: "list", "aria-label": "Nearest neighbours" }, root) : null;
+    if (nbBox) el("div", { cls: "evz-nbhead", text: "Click a point (or hover) for its " + KN + " nearest neighbours in the embedding space." }, nbBox);
+    var nbKey = "", nbRun = 0;
 
     var t = 0, playing = false, lastTs = 0, stats = { draws: [], stamps: [] }, lastDrawn = -1;
-    var fps = spec.fps || 8;
+    var fps = spec.fps || 8, drag = null;
 
     function snapshotOf(tt) { return Math.min(F - 1, Math.round(tt / (K + 1))); }
     function drawPanel(p, tt) {
@@ -394,65 +503,260 @@
       if (i0 >= F - 1) { i0 = F - 1; a = 0; }
       var i1 = Math.min(F - 1, i0 + 1), xy = p.xy, o0 = i0 * n * 2, o1 = i1 * n * 2, pos = p.pos, buf = p.buf;
       buf.fill(0xffffffff);
-      var b = 1 - a, W = SP;
-      var passes = highlight >= 0 ? 2 : 1;
-      for (var pass = 0; pass < passes; pass++) {
-        for (var j = 0; j < n; j++) {
-          var lab = labels ? labels[j] : 0;
-          if (labels && hidden[lab]) { pos[2 * j] = -1e9; continue; }
-          var isH = highlight < 0 || lab === highlight;
-          if ((pass === 0) === (highlight >= 0 && isH)) continue; // pass 0: non-highlighted, pass 1: highlighted
-          var x = xy[o0 + 2 * j] * b + xy[o1 + 2 * j] * a, y = xy[o0 + 2 * j + 1] * b + xy[o1 + 2 * j + 1] * a;
-          var px = (pad + x * scale) | 0, py = (pad + (1 - y) * scale) | 0;
-          pos[2 * j] = px; pos[2 * j + 1] = py;
-          var cv = isH ? col[j] : dim[j], row = py * W + px;
-          for (var dy = 0; dy < ps; dy++, row += W) for (var dx = 0; dx < ps; dx++) buf[row + dx] = cv;
+      var b = 1 - a, W = SP, emph = selList.length ? 1 : (highlight >= 0 ? 2 : 0), j, row, cv, dy, dx;
+      for (j = 0; j < n; j++) {
+        var lab = labels ? labels[j] : 0;
+        if (labels && hidden[lab]) { pos[2 * j] = -1e9; continue; }
+        var x = xy[o0 + 2 * j] * b + xy[o1 + 2 * j] * a, y = xy[o0 + 2 * j + 1] * b + xy[o1 + 2 * j + 1] * a;
+        var px = (pad + x * scale) | 0, py = (pad + (1 - y) * scale) | 0;
+        pos[2 * j] = px; pos[2 * j + 1] = py;
+        if (emph === 1 ? sel[j] : (emph === 2 && lab === highlight)) continue; // drawn on top below
+        cv = emph ? dim[j] : col[j]; row = py * W + px;
+        for (dy = 0; dy < ps; dy++, row += W) for (dx = 0; dx < ps; dx++) buf[row + dx] = cv;
+      }
+      if (emph === 1) {
+        for (var q = 0; q < selList.length; q++) {
+          j = selList[q]; if (pos[2 * j] < -1e8) continue;
+          cv = col[j]; row = pos[2 * j + 1] * W + pos[2 * j];
+          for (dy = 0; dy < ps; dy++, row += W) for (dx = 0; dx < ps; dx++) buf[row + dx] = cv;
+        }
+      } else if (emph === 2) {
+        for (j = 0; j < n; j++) {
+          if (labels[j] !== highlight || pos[2 * j] < -1e8) continue;
+          cv = col[j]; row = pos[2 * j + 1] * W + pos[2 * j];
+          for (dy = 0; dy < ps; dy++, row += W) for (dx = 0; dx < ps; dx++) buf[row + dx] = cv;
         }
       }
       p.ctx.putImageData(p.img, 0, 0);
     }
+    function trailLen() { var v = trailSel.value; return v === "all" ? F : +v; }
+    // trails draws the path over the snapshots of each selected point (at most 2000) and of the
+    // hovered point, fading with age: segments are bucketed by age and class into few strokes.
+    function trails(p) {
+      var L = trailLen(), ctx = p.ctx, xy = p.xy;
+      if (!L) return;
+      var s = t / (K + 1), i0 = Math.min(F - 1, Math.floor(s)), start = Math.max(0, i0 - L + 1);
+      function X(si, j) { return pad + xy[(si * n + j) * 2] * scale + h2; }
+      function Y(si, j) { return pad + (1 - xy[(si * n + j) * 2 + 1]) * scale + h2; }
+      var span = i0 - start + 1, levels = Math.min(span, 8), m = Math.min(selList.length, 2000);
+      if (m && span >= 1) {
+        var groups = labels && !rgb ? C : 1;
+        ctx.lineWidth = Math.max(1, dpr);
+        for (var lv = 0; lv < levels; lv++) {
+          for (var g = 0; g < groups; g++) {
+            ctx.beginPath(); var any = false;
+            for (var q = 0; q < m; q++) {
+              var j = selList[q];
+              if (p.pos[2 * j] < -1e8 || (groups > 1 && labels[j] !== g)) continue;
+              // segments whose age bucket is lv: segment si -> si+1 (the newest ends at the current position)
+              for (var si = start; si <= i0; si++) {
+                var age = i0 - si, bucket = Math.floor(age * levels / span);
+                if (levels - 1 - bucket !== lv) continue;
+                var x1, y1;
+                if (si === i0) { x1 = p.pos[2 * j] + h2; y1 = p.pos[2 * j + 1] + h2; if (si === s) continue; }
+                else { x1 = X(si + 1, j); y1 = Y(si + 1, j); }
+                ctx.moveTo(X(si, j), Y(si, j)); ctx.lineTo(x1, y1); any = true;
+              }
+            }
+            if (!any) continue;
+            ctx.globalAlpha = 0.12 + 0.68 * (lv + 1) / levels;
+            ctx.strokeStyle = groups > 1 ? color(g) : "#333";
+            ctx.stroke();
+          }
+        }
+        ctx.globalAlpha = 1;
+      }
+      var hp = hover >= 0 ? hover : pin;
+      if (hp >= 0 && p.pos[2 * hp] > -1e8) { // the hovered point's whole path so far
+        ctx.lineWidth = 1.5 * dpr; ctx.strokeStyle = "#000";
+        for (var k = 0; k <= i0; k++) {
+          ctx.globalAlpha = 0.15 + 0.75 * (k + 1) / (i0 + 1);
+          ctx.beginPath(); ctx.moveTo(X(k, hp), Y(k, hp));
+          if (k < i0) ctx.lineTo(X(k + 1, hp), Y(k + 1, hp)); else ctx.lineTo(p.pos[2 * hp] + h2, p.pos[2 * hp + 1] + h2);
+          ctx.stroke();
+        }
+        ctx.globalAlpha = 1;
+      }
+    }
+    function ring(p, j, r, style, w) {
+      if (j < 0 || p.pos[2 * j] < -1e8) return;
+      var ctx = p.ctx; ctx.beginPath(); ctx.arc(p.pos[2 * j] + h2, p.pos[2 * j + 1] + h2, r * dpr, 0, 2 * Math.PI);
+      ctx.lineWidth = w * dpr; ctx.strokeStyle = style; ctx.stroke();
+    }
     function overlay(p) {
-      if (hover < 0 || p.pos[2 * hover] < -1e8) return;
-      var ctx = p.ctx, x = p.pos[2 * hover] + ps / 2, y = p.pos[2 * hover + 1] + ps / 2;
-      ctx.beginPath(); ctx.arc(x, y, 6 * dpr, 0, 2 * Math.PI);
-      ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#000"; ctx.stroke();
+      trails(p);
+      var f = pin >= 0 ? pin : hover, kn = f >= 0 ? runs[p.run].knn : null;
+      if (kn) { var o = (snapshotOf(t) * n + f) * KN; for (var q = 0; q < KN; q++) ring(p, kn[o + q], 4.5, "#e8590c", 1.6); }
+      ring(p, pin, 7, "#e8590c", 2);
+      ring(p, hover, 6, "#000", 2);
+      if (drag && drag.p === p && drag.pts.length > 1) {
+        var ctx = p.ctx, a = drag.pts[0], z = drag.pts[drag.pts.length - 1];
+        ctx.save(); ctx.setLineDash([4 * dpr, 3 * dpr]); ctx.lineWidth = dpr; ctx.strokeStyle = "#333"; ctx.fillStyle = "rgba(30,120,220,0.08)";
+        ctx.beginPath();
+        if (drag.mode === "box") ctx.rect(Math.min(a[0], z[0]), Math.min(a[1], z[1]), Math.abs(z[0] - a[0]), Math.abs(z[1] - a[1]));
+        else { ctx.moveTo(a[0], a[1]); for (var i = 1; i < drag.pts.length; i++) ctx.lineTo(drag.pts[i][0], drag.pts[i][1]); ctx.closePath(); }
+        ctx.fill(); ctx.stroke(); ctx.restore();
+      }
     }
     function overlayAll() { panels.forEach(function (p) { p.ctx.putImageData(p.img, 0, 0); overlay(p); }); }
-    function confusionAt(si) {
-      if (conf.counts[si]) return conf.counts[si];
-      var m = new Int32Array(C * C), o = si * n;
-      for (var j = 0; j < n; j++) { var pr = preds[o + j]; if (pr >= 0 && pr < C) m[labels[j] * C + pr]++; }
-      conf.counts[si] = m; return m;
+    function confusionAt(cf, si) {
+      if (cf.counts[si]) return cf.counts[si];
+      var m = new Int32Array(C * C), o = si * n, pr = runs[cf.run].preds;
+      for (var j = 0; j < n; j++) { var v = pr[o + j]; if (v >= 0 && v < C) m[labels[j] * C + v]++; }
+      cf.counts[si] = m; return m;
     }
-    function drawConfusion(si) {
-      if (!conf || conf.snap === si) return;
-      conf.snap = si;
-      conf.canvas.setAttribute("data-snapshot", si);
-      if (conf.bitmaps[si]) { conf.ctx.putImageData(conf.bitmaps[si], 0, 0); conf.canvas.setAttribute("data-accuracy", conf.acc[si]); return; }
-      var m = confusionAt(si), ctx = conf.ctx, L = Math.round(34 * dpr), cs = (SP - L - 4 * dpr) / C;
-      ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, SP, SP);
-      ctx.font = Math.round(Math.min(11, cs / dpr / 2.6) * dpr) + "px sans-serif";
-      ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      var correct = 0;
-      for (var r = 0; r < C; r++) {
-        var rs = 0; for (var c = 0; c < C; c++) rs += m[r * C + c];
-        correct += m[r * C + r];
-        for (var c2 = 0; c2 < C; c2++) {
-          var v = m[r * C + c2], fr = rs > 0 ? v / rs : 0;
-          ctx.fillStyle = seqColor(fr); ctx.fillRect(L + c2 * cs, L + r * cs, cs - 1, cs - 1);
-          if (cs >= 14 * dpr) { ctx.fillStyle = fr > 0.55 ? "#fff" : "#222"; ctx.fillText(String(v), L + c2 * cs + cs / 2, L + r * cs + cs / 2); }
+    function confGeom() { var L = Math.round(34 * dpr); return { L: L, cs: (SP - L - 4 * dpr) / C }; }
+    function drawConfusion(cf, si, force) {
+      if (!cf || (cf.snap === si && !force)) return;
+      cf.snap = si;
+      cf.canvas.setAttribute("data-snapshot", si);
+      var ctx = cf.ctx, g = confGeom(), L = g.L, cs = g.cs;
+      if (cf.bitmaps[si]) ctx.putImageData(cf.bitmaps[si], 0, 0);
+      else {
+        var m = confusionAt(cf, si);
+        ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, SP, SP);
+        ctx.font = Math.round(Math.min(11, cs / dpr / 2.6) * dpr) + "px sans-serif";
+        ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        var correct = 0;
+        for (var r = 0; r < C; r++) {
+          var rs = 0; for (var c = 0; c < C; c++) rs += m[r * C + c];
+          correct += m[r * C + r];
+          for (var c2 = 0; c2 < C; c2++) {
+            var v = m[r * C + c2], fr = rs > 0 ? v / rs : 0;
+            ctx.fillStyle = seqColor(fr); ctx.fillRect(L + c2 * cs, L + r * cs, cs - 1, cs - 1);
+            if (cs >= 14 * dpr) { ctx.fillStyle = fr > 0.55 ? "#fff" : "#222"; ctx.fillText(String(v), L + c2 * cs + cs / 2, L + r * cs + cs / 2); }
+          }
         }
+        ctx.fillStyle = "#333";
+        var short = spec.classNames && spec.classNames.every(function (s) { return String(s).length <= 5; });
+        for (var k = 0; k < C; k++) {
+          var nm = short && spec.classNames[k] !== undefined ? String(spec.classNames[k]) : String(k);
+          ctx.fillText(nm, L + k * cs + cs / 2, L / 2);
+          ctx.save(); ctx.translate(L / 2, L + k * cs + cs / 2); ctx.fillText(nm, 0, 0); ctx.restore();
+        }
+        cf.acc[si] = (correct / n).toFixed(4);
+        cf.bitmaps[si] = ctx.getImageData(0, 0, SP, SP); // replayed when the snapshot comes back
       }
-      ctx.fillStyle = "#333";
-      var short = spec.classNames && spec.classNames.every(function (s) { return String(s).length <= 5; });
-      for (var k = 0; k < C; k++) {
-        var nm = short && spec.classNames[k] !== undefined ? String(spec.classNames[k]) : String(k);
-        ctx.fillText(nm, L + k * cs + cs / 2, L / 2);
-        ctx.save(); ctx.translate(L / 2, L + k * cs + cs / 2); ctx.fillText(nm, 0, 0); ctx.restore();
+      cf.canvas.setAttribute("data-accuracy", cf.acc[si]);
+      if (selCell && selCell.cf === cf) { ctx.lineWidth = 2.5 * dpr; ctx.strokeStyle = "#e8590c"; ctx.strokeRect(L + selCell.c * cs, L + selCell.r * cs, cs - 1, cs - 1); }
+      if (cf.focus) { ctx.save(); ctx.setLineDash([3 * dpr, 2 * dpr]); ctx.lineWidth = 1.5 * dpr; ctx.strokeStyle = "#000"; ctx.strokeRect(L + cf.cur[1] * cs + 1, L + cf.cur[0] * cs + 1, cs - 3, cs - 3); ctx.restore(); }
+    }
+    function selectCell(cf, r, c, add) {
+      var si = snapshotOf(t), pr = runs[cf.run].preds, o = si * n, out = [];
+      for (var j = 0; j < n; j++) if (labels[j] === r && pr[o + j] === c) out.push(j);
+      select(out, add);
+      selCell = { cf: cf, r: r, c: c };
+      root.setAttribute("data-cell", r + "," + c + "," + si + "," + cf.run);
+      confs.forEach(function (x) { drawConfusion(x, si, true); });
+    }
+    function select(list, add) {
+      if (!add) sel.fill(0);
+      for (var q = 0; q < list.length; q++) { var j = list[q]; if (j >= 0 && j < n) sel[j] = 1; }
+      selCell = null; root.removeAttribute("data-cell");
+      selectionChanged();
+    }
+    function clearSelection() { sel.fill(0); selCell = null; root.removeAttribute("data-cell"); pin = -1; selectionChanged(); updateNeighbors(); }
+    function selectionChanged() {
+      var m = 0; for (var j = 0; j < n; j++) m += sel[j];
+      selList = new Int32Array(m); for (var j2 = 0, q = 0; j2 < n; j2++) if (sel[j2]) selList[q++] = j2;
+      countEl.textContent = m ? m + " of " + n + " selected" + (m > 2000 && +trailSel.value !== 0 ? " (trails for 2000)" : "") : "no selection";
+      root.setAttribute("data-selected", m);
+      var si = snapshotOf(t);
+      confs.forEach(function (x) { drawConfusion(x, si, true); });
+      render(true);
+    }
+    function parseIndices(s) {
+      var want = [], byIndex = null;
+      if (spec.indices) { byIndex = {}; spec.indices.forEach(function (v, j) { (byIndex[v] = byIndex[v] || []).push(j); }); }
+      s.split(/[\s,;]+/).forEach(function (tok) {
+        tok = tok.replace(/^#/, ""); if (!tok) return;
+        var m = /^(\d+)(?:-(\d+))?$/.exec(tok); if (!m) return;
+        var a = +m[1], b = m[2] !== undefined ? +m[2] : a;
+        for (var v = a; v <= b && v - a <= 1e6; v++) {
+          if (byIndex) (byIndex[v] || []).forEach(function (j) { want.push(j); });
+          else if (v < n) want.push(v);
+        }
+      });
+      return want;
+    }
+    function setMode(m) { mode = m; for (var k in modeBtns) modeBtns[k].setAttribute("aria-pressed", k === m ? "true" : "false"); }
+    function canvasXY(p, ev) { var r = p.canvas.getBoundingClientRect(); return [(ev.clientX - r.left) * SP / r.width, (ev.clientY - r.top) * SP / r.height]; }
+    function startDrag(p, ev) {
+      if (ev.button !== 0) return;
+      ev.preventDefault(); root.focus({ preventScroll: true });
+      drag = { p: p, mode: ev.altKey ? (mode === "box" ? "lasso" : "box") : mode, pts: [canvasXY(p, ev)], add: ev.shiftKey || addCb.checked };
+      hover = -1; tip.style.display = "none";
+      var move = function (e) { var q = canvasXY(p, e), last = drag.pts[drag.pts.length - 1]; if (Math.abs(q[0] - last[0]) + Math.abs(q[1] - last[1]) >= 2 * dpr) { drag.pts.push(q); overlayAll(); } };
+      var up = function (e) {
+        window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up);
+        var d = drag; drag = null; d.pts.push(canvasXY(p, e));
+        var a = d.pts[0], z = d.pts[d.pts.length - 1], moved = 0;
+        d.pts.forEach(function (q) { moved = Math.max(moved, Math.abs(q[0] - a[0]) + Math.abs(q[1] - a[1])); });
+        if (moved < 4 * dpr) { // a click: pin the nearest point (its neighbours), or unpin
+          var best = nearest(p, a[0] - h2, a[1] - h2);
+          pin = best === pin ? -1 : best; nbRun = p.run; overlayAll(); updateNeighbors(); return;
+        }
+        var out = [], pos = p.pos;
+        if (d.mode === "box") {
+          var x0 = Math.min(a[0], z[0]), x1 = Math.max(a[0], z[0]), y0 = Math.min(a[1], z[1]), y1 = Math.max(a[1], z[1]);
+          for (var j = 0; j < n; j++) { var x = pos[2 * j] + h2, y = pos[2 * j + 1] + h2; if (x >= x0 && x <= x1 && y >= y0 && y <= y1) out.push(j); }
+        } else {
+          var P = d.pts, bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
+          P.forEach(function (q) { bx0 = Math.min(bx0, q[0]); bx1 = Math.max(bx1, q[0]); by0 = Math.min(by0, q[1]); by1 = Math.max(by1, q[1]); });
+          for (var j2 = 0; j2 < n; j2++) {
+            var px = pos[2 * j2] + h2, py = pos[2 * j2 + 1] + h2;
+            if (px < bx0 || px > bx1 || py < by0 || py > by1) continue;
+            var inside = false;
+            for (var i = 0, k = P.length - 1; i < P.length; k = i++) {
+              if ((P[i][1] > py) !== (P[k][1] > py) && px < (P[k][0] - P[i][0]) * (py - P[i][1]) / (P[k][1] - P[i][1]) + P[i][0]) inside = !inside;
+            }
+            if (inside) out.push(j2);
+          }
+        }
+        select(out, d.add);
+      };
+      window.addEventListener("mousemove", move); window.addEventListener("mouseup", up);
+    }
+    function nearest(p, mx, my) {
+      var best = -1, bd = (8 * dpr) * (8 * dpr), pos = p.pos;
+      for (var j = 0; j < n; j++) { var dx = pos[2 * j] - mx, dy = pos[2 * j + 1] - my, d = dx * dx + dy * dy; if (d < bd) { bd = d; best = j; } }
+      return best;
+    }
+    function thumbCanvas(j, zoom, parent) {
+      var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cv = el("canvas", { width: tw, height: th, style: "width:" + (tw * zoom) + "px;height:" + (th * zoom) + "px" }, parent);
+      var ctx = cv.getContext("2d"), im = ctx.createImageData(tw, th), o = j * tw * th * tc;
+      for (var q = 0; q < tw * th; q++) {
+        var rr = thumbs.data[o + q * tc], gg = tc === 3 ? thumbs.data[o + q * tc + 1] : rr, bb = tc === 3 ? thumbs.data[o + q * tc + 2] : rr;
+        im.data[4 * q] = rr; im.data[4 * q + 1] = gg; im.data[4 * q + 2] = bb; im.data[4 * q + 3] = 255;
       }
-      conf.acc[si] = (correct / n).toFixed(4);
-      conf.canvas.setAttribute("data-accuracy", conf.acc[si]);
-      conf.bitmaps[si] = ctx.getImageData(0, 0, SP, SP); // replayed when the snapshot comes back
+      ctx.putImageData(im, 0, 0);
+      return cv;
+    }
+    function sampleName(j) { return "#" + (spec.indices ? spec.indices[j] : j); }
+    function updateNeighbors() {
+      if (!nbBox) return;
+      var f = pin >= 0 ? pin : hover, si = snapshotOf(t), kn = f >= 0 ? runs[nbRun].knn : null, key = kn ? f + ":" + si + ":" + nbRun + ":" + (pin >= 0) : "";
+      if (key === nbKey) return;
+      nbKey = key;
+      while (nbBox.firstChild) nbBox.removeChild(nbBox.firstChild);
+      nbBox.removeAttribute("data-point");
+      if (!kn) { el("div", { cls: "evz-nbhead", text: "Click a point (or hover) for its " + KN + " nearest neighbours in the embedding space." }, nbBox); return; }
+      nbBox.setAttribute("data-point", f); nbBox.setAttribute("data-snapshot", si); nbBox.setAttribute("data-run", nbRun);
+      var head = el("div", { cls: "evz-nbhead" }, nbBox);
+      head.textContent = KN + " nearest neighbours of " + sampleName(f) + (labels ? " (" + className(labels[f]) + ")" : "") + " at snapshot " + (si + 1) + (runs.length > 1 ? " of " + (runs[nbRun].name || "run " + (nbRun + 1)) : "") + (pin >= 0 ? " · pinned (click it again to unpin)" : "");
+      var sb = el("button", { type: "button", "aria-label": "Select these neighbours", text: "select" }, head);
+      var o = (si * n + f) * KN, list = [f];
+      sb.addEventListener("click", function (ev) { select(list, ev.shiftKey || addCb.checked); });
+      var pr = runs[nbRun].preds;
+      for (var q = 0; q < KN; q++) {
+        var j = kn[o + q]; list.push(j);
+        var it = el("div", { cls: "evz-nb", role: "listitem", "data-point": j }, nbBox);
+        if (thumbs) thumbCanvas(j, 2, it);
+        var txt = sampleName(j);
+        if (labels) txt += " " + className(labels[j]);
+        if (pr && labels) txt += pr[si * n + j] === labels[j] ? " ✓" : " ✗ " + className(pr[si * n + j]);
+        el("span", { text: txt, style: labels && !rgb ? "border-left:4px solid " + color(labels[j]) + ";padding-left:3px" : "" }, it);
+      }
     }
     function render(force) {
       var ti = Math.round(t * 1000) / 1000;
@@ -461,7 +765,7 @@
       var t0 = performance.now();
       panels.forEach(function (p) { drawPanel(p, t); overlay(p); });
       var si = snapshotOf(t);
-      drawConfusion(si);
+      confs.forEach(function (cf) { drawConfusion(cf, si); });
       if (playing) stats.draws.push(performance.now() - t0);
       var cap = spec.captions && spec.captions[si] ? spec.captions[si] : "";
       caption.textContent = cap;
@@ -469,6 +773,7 @@
       root.setAttribute("data-frame", Math.round(t));
       root.setAttribute("data-snapshot", si);
       if (hover >= 0) showTip();
+      updateNeighbors();
     }
     function setPlaying(on) {
       playing = on;
@@ -495,46 +800,37 @@
       slider.addEventListener("input", function () { t = +slider.value; render(); });
     }
     root.addEventListener("keydown", function (ev) {
-      if (spec.static) return;
+      if (ev.key === "Escape") { ev.preventDefault(); ev.stopPropagation(); clearSelection(); return; }
+      var tag = ev.target && ev.target.tagName;
+      if (spec.static || tag === "INPUT" || tag === "SELECT" || tag === "BUTTON") return;
       if (ev.key === " " || ev.code === "Space") { ev.preventDefault(); ev.stopPropagation(); setPlaying(!playing); }
       else if (ev.key === "ArrowRight") { ev.preventDefault(); ev.stopPropagation(); t = Math.min(D - 1, Math.round(t) + 1); render(); }
       else if (ev.key === "ArrowLeft") { ev.preventDefault(); ev.stopPropagation(); t = Math.max(0, Math.round(t) - 1); render(); }
     });
-    root.addEventListener("mousedown", function (ev) { if (ev.target.tagName === "CANVAS") root.focus({ preventScroll: true }); });
     var tipPanel = null;
     function onHover(p, ev) {
-      var r = p.canvas.getBoundingClientRect(), mx = (ev.clientX - r.left) * SP / r.width - ps / 2, my = (ev.clientY - r.top) * SP / r.height - ps / 2;
-      var best = -1, bd = (8 * dpr) * (8 * dpr), pos = p.pos;
-      for (var j = 0; j < n; j++) { var dx = pos[2 * j] - mx, dy = pos[2 * j + 1] - my, d = dx * dx + dy * dy; if (d < bd) { bd = d; best = j; } }
+      var q = canvasXY(p, ev), best = nearest(p, q[0] - h2, q[1] - h2);
       tipPanel = { p: p, x: ev.clientX, y: ev.clientY };
-      if (best !== hover) { hover = best; overlayAll(); }
+      if (best !== hover) { hover = best; if (pin < 0) nbRun = p.run; overlayAll(); updateNeighbors(); }
       if (best < 0) { tip.style.display = "none"; return; }
       showTip();
     }
     function showTip() {
       if (!tipPanel || hover < 0) return;
-      var j = hover, si = snapshotOf(t), html = "<b>#" + (spec.indices ? spec.indices[j] : j) + "</b>";
+      var j = hover, si = snapshotOf(t), pr = runs[tipPanel.p.run].preds, html = "<b>" + sampleName(j) + "</b>";
       if (spec.indices) html += " <span style='color:#777'>(point " + j + ")</span>";
-      if (labels) html += "<br>label: <span style='color:" + color(labels[j]) + "'>■</span> " + escapeHTML(spec.classNames && spec.classNames[labels[j]] !== undefined ? spec.classNames[labels[j]] : labels[j]);
-      if (preds) { var pr = preds[si * n + j]; html += "<br>prediction: " + escapeHTML(spec.classNames && spec.classNames[pr] !== undefined ? spec.classNames[pr] : pr) + (labels ? (pr === labels[j] ? " ✓" : " ✗") : ""); }
+      if (labels) html += "<br>label: <span style='color:" + color(labels[j]) + "'>■</span> " + escapeHTML(className(labels[j]));
+      if (pr) { var v = pr[si * n + j]; html += "<br>prediction: " + escapeHTML(className(v)) + (labels ? (v === labels[j] ? " ✓" : " ✗") : ""); }
       if (rgb) html += "<br>rgb: " + rgb[3 * j] + "," + rgb[3 * j + 1] + "," + rgb[3 * j + 2];
       tip.innerHTML = html;
-      if (thumbs) {
-        var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cv = el("canvas", { width: tw, height: th, style: "width:" + (tw * 3) + "px;height:" + (th * 3) + "px" }, tip);
-        var ctx = cv.getContext("2d"), im = ctx.createImageData(tw, th), o = j * tw * th * tc;
-        for (var q = 0; q < tw * th; q++) {
-          var rr = thumbs.data[o + q * tc], gg = tc === 3 ? thumbs.data[o + q * tc + 1] : rr, bb = tc === 3 ? thumbs.data[o + q * tc + 2] : rr;
-          im.data[4 * q] = rr; im.data[4 * q + 1] = gg; im.data[4 * q + 2] = bb; im.data[4 * q + 3] = 255;
-        }
-        ctx.putImageData(im, 0, 0);
-      }
+      if (thumbs) thumbCanvas(j, 3, tip);
       var rr0 = root.getBoundingClientRect();
       tip.style.display = "block";
       tip.style.left = (tipPanel.x - rr0.left + root.scrollLeft + 14) + "px";
       tip.style.top = (tipPanel.y - rr0.top + 14) + "px";
     }
     function savePNG() {
-      var all = panels.map(function (p) { return p.canvas; }); if (conf) all.push(conf.canvas);
+      var all = panels.map(function (p) { return p.canvas; }); confs.forEach(function (cf) { all.push(cf.canvas); });
       var rows = Math.ceil(all.length / cols), out = document.createElement("canvas");
       out.width = cols * SP; out.height = rows * SP;
       var ctx = out.getContext("2d"); ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
@@ -547,7 +843,17 @@
     var api = {
       play: function () { setPlaying(true); }, pause: function () { setPlaying(false); },
       seek: function (f) { t = Math.max(0, Math.min(D - 1, f)); render(true); },
-      frames: D, snapshots: F, points: n,
+      frames: D, snapshots: F, points: n, runs: runs.length, k: KN,
+      // selection: the selected point indices; select(points, add) and clear() change it
+      selection: function () { return Array.prototype.slice.call(selList); },
+      select: function (list, add) { select(list, !!add); }, clear: clearSelection,
+      setTrail: function (v) { trailSel.value = String(v); overlayAll(); },
+      // pin(j, run) shows point j's neighbours (as a click on it in a panel of that run); neighbors() reads them
+      pin: function (j, run) { pin = j; nbRun = run || 0; overlayAll(); updateNeighbors(); },
+      neighbors: function () {
+        var f = pin >= 0 ? pin : hover, kn = f >= 0 ? runs[nbRun].knn : null, si = snapshotOf(t);
+        return kn ? { point: f, snapshot: si, run: nbRun, list: Array.prototype.slice.call(kn.subarray((si * n + f) * KN, (si * n + f + 1) * KN)) } : null;
+      },
       resetStats: function () { stats = { draws: [], stamps: [] }; },
       stats: function () {
         var d = stats.draws.slice().sort(function (a, b) { return a - b; }), s = stats.stamps, el = s.length > 1 ? (s[s.length - 1] - s[0]) / 1000 : 0;

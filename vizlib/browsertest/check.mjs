@@ -98,7 +98,14 @@ async function checkFile(file) {
 
     // Players.
     const roots = await page.locator(".evz[id]:has(canvas[data-panel])").evaluateAll((es) => es.map((e) => e.id));
-    for (const id of roots) res.players.push(await checkPlayer(page, id, fail));
+    for (const [i, id] of roots.entries()) {
+      const r = await checkPlayer(page, id, fail);
+      if (await page.locator(`#${id} [role=toolbar][aria-label=Selection]`).count() && !r.static) {
+        r.linked = await checkLinked(page, id, (m) => fail(`player ${id}: ${m}`), shotDir ? path.join(shotDir, path.basename(file, ".html") + "-p" + i) : "");
+        if (r.linked.ok) r.checks.push("linked selection");
+      }
+      res.players.push(r);
+    }
     if (bench > 0) res.bench = await runBench(page, roots, bench);
     if (shotDir) {
       fs.mkdirSync(shotDir, { recursive: true });
@@ -163,7 +170,7 @@ async function checkPlayer(page, id, fail0) {
   if (await root.getByRole("button", { name: "Play", exact: true }).count() !== 1) fail("space did not pause playback");
   r.checks.push("space toggles");
   // Slider to the first and last frame; caption and confusion panel follow.
-  const conf = root.locator("canvas[data-confusion]");
+  const conf = root.locator("canvas[data-confusion]").first();
   const hasConf = await conf.count() > 0;
   await setRange(slider, 0);
   const cap0 = await root.locator(".evz-caption").first().textContent();
@@ -237,5 +244,157 @@ async function runBench(page, ids, seconds) {
     st.id = id;
     out.push(st);
   }
+  return out;
+}
+
+// checkLinked exercises the linked exploration of a player: box and lasso brushing, Shift adds,
+// the highlight in every panel and at later frames, Escape clears, trails, confusion-cell
+// selection, queries, neighbours and keyboard use. It returns what the Go test checks against
+// the data (selected indices, neighbour lists); shot is a screenshot path prefix ("" for none).
+async function checkLinked(page, id, fail, shot) {
+  const out = { ok: true };
+  const bad = (m) => { out.ok = false; fail(m); };
+  const root = page.locator("#" + id);
+  const api = (f, ...a) => page.evaluate(([id, f, a]) => { const p = window.embviz.players[id]; return p[f].apply(p, a); }, [id, f, a]);
+  const snap = (name) => shot ? root.screenshot({ path: `${shot}-${name}.png` }) : null;
+  const count = async () => +((await root.getAttribute("data-selected")) || 0);
+  const panels = await root.locator("canvas[data-panel]").count();
+  const sigs = async () => { const o = []; for (let p = 0; p < panels; p++) o.push((await canvasSig(page, `#${id} canvas[data-panel="${p}"]`)).h); return o; };
+  const frames = await page.evaluate((id) => window.embviz.players[id].frames, id);
+  await api("pause");
+  await api("setTrail", 0);
+  await api("seek", 0); const base0 = await sigs();
+  await api("seek", frames - 1); const baseN = await sigs();
+  await api("seek", 0);
+  // Box brush in panel 0 (Box is the default mode).
+  const c0 = root.locator('canvas[data-panel="0"]');
+  await c0.scrollIntoViewIfNeeded();
+  const b = await c0.boundingBox();
+  const drag = async (pts, shift) => {
+    if (shift) await page.keyboard.down("Shift");
+    await page.mouse.move(pts[0][0], pts[0][1]); await page.mouse.down();
+    for (const q of pts.slice(1)) await page.mouse.move(q[0], q[1], { steps: 4 });
+    await page.mouse.up();
+    if (shift) await page.keyboard.up("Shift");
+  };
+  await drag([[b.x + b.width * 0.25, b.y + b.height * 0.25], [b.x + b.width * 0.75, b.y + b.height * 0.75]]);
+  const nBox = await count();
+  out.box = nBox;
+  if (!(nBox > 0)) bad("box brush selected nothing");
+  const cnt = await root.locator(".evz-count").textContent();
+  if (!cnt.includes(String(nBox))) bad(`count shows "${cnt}", want ${nBox}`);
+  const sel0 = await sigs();
+  for (let p = 0; p < panels; p++) if (sel0[p] === base0[p]) bad(`brushing panel 0 did not change panel ${p}`);
+  await api("seek", frames - 1);
+  const selN = await sigs();
+  for (let p = 0; p < panels; p++) if (selN[p] === baseN[p]) bad(`the selection is not highlighted at the last frame in panel ${p}`);
+  // Still selected while playing.
+  await root.getByRole("button", { name: "Play", exact: true }).click();
+  await page.waitForTimeout(300);
+  await root.getByRole("button", { name: "Pause", exact: true }).click();
+  if (await count() !== nBox) bad("the selection changed while playing");
+  await snap("selection");
+  // Trails of the selection (at the last frame, every snapshot).
+  await api("seek", frames - 1);
+  const noTrail = (await canvasSig(page, `#${id} canvas[data-panel="0"]`)).h;
+  await root.locator("select[aria-label='Trail length']").selectOption("all");
+  const trail = (await canvasSig(page, `#${id} canvas[data-panel="0"]`)).h;
+  if (frames > 1 && trail === noTrail) bad("trails did not draw");
+  out.trails = trail !== noTrail;
+  await snap("trails");
+  await root.locator("select[aria-label='Trail length']").selectOption("0");
+  // Lasso with Shift adds to the selection.
+  await root.getByRole("button", { name: "Lasso brush" }).click();
+  if (await root.getByRole("button", { name: "Lasso brush" }).getAttribute("aria-pressed") !== "true") bad("Lasso brush is not pressed after a click");
+  const cl = root.locator(`canvas[data-panel="${panels - 1}"]`), bl = await cl.boundingBox();
+  await drag([[bl.x + bl.width * 0.1, bl.y + bl.height * 0.1], [bl.x + bl.width * 0.9, bl.y + bl.height * 0.15], [bl.x + bl.width * 0.5, bl.y + bl.height * 0.9], [bl.x + bl.width * 0.1, bl.y + bl.height * 0.12]], true);
+  const nLasso = await count();
+  out.lasso = nLasso;
+  if (!(nLasso > nBox)) bad(`shift+lasso did not add to the selection (${nBox} -> ${nLasso})`);
+  await root.getByRole("button", { name: "Box brush" }).click();
+  // Escape clears; the canvases are back to the unselected picture.
+  await root.focus();
+  await page.keyboard.press("Escape");
+  if (await count() !== 0) bad("Escape did not clear the selection");
+  const cleared = await sigs();
+  for (let p = 0; p < panels; p++) if (cleared[p] !== baseN[p]) bad(`panel ${p} differs after clearing`);
+  // Confusion-matrix cell click: the first off-diagonal cell with samples, at a middle snapshot.
+  const conf = root.locator("canvas[data-confusion]").first();
+  if (await conf.count()) {
+    await api("seek", Math.floor(frames / 2));
+    await conf.scrollIntoViewIfNeeded();
+    const cb = await conf.boundingBox();
+    const C = await page.evaluate((id) => document.querySelectorAll(`#${id} .evz-legend span`).length, id) || 2;
+    const dpr = await page.evaluate(() => Math.max(1, Math.min(2, window.devicePixelRatio || 1)));
+    const L = Math.round(34 * dpr) / dpr, cs = (cb.width - L - 4) / C;
+    for (let r = 0; r < C && !out.cell; r++) for (let c = 0; c < C && !out.cell; c++) {
+      if (r === c) continue;
+      await page.mouse.click(cb.x + L + (c + 0.5) * cs, cb.y + L + (r + 0.5) * cs);
+      if (await count() > 0) out.cell = { cell: await root.getAttribute("data-cell"), indices: await api("selection") };
+    }
+    if (!out.cell) bad("no confusion-matrix cell click selected samples");
+    else {
+      await api("seek", frames - 1);
+      if (JSON.stringify(await api("selection")) !== JSON.stringify(out.cell.indices)) bad("the confusion-cell selection did not stay when the frame moved");
+      await snap("confusion-cell");
+    }
+    // Keyboard: arrows and Enter on the focused matrix select a cell; Escape clears.
+    await page.keyboard.press("Escape");
+    await conf.focus();
+    await page.keyboard.press("ArrowDown"); await page.keyboard.press("Enter");
+    out.keyboardCell = await root.getAttribute("data-cell");
+    if (!out.keyboardCell) bad("Enter on the focused confusion matrix selected no cell");
+    await page.keyboard.press("Escape");
+    if (await count() !== 0) bad("Escape on the confusion matrix did not clear");
+  }
+  // Queries.
+  await api("seek", frames - 1);
+  const q = {};
+  const cls = root.locator("select[aria-label='Select class']");
+  if (await cls.count()) { await cls.selectOption("1"); q.class1 = await api("selection"); }
+  const miss = root.getByRole("button", { name: "Select misclassified at this snapshot" });
+  if (await miss.count()) { await miss.click(); q.misclassified = { snapshot: +(await root.getAttribute("data-snapshot")), indices: await api("selection") }; }
+  const ch = root.getByRole("button", { name: "Select samples whose prediction changed between snapshots a and b" });
+  if (await ch.count()) {
+    await root.locator("input[aria-label='Snapshot a']").fill("1");
+    await root.locator("input[aria-label='Snapshot b']").fill("2");
+    await ch.click(); q.changed12 = await api("selection");
+  }
+  const idx = root.locator("input[aria-label='Select samples by index']");
+  await idx.fill("#0-30");
+  await idx.press("Enter");
+  q.index0to30 = await api("selection");
+  await idx.press("Escape");
+  out.queries = q;
+  if (q.class1 && !q.class1.length) bad("class query selected nothing");
+  await snap("queries");
+  // Neighbours: click a point of panel 0 (pins it).
+  if (await root.locator(".evz-nbrs").count()) {
+    await api("clear");
+    await api("seek", frames - 1);
+    const pt = await page.evaluate((id) => {
+      const c = document.querySelector(`#${id} canvas[data-panel="0"]`), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data, rect = c.getBoundingClientRect();
+      for (let y = Math.floor(c.height / 2); y < c.height; y++) for (let x = Math.floor(c.width / 2); x < c.width; x++) {
+        const i = 4 * (y * c.width + x);
+        if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) return { x: rect.left + (x + 1) * rect.width / c.width, y: rect.top + (y + 1) * rect.height / c.height };
+      }
+      return null;
+    }, id);
+    await page.mouse.click(pt.x, pt.y);
+    await page.mouse.move(1, 1);
+    const nb = root.locator(".evz-nbrs");
+    const items = await nb.locator("[role=listitem]").evaluateAll((es) => es.map((e) => +e.getAttribute("data-point")));
+    out.neighbors = { point: +(await nb.getAttribute("data-point")), snapshot: +(await nb.getAttribute("data-snapshot")), run: +(await nb.getAttribute("data-run")), list: items,
+      thumbs: await nb.locator("[role=listitem] canvas").count() };
+    if (!items.length) bad("clicking a point listed no neighbours");
+    await snap("neighbors");
+    await page.keyboard.press("Escape");
+  }
+  // Every control has an accessible name.
+  const unnamed = await page.evaluate((id) => [...document.querySelectorAll(`#${id} button, #${id} select, #${id} input`)].filter((e) =>
+    !(e.getAttribute("aria-label") || (e.labels && e.labels.length && e.labels[0].textContent.trim()) || (e.tagName === "BUTTON" && e.textContent.trim()))).map((e) => e.outerHTML.slice(0, 80)), id);
+  if (unnamed.length) bad("controls without accessible names: " + unnamed.join(" | "));
+  await api("clear");
+  await api("setTrail", 8);
   return out;
 }

@@ -500,6 +500,10 @@ type GridOpts struct {
 	PointSize float64
 	// GIFDownload adds a download link for an animated GIF of the grid.
 	GIFDownload bool
+	// Neighbors is the number k of nearest neighbours (in the run's embedding space at each
+	// snapshot) that clicking or hovering a point lists and highlights; 0 means 6 for animations
+	// of at most 2000 points and none above, negative means none.
+	Neighbors int
 }
 
 // Grid plays animations of the same points in sync in one grid. Animations that failed are
@@ -565,6 +569,7 @@ func newPlayer(anims []*Animation, o GridOpts) (*playerView, []error) {
 	if o.Confusion && p.Panels[0].Predictions == nil {
 		errs = append(errs, errors.New("vizlib: GridOpts.Confusion needs predictions, and the animations have none (not a classifier run)"))
 	}
+	p.Neighbors = defaultNeighbors(o.Neighbors, p.Panels)
 	if _, err := p.spec(); err != nil {
 		return nil, append(errs, err)
 	}
@@ -693,5 +698,5 @@ func (d *runData) loadThumbnails() *thumbSet {
 // animation wraps frames with the run's labels, predictions, captions and thumbnails.
 func (d *runData) animation(title string, frames []*reduce.Matrix) *Animation {
 	return &Animation{Title: title, Frames: frames, Labels: d.labels, Predictions: d.preds, ClassNames: d.classNames(),
-		Captions: d.captions, Indices: d.index, Thumbs: d.thumbnails(), snapshots: d.seq}
+		Captions: d.captions, Indices: d.index, Thumbs: d.thumbnails(), snapshots: d.seq, run: d.info.ID}
 }

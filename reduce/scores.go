@@ -5,15 +5,46 @@ import (
 	"math"
 )
 
-// ScoreOptions configures ScoreClusters. The zero value (or nil) means Euclidean distance, seed 0
-// and 4 k-means restarts.
+// Scaling is how ScoreClusters scales the rows of x before it clusters and scores them.
+type Scaling string
+
+const (
+	// ScaleUnit divides every row by its length plus 1e-8, x_i / (||x_i|| + 1e-8), as seed 002
+	// does before k-means and the silhouette ("normalize to unit length, for cosine similarity").
+	ScaleUnit Scaling = "unit"
+	// ScaleNone scores x as given.
+	ScaleNone Scaling = "none"
+)
+
+// SilhouetteOf names the partition whose silhouette ScoreClusters reports.
+type SilhouetteOf string
+
+const (
+	// OfClusters is the silhouette of the k-means clusters (seed 002's
+	// silhouette_score(acts_norm, clusters)): how well the clusters k-means found are separated.
+	OfClusters SilhouetteOf = "clusters"
+	// OfClasses is the silhouette of the true classes: how well the classes are separated.
+	OfClasses SilhouetteOf = "classes"
+)
+
+// ScoreOptions configures ScoreClusters. The zero value (or nil) is seed 002's recipe: rows
+// scaled to unit length (ScaleUnit), k-means with Euclidean distance on them (so, on unit
+// vectors, cosine k-means as scikit-learn's KMeans(n_clusters=k, n_init=10) on the normalized
+// rows), the silhouette of those k-means clusters with Euclidean distance on the normalized rows
+// (scikit-learn's silhouette_score(acts_norm, clusters)), and the ARI between clusters and
+// classes. The quantities embviz computed before (the silhouette of the true classes on x as
+// given) are {Scale: ScaleNone, Of: OfClasses}.
 type ScoreOptions struct {
-	// Metric is the distance of the silhouette and of k-means: "" or Euclidean, or Cosine (cosine
-	// silhouette and spherical k-means).
+	// Scale is the scaling of the rows: "" or ScaleUnit (the seed), or ScaleNone.
+	Scale Scaling
+	// Metric is the distance of k-means and of the silhouette on the scaled rows: "" or Euclidean
+	// (the seed), or Cosine (1 - cos: spherical k-means and cosine silhouette).
 	Metric Metric
+	// Of is the partition whose silhouette is reported: "" or OfClusters (the seed), or OfClasses.
+	Of SilhouetteOf
 	// Seed seeds k-means (KMeansOptions.Seed).
 	Seed uint64
-	// Restarts is the number of k-means restarts; 0 means 4.
+	// Restarts is the number of k-means restarts; 0 means 10 (scikit-learn's n_init=10, the seed).
 	Restarts int
 }
 
@@ -21,8 +52,8 @@ type ScoreOptions struct {
 type ClusterScores struct {
 	// Dim is d, the number of features.
 	Dim int
-	// Silhouette is the mean silhouette of the true classes (in [-1, 1]; higher: tighter, better
-	// separated classes).
+	// Silhouette is the mean silhouette (in [-1, 1]; higher: tighter, better separated groups) of
+	// the partition ScoreOptions.Of names: by default the k-means clusters.
 	Silhouette float64
 	// ARI is the adjusted Rand index between the k-means clusters and the classes (1: the
 	// clusters are the classes; about 0: unrelated).
@@ -36,20 +67,45 @@ type ClusterScores struct {
 	Purity []float64
 }
 
-// ScoreClusters scores x ([n, d]) against labels ([n], classes 0..k-1, or more): the silhouette
-// of the classes (Silhouette) and the adjusted Rand index between k-means with k clusters and the
-// classes (KMeans, AdjustedRandIndex), both with opts.Metric (cosine k-means is spherical
-// k-means), and the k-means clusters matched to the classes.
+// ScaleRowsUnit returns x ([n, d]) with every row divided by its length plus 1e-8,
+// x_i / (||x_i|| + 1e-8) (norms accumulated in float64), as seed 002 normalizes activations; a
+// zero row stays zero.
+func ScaleRowsUnit(x *Matrix) *Matrix {
+	out := x.Clone()
+	for i := 0; i < x.Rows; i++ {
+		row := out.Row(i)
+		var s float64
+		for _, v := range row {
+			s += float64(v) * float64(v)
+		}
+		inv := 1 / (math.Sqrt(s) + 1e-8)
+		for j, v := range row {
+			row[j] = float32(float64(v) * inv)
+		}
+	}
+	return out
+}
+
+// ScoreClusters scores x ([n, d]) against labels ([n], classes 0..k-1, or more): k-means with k
+// clusters (KMeans) on the rows of x scaled as opts.Scale, the silhouette (Silhouette) of the
+// clusters or of the classes (opts.Of) and the adjusted Rand index between the clusters and the
+// classes (AdjustedRandIndex), both with opts.Metric on the scaled rows, and the k-means clusters
+// matched to the classes. The zero options are seed 002's recipe (see ScoreOptions).
 func ScoreClusters(x *Matrix, labels []int32, k int, opts *ScoreOptions) (ClusterScores, error) {
 	var o ScoreOptions
 	if opts != nil {
 		o = *opts
 	}
-	if o.Restarts < 0 {
-		return ClusterScores{}, fmt.Errorf("reduce: ScoreClusters: Restarts is %d: use 0 for the default 4 or a positive count", o.Restarts)
+	switch {
+	case o.Restarts < 0:
+		return ClusterScores{}, fmt.Errorf("reduce: ScoreClusters: Restarts is %d: use 0 for the default 10 or a positive count", o.Restarts)
+	case o.Scale != "" && o.Scale != ScaleUnit && o.Scale != ScaleNone:
+		return ClusterScores{}, fmt.Errorf("reduce: ScoreClusters: unknown Scale %q: use %q (default) or %q", o.Scale, ScaleUnit, ScaleNone)
+	case o.Of != "" && o.Of != OfClusters && o.Of != OfClasses:
+		return ClusterScores{}, fmt.Errorf("reduce: ScoreClusters: unknown Of %q: use %q (default) or %q", o.Of, OfClusters, OfClasses)
 	}
 	if o.Restarts == 0 {
-		o.Restarts = 4
+		o.Restarts = 10
 	}
 	if x == nil || x.Rows != len(labels) {
 		rows := -1
@@ -63,14 +119,22 @@ func ScoreClusters(x *Matrix, labels []int32, k int, opts *ScoreOptions) (Cluste
 			return ClusterScores{}, fmt.Errorf("reduce: ScoreClusters: label %d of point %d is negative: classes are 0..k-1", l, i)
 		}
 	}
+	if err := x.Validate(); err != nil {
+		return ClusterScores{}, fmt.Errorf("reduce: ScoreClusters: %w", err)
+	}
 	s := ClusterScores{Dim: x.Cols}
-	sil, err := Silhouette(x, labels, o.Metric)
+	if o.Scale != ScaleNone {
+		x = ScaleRowsUnit(x)
+	}
+	km, err := KMeans(x, k, &KMeansOptions{Restarts: o.Restarts, Seed: o.Seed, Metric: o.Metric})
 	if err != nil {
 		return s, fmt.Errorf("reduce: ScoreClusters: %w", err)
 	}
-	s.Silhouette = sil
-	km, err := KMeans(x, k, &KMeansOptions{Restarts: o.Restarts, Seed: o.Seed, Metric: o.Metric})
-	if err != nil {
+	of := km.Assignments
+	if o.Of == OfClasses {
+		of = labels
+	}
+	if s.Silhouette, err = Silhouette(x, of, o.Metric); err != nil {
 		return s, fmt.Errorf("reduce: ScoreClusters: %w", err)
 	}
 	if s.ARI, err = AdjustedRandIndex(km.Assignments, labels); err != nil {

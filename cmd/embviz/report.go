@@ -19,7 +19,7 @@ func init() {
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", stderr)
 	runsDir := fs.String("runs", defaultRunsDir(), "runs directory")
-	id := fs.String("run", "", "run id (or a unique prefix such as run-0011); required")
+	id := fs.String("run", "", "run id (or a unique prefix such as run-0011); required; A,B,... writes the comparison page of those runs")
 	out := fs.String("out", "", "output HTML file (default <run id>.html)")
 	maxPoints := fs.Int("max-points", 0, "subsample the evaluation points to at most this many for the animations (0: all)")
 	interp := fs.Int("interpolate", 2, "in-between frames drawn between snapshots")
@@ -33,6 +33,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	if *maxPoints < 0 {
 		return fmt.Errorf("%w: -max-points is %d: use 0 for all points or a positive count", errUsage, *maxPoints)
+	}
+	if ids := splitRuns(*id); len(ids) > 1 { // -run A,B: the comparison page (compare.go)
+		return writeComparison(ids, *runsDir, *out, *maxPoints, *interp, *seed, stdout)
 	}
 	run, err := training.OpenRun(*runsDir, *id)
 	if err != nil {

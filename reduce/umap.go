@@ -47,9 +47,11 @@ type UMAPOptions struct {
 	Init string
 	// InitEmbedding, if not nil, is the [n, NComponents] starting layout (used for warm starts).
 	InitEmbedding *Matrix
-	// Seed drives every random choice (noise on the init, edge sampling, NN-descent). Runs with the
-	// same Seed and Threads == 1 are bit-for-bit reproducible; with more threads the SGD is
-	// Hogwild-style (lock-free updates shared between goroutines) and varies slightly run to run.
+	// Seed drives every random choice (noise on the init, negative sampling, NN-descent). Runs
+	// with the same inputs, options and Seed give the same layout bit for bit, whatever Threads is
+	// (the SGD splits each epoch's edges into a fixed number of chunks and adds their updates in
+	// order; see UMAP). Not covered: other builds or CPUs (another GOARCH, or an amd64 without the
+	// AVX2 kernels, round differently), and other versions of embviz.
 	Seed int64
 	// NegativeSampleRate is the number of negative samples per positive sample. 0 means 5.
 	NegativeSampleRate int
@@ -155,7 +157,7 @@ func (o *UMAPOptions) resolve(n int) (*umapParams, error) {
 		p.threads = runtime.GOMAXPROCS(0)
 	}
 	if umapRaceEnabled {
-		p.threads = 1 // Hogwild SGD is racy by design; keep the race detector quiet.
+		p.threads = 1 // Faster under the race detector; the result is the same on any thread count.
 	}
 	switch p.init {
 	case "":
@@ -200,8 +202,12 @@ func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 //     q(y_i, y_j) = 1 / (1 + a ||y_i - y_j||^(2b)), edges sampled in proportion to w_ij,
 //     NegativeSampleRate uniform negative samples per positive.
 //
-// The SGD runs on opts.Threads goroutines (default GOMAXPROCS) with lock-free (Hogwild) updates;
-// Threads = 1 makes a run reproducible bit for bit for a given Seed. Progress reports the stages.
+// The SGD runs on opts.Threads goroutines (default GOMAXPROCS). Each epoch's edges are split into a
+// fixed number of chunks (16, when there are at least 4096 edges); each chunk runs umap-learn's
+// sequential updates on its own copy of the layout as of the epoch start, and the chunks'
+// displacements are added in chunk order. So a run is reproducible bit for bit for a given Seed,
+// on any number of threads (see UMAPOptions.Seed for what is not covered). Progress reports the
+// stages.
 //
 // Errors ("reduce: UMAP: ...") for invalid x (NaN/Inf, empty), n <= NNeighbors, min_dist > spread,
 // and other bad options.

@@ -20,8 +20,8 @@ type LayoutOptions struct {
 	Gamma float64
 	// Seed of the negative sampling.
 	Seed int64
-	// Threads is the number of goroutines (0 means 1 here; UMAP passes its own). Above 1 the
-	// updates are Hogwild-style and not reproducible bit for bit.
+	// Threads is the number of goroutines (0 means 1 here; UMAP passes its own). The result does
+	// not depend on it: the same Seed gives the same layout bit for bit (see UMAP).
 	Threads int
 	// Progress, if not nil, is called after each epoch with stage "umap epochs".
 	Progress Progress
@@ -97,6 +97,8 @@ type umapSGD struct {
 	epoch       int
 	align       float64 // alignment regularisation lambda (0: frames independent)
 	window      int     // alignment window (frames either side)
+	// epochFrame's scratch, shared by the frames: the layout at the epoch start, sgdChunks copies.
+	start, chunks []float32
 }
 
 func newUMAPSGD(embs []*Matrix, graphs []*Graph, nEpochs, negRate int, a, b, gamma float64, seed int64) *umapSGD {
@@ -150,16 +152,48 @@ func (s *umapSGD) run(nEpochs int, lr float64, threads int, after func(e int)) {
 	}
 }
 
-// epochFrame runs one epoch of frame f, its edges split into contiguous chunks over threads
-// (parallelChunks; chunk t seeds its own negative-sampling stream).
+// sgdChunks is the number of chunks the edges of a frame are split into for one epoch (when there
+// are at least sgdMinEdges of them): a constant, so that layouts do not depend on the thread count.
+const (
+	sgdChunks   = 16
+	sgdMinEdges = 4096
+)
+
+// epochFrame runs one epoch of frame f. Small graphs (fewer than sgdMinEdges edges) are processed
+// in order, in place. Larger ones are split into sgdChunks contiguous chunks of edges, each chunk
+// seeding its own negative-sampling stream; every chunk runs the sequential SGD on its own copy of
+// the layout as it was at the start of the epoch (in parallel, over threads goroutines), and the
+// epoch's layout is the start plus the sum of the chunks' displacements, added in chunk order.
+// Unlike lock-free (Hogwild) updates this is deterministic: the same Seed gives the same layout
+// bit for bit, whatever the thread count and scheduling.
 func (s *umapSGD) epochFrame(f, epoch int, alpha float32, threads int) {
 	fe := s.frames[f]
 	m := len(fe.head)
-	if threads <= 1 || m < 4096 {
-		s.edges(f, 0, m, epoch, alpha, 0)
+	if m < sgdMinEdges {
+		s.edges(f, fe.emb, 0, m, epoch, alpha, 0)
 		return
 	}
-	parallelChunks(m, threads, func(t, lo, hi int) { s.edges(f, lo, hi, epoch, alpha, t) })
+	size := len(fe.emb)
+	if len(s.start) != size {
+		s.start = make([]float32, size)
+		s.chunks = make([]float32, sgdChunks*size)
+	}
+	start, chunks := s.start, s.chunks
+	copy(start, fe.emb)
+	parallelBlocks(sgdChunks, threads, func(_, c int) {
+		buf := chunks[c*size : (c+1)*size]
+		copy(buf, start)
+		s.edges(f, buf, c*m/sgdChunks, (c+1)*m/sgdChunks, epoch, alpha, c)
+	})
+	parallelChunks(size, min(threads, max(1, size/4096)), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v, s0 := start[i], start[i]
+			for c := range sgdChunks {
+				v += chunks[c*size+i] - s0
+			}
+			fe.emb[i] = v
+		}
+	})
 }
 
 func clip4(v float32) float32 {
@@ -172,15 +206,15 @@ func clip4(v float32) float32 {
 	return v
 }
 
-// edges processes the edges [lo, hi) of frame f for one epoch.
-func (s *umapSGD) edges(f, lo, hi, epoch int, alpha float32, chunk int) {
+// edges processes the edges [lo, hi) of frame f for one epoch, updating the layout emb (frame f's
+// [n, dim] layout or a copy of it).
+func (s *umapSGD) edges(f int, emb []float32, lo, hi, epoch int, alpha float32, chunk int) {
 	if s.dim == 2 && !(s.align > 0 && len(s.frames) > 1) {
-		s.edges2(f, lo, hi, epoch, alpha, chunk)
+		s.edges2(f, emb, lo, hi, epoch, alpha, chunk)
 		return
 	}
 	fe := s.frames[f]
 	dim := s.dim
-	emb := fe.emb
 	n := uint64(fe.n)
 	a, b := s.a, s.b
 	ab2 := float32(-2 * a * b)
@@ -279,9 +313,8 @@ func (s *umapSGD) alignGrad(f, i int, y []float32, g []float32) {
 }
 
 // edges2 is edges for 2-D layouts without alignment (the common case), unrolled over coordinates.
-func (s *umapSGD) edges2(f, lo, hi, epoch int, alpha float32, chunk int) {
+func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32, chunk int) {
 	fe := s.frames[f]
-	emb := fe.emb
 	n := uint64(fe.n)
 	a32, b32 := float32(s.a), float32(s.b)
 	ab2 := float32(-2 * s.a * s.b)

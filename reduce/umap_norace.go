@@ -2,5 +2,5 @@
 
 package reduce
 
-// umapRaceEnabled forces single-threaded SGD under the race detector (Hogwild updates race by design).
+// umapRaceEnabled runs UMAP single-threaded under the race detector (faster there; same result).
 const umapRaceEnabled = false

@@ -84,6 +84,12 @@ func (c *checkpointer) save(step int) error {
 	return pruneCheckpoints(c.dir, keepCheckpoints)
 }
 
+// close removes the (then empty) staging directory; a killed process leaves it, and the next
+// newCheckpointer clears it.
+func (c *checkpointer) close() {
+	_ = os.RemoveAll(c.staging)
+}
+
 // pruneCheckpoints removes all but the newest keep checkpoints (by GoMLX's sortable names).
 func pruneCheckpoints(dir string, keep int) error {
 	entries, err := os.ReadDir(dir)

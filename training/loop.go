@@ -44,14 +44,16 @@ const (
 // Train trains a model as configured and records it in the run store: run.json, the evaluation
 // subset (labels.npy, eval_index.npy), snapshots of the evaluation subset (embedding,
 // predictions and the requested layer taps) at the scheduled steps, metrics.jsonl and GoMLX
-// checkpoints. It returns the finished run (its directory renamed to the final id, see
-// Run.Finish).
+// checkpoints. It returns the finished run (see Run.Finish; its directory name, the run id, is
+// fixed when the run is created). The process holds the run's lock (LockFile) while it trains.
 //
 // Bad configurations (unknown model or dataset, missing data directory, batch larger than the
 // training split, unknown layer names, ...) return an error before the run is created. Errors
 // during training mark the run failed (Run.Fail) and are returned with the run. When ctx is
 // cancelled the weights are checkpointed, the run is marked failed ("interrupted") and ctx's
-// error is returned; Config.Resume can continue it.
+// error is returned; Config.Resume can continue it, as it can a run whose process died
+// (StatusInterrupted). Resuming a run that another process is still training is refused with an
+// error wrapping ErrRunLive.
 //
 // Snapshot semantics: snapshot 0 is the untrained model; with the linear and geometric
 // schedules exactly Config.Snapshots snapshots are taken, the last at step Steps. For
@@ -133,8 +135,11 @@ func newSession(cfg Config) (*session, error) {
 			return nil, err
 		}
 		info := r.Info()
-		if info.Status == StatusFinished {
-			return nil, fmt.Errorf("training: run %s is already finished; nothing to resume", info.ID)
+		switch info.Status {
+		case StatusFinished:
+			return nil, fmt.Errorf("training: run %s is already finished; nothing to resume", info.DisplayID())
+		case StatusRunning: // OpenRun reports a run whose writer died as interrupted
+			return nil, liveError(r.Dir(), info.ID)
 		}
 		rc, err := configFromInfo(info)
 		if err != nil {
@@ -174,6 +179,9 @@ func newSession(cfg Config) (*session, error) {
 		return nil, fmt.Errorf("training: dataset %s has an empty train or test split", cfg.Dataset)
 	}
 	s.ds, s.train, s.test = ds, ds.Train, ds.Test
+	if cfg.Model == "mlp" && len(s.train.Shape) != 1 {
+		return nil, fmt.Errorf("training: model mlp takes feature vectors, but %s has inputs of shape %v (images); use -model cnn for images, or mlp on a vector dataset (blobs)", cfg.Dataset, s.train.Shape)
+	}
 	if cfg.Batch > s.train.N {
 		return nil, fmt.Errorf("training: batch %d is larger than the training split of %s (%d examples)", cfg.Batch, cfg.Dataset, s.train.N)
 	}
@@ -387,6 +395,7 @@ func (s *session) run(ctx context.Context) (err error) {
 	if err != nil {
 		return s.fail(err)
 	}
+	defer ckpt.close()
 	if s.cfg.Progress != nil {
 		s.bar = newTextBar(s.cfg.Progress)
 		defer s.bar.finish() // End the progress line, also before an error is printed.
@@ -857,6 +866,9 @@ func (s *session) snapshot(step int, lr float64) error {
 	if !s.isAE {
 		s.evalAc = float64(correct) / float64(n)
 		values["eval_acc"] = s.evalAc
+	}
+	if step <= s.lastMetric { // recorded by a process that died before this snapshot: keep steps increasing
+		return nil
 	}
 	return s.r.AppendMetrics(MetricRecord{Step: step, Epoch: s.epoch(step), Values: values})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/embviz/embviz/models"
@@ -215,6 +216,14 @@ func (c *Config) validate() error {
 	}
 	if c.LR < 0 {
 		errs = append(errs, fmt.Sprintf("learning rate %g must be > 0", c.LR))
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"learning rate (-lr)", c.LR}, {"weight decay (-weight-decay)", c.WeightDecay}, {"gradient clip norm (-clip)", c.ClipNorm}, {"SAM rho (-sam-rho)", c.SAMRho}, {"min LR fraction", c.MinLRFraction}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			errs = append(errs, fmt.Sprintf("%s must be a finite number, got %g", f.name, f.v))
+		}
 	}
 	if c.SAMRho < 0 {
 		errs = append(errs, fmt.Sprintf("SAM rho %g must be >= 0", c.SAMRho))

@@ -4,7 +4,6 @@
 package training
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training/npy"
@@ -28,6 +28,10 @@ const (
 	StatusRunning  = "running"
 	StatusFinished = "finished"
 	StatusFailed   = "failed"
+	// StatusInterrupted is never stored: OpenRun, ListRuns and Reload report it for a run whose
+	// run.json says running while no process holds its lock (LockFile), i.e. whose writer died.
+	// Train with Config.Resume (embviz train -resume) takes such a run over.
+	StatusInterrupted = "interrupted"
 )
 
 // Files and directories of a run directory (see DESIGN.md, "The run store").
@@ -53,8 +57,8 @@ type SnapshotInfo struct {
 
 // RunInfo is the content of run.json.
 type RunInfo struct {
-	ID           string         `json:"id"`
-	Status       string         `json:"status"` // running | finished | failed
+	ID           string         `json:"id"`     // the run directory's name, fixed at creation
+	Status       string         `json:"status"` // running | finished | failed (interrupted when read, see StatusInterrupted)
 	Dataset      string         `json:"dataset"`
 	ClassNames   []string       `json:"class_names"`
 	Model        string         `json:"model"`
@@ -125,9 +129,13 @@ type Run struct {
 	number  int
 	info    RunInfo
 	cache   map[int]*reduce.Matrix // embeddings by snapshot index
+	lock    *os.File               // the writer's lock (CreateRun, ResumeRun); nil when reading
 }
 
-var runNameRE = regexp.MustCompile(`^run-(\d{4,})-`)
+var (
+	runNameRE       = regexp.MustCompile(`^run-(\d{4,})-`)
+	runNumberOnlyRE = regexp.MustCompile(`^run-(\d+)-?$`)
+)
 
 // RunNumber returns the number of a run id ("run-0011-..." -> 11), or -1.
 func RunNumber(id string) int {
@@ -139,23 +147,44 @@ func RunNumber(id string) int {
 	return n
 }
 
-// runName is the id of a run: run-%04d-<MODEL>_<dataset>_<embed_dim>_<suffix>, where suffix is the
-// final eval accuracy (%.4f) once finished, or "running"/"failed".
-func runName(number int, info *RunInfo, suffix string) string {
+// runName is the directory name of a run, fixed when it is created:
+// run-%04d-<MODEL>_<dataset>_<embed_dim>, with '/', '_', ' ', control and format characters in the
+// model and dataset names replaced by '-'.
+func runName(number int, info *RunInfo) string {
 	clean := func(s string) string {
 		return strings.Map(func(r rune) rune {
-			if r == '/' || r == '_' || r == ' ' || r == os.PathSeparator {
+			if r == '/' || r == '_' || r == ' ' || r == os.PathSeparator || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 				return '-'
 			}
 			return r
 		}, s)
 	}
-	return fmt.Sprintf("run-%04d-%s_%s_%d_%s", number, clean(info.Model), clean(info.Dataset), info.EmbedDim, suffix)
+	return fmt.Sprintf("run-%04d-%s_%s_%d", number, clean(info.Model), clean(info.Dataset), info.EmbedDim)
+}
+
+// DisplayID is the run's id in the seed's form: its directory name with the final eval accuracy
+// appended once finished (run-0011-CNN_mnist_32_0.9776). Every function that takes a run id
+// accepts it as well as the directory name and the number (run-0011). Runs created by older
+// versions, whose directory was renamed to that form, display their directory name.
+func (info RunInfo) DisplayID() string {
+	if info.Status == StatusFinished && !legacyName(info.ID) {
+		return fmt.Sprintf("%s_%.4f", info.ID, info.FinalEvalAcc)
+	}
+	return info.ID
+}
+
+// legacyName reports whether a run directory name has the suffix ("_0.9776", "_running",
+// "_failed") that older versions appended by renaming the directory.
+func legacyName(name string) bool {
+	return RunNumber(name) >= 0 && strings.Count(name, "_") >= 3
 }
 
 // CreateRun creates a new run directory in runsDir (created if missing) with the next free run
-// number and a provisional name ending in "_running", and writes run.json with status running.
-// info.ID, Status, Snapshots and Created are set by CreateRun.
+// number, takes the run's writer lock (LockFile) and writes run.json with status running. The
+// number is allocated under a lock of the runs directory, so concurrent CreateRun calls, in any
+// number of processes, get distinct numbers; the directory name (the run id,
+// run-NNNN-<MODEL>_<dataset>_<embed_dim>) never changes afterwards. info.ID, Status, Snapshots
+// and Created are set by CreateRun. Finish or Fail release the lock.
 func CreateRun(runsDir string, info RunInfo) (*Run, error) {
 	if info.Model == "" || info.Dataset == "" {
 		return nil, fmt.Errorf("training: CreateRun needs a model and a dataset name (got model %q, dataset %q)", info.Model, info.Dataset)
@@ -163,33 +192,67 @@ func CreateRun(runsDir string, info RunInfo) (*Run, error) {
 	if err := os.MkdirAll(runsDir, 0o755); err != nil {
 		return nil, fmt.Errorf("training: creating runs directory: %w", err)
 	}
-	for attempt := 0; attempt < 100; attempt++ {
-		number, err := nextRunNumber(runsDir)
-		if err != nil {
-			return nil, err
+	var number int
+	var id, dir string
+	err := withRunsLock(runsDir, func() error {
+		var err error
+		if number, err = nextRunNumber(runsDir); err != nil {
+			return err
 		}
-		id := runName(number, &info, "running")
-		dir := filepath.Join(runsDir, id)
+		id = runName(number, &info)
+		dir = filepath.Join(runsDir, id)
 		if err := os.Mkdir(dir, 0o755); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				continue // another writer took this number; try the next
-			}
-			return nil, fmt.Errorf("training: creating run directory: %w", err)
+			return fmt.Errorf("training: creating run directory: %w", err)
 		}
-		info.ID = id
-		info.Status = StatusRunning
-		info.Snapshots = []SnapshotInfo{}
-		info.Created = time.Now().UTC().Truncate(time.Second)
-		r := &Run{runsDir: runsDir, dir: dir, number: number, info: info}
-		if err := os.MkdirAll(filepath.Join(dir, SnapshotsDir), 0o755); err != nil {
-			return nil, err
-		}
-		if err := r.writeInfo(); err != nil {
-			return nil, err
-		}
-		return r, nil
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("training: could not allocate a run number in %s", runsDir)
+	lock, err := lockRun(dir, id)
+	if err != nil {
+		return nil, err
+	}
+	info.ID = id
+	info.Status = StatusRunning
+	info.Snapshots = []SnapshotInfo{}
+	info.Created = time.Now().UTC().Truncate(time.Second)
+	r := &Run{runsDir: runsDir, dir: dir, number: number, info: info, lock: lock}
+	if err := os.MkdirAll(filepath.Join(dir, SnapshotsDir), 0o755); err != nil {
+		r.unlock()
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	if err := r.writeInfo(); err != nil {
+		r.unlock()
+		return nil, err
+	}
+	return r, nil
+}
+
+// unlock releases the writer's lock, if held. Callers hold r.mu or own r exclusively.
+func (r *Run) unlock() {
+	if r.lock != nil {
+		r.lock.Close() // closing the descriptor releases the flock
+		r.lock = nil
+	}
+}
+
+// Close releases the writer's lock of a run opened by CreateRun or ResumeRun without changing its
+// status (a run left "running" is then reported as interrupted and can be resumed). Finish and
+// Fail release the lock themselves; Close of a run opened for reading does nothing.
+func (r *Run) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unlock()
+	return nil
+}
+
+// writable returns an error unless r holds the writer's lock. Callers hold r.mu.
+func (r *Run) writable() error {
+	if r.lock == nil {
+		return fmt.Errorf("training: run %s is open for reading only (or already finished, failed or closed); only the process that created or resumed it writes it", r.info.ID)
+	}
+	return nil
 }
 
 func nextRunNumber(runsDir string) (int, error) {
@@ -208,6 +271,9 @@ func nextRunNumber(runsDir string) (int, error) {
 
 // writeInfo writes run.json atomically. Callers hold r.mu or own r exclusively.
 func (r *Run) writeInfo() error {
+	if err := r.writable(); err != nil {
+		return err
+	}
 	data, err := json.MarshalIndent(&r.info, "", "  ")
 	if err != nil {
 		return err
@@ -218,8 +284,11 @@ func (r *Run) writeInfo() error {
 	return nil
 }
 
-// ID returns the run id (the name of its directory).
+// ID returns the run id: the name of its directory, fixed when the run was created.
 func (r *Run) ID() string { r.mu.Lock(); defer r.mu.Unlock(); return r.info.ID }
+
+// DisplayID returns the run's display id (see RunInfo.DisplayID).
+func (r *Run) DisplayID() string { r.mu.Lock(); defer r.mu.Unlock(); return r.info.DisplayID() }
 
 // Dir returns the run directory.
 func (r *Run) Dir() string { r.mu.Lock(); defer r.mu.Unlock(); return r.dir }
@@ -257,6 +326,9 @@ func (r *Run) SetEvalSet(labels, evalIndex []int32) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
 	if err := npy.WriteFile(filepath.Join(r.dir, LabelsFile), npy.Int32(labels, len(labels))); err != nil {
 		return err
 	}
@@ -288,6 +360,9 @@ func (r *Run) AppendSnapshot(step int, epoch float64, embedding *reduce.Matrix, 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return SnapshotInfo{}, err
+	}
 	index := len(r.info.Snapshots)
 	rel := filepath.Join(SnapshotsDir, fmt.Sprintf("%06d", index))
 	final := filepath.Join(r.dir, rel)
@@ -362,6 +437,9 @@ func (r *Run) AppendMetrics(recs ...MetricRecord) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(filepath.Join(r.dir, MetricsFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("training: %w", err)
@@ -373,46 +451,38 @@ func (r *Run) AppendMetrics(recs ...MetricRecord) error {
 	return f.Close()
 }
 
-// Finish marks the run finished with its final eval accuracy and renames its directory to the
-// final id (run-NNNN-<MODEL>_<dataset>_<embed_dim>_<acc %.4f>).
+// Finish marks the run finished with its final eval accuracy (its display id becomes
+// run-NNNN-<MODEL>_<dataset>_<embed_dim>_<acc %.4f>) and releases the writer's lock.
 func (r *Run) Finish(finalEvalAcc float64) error {
-	return r.close(StatusFinished, fmt.Sprintf("%.4f", finalEvalAcc), func(info *RunInfo) {
-		info.FinalEvalAcc = finalEvalAcc
-	})
+	return r.close(StatusFinished, func(info *RunInfo) { info.FinalEvalAcc = finalEvalAcc })
 }
 
-// Fail marks the run failed, recording cause, and renames its directory to end in "_failed".
+// Fail marks the run failed, recording cause, and releases the writer's lock.
 func (r *Run) Fail(cause error) error {
 	msg := "unknown error"
 	if cause != nil {
 		msg = cause.Error()
 	}
-	return r.close(StatusFailed, "failed", func(info *RunInfo) { info.Error = msg })
+	return r.close(StatusFailed, func(info *RunInfo) { info.Error = msg })
 }
 
-func (r *Run) close(status, suffix string, update func(*RunInfo)) error {
+func (r *Run) close(status string, update func(*RunInfo)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	newID := runName(r.number, &r.info, suffix)
-	newDir := filepath.Join(r.runsDir, newID)
-	if newDir != r.dir {
-		if _, err := os.Stat(newDir); err == nil {
-			return fmt.Errorf("training: cannot rename run %s to %s: it exists", r.info.ID, newID)
-		}
-		if err := os.Rename(r.dir, newDir); err != nil {
-			return fmt.Errorf("training: renaming run %s: %w", r.info.ID, err)
-		}
-		r.dir = newDir
+	if err := r.writable(); err != nil {
+		return err
 	}
-	r.info.ID = newID
+	defer r.unlock()
 	r.info.Status = status
 	r.info.Finished = time.Now().UTC().Truncate(time.Second)
 	update(&r.info)
 	return r.writeInfo()
 }
 
-// ResumeRun reopens a run that is not finished (interrupted or failed) for appending: its status
-// becomes running again and its directory gets the provisional "_running" name.
+// ResumeRun reopens a run that is not finished (interrupted or failed) for appending: it takes
+// the run's writer lock, drops a partial last line of metrics.jsonl (a writer killed mid-append)
+// and sets the status to running again. A run that another process still writes is refused
+// with an error wrapping ErrRunLive that names that process.
 func ResumeRun(runsDir, id string) (*Run, error) {
 	r, err := OpenRun(runsDir, id)
 	if err != nil {
@@ -421,26 +491,59 @@ func ResumeRun(runsDir, id string) (*Run, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.info.Status == StatusFinished {
-		return nil, fmt.Errorf("training: run %s is already finished; nothing to resume", r.info.ID)
+		return nil, fmt.Errorf("training: run %s is already finished; nothing to resume", r.info.DisplayID())
 	}
-	newID := runName(r.number, &r.info, "running")
-	if newID != filepath.Base(r.dir) {
-		newDir := filepath.Join(runsDir, newID)
-		if err := os.Rename(r.dir, newDir); err != nil {
-			return nil, fmt.Errorf("training: resuming %s: %w", r.info.ID, err)
-		}
-		r.dir = newDir
+	lock, err := lockRun(r.dir, r.info.ID)
+	if err != nil {
+		return nil, err
 	}
-	r.info.ID = newID
+	r.lock = lock
+	// Re-read run.json now that no other writer can change it.
+	info, err := readInfo(r.dir)
+	if err != nil {
+		r.unlock()
+		return nil, err
+	}
+	info.ID = filepath.Base(r.dir)
+	if info.Status == StatusFinished {
+		r.unlock()
+		return nil, fmt.Errorf("training: run %s is already finished; nothing to resume", info.DisplayID())
+	}
+	r.info = *info
+	if err := trimPartialLine(filepath.Join(r.dir, MetricsFile)); err != nil {
+		r.unlock()
+		return nil, fmt.Errorf("training: resuming %s: %w", r.info.ID, err)
+	}
 	r.info.Status = StatusRunning
 	r.info.Error = ""
 	r.info.Finished = time.Time{}
-	return r, r.writeInfo()
+	if err := r.writeInfo(); err != nil {
+		r.unlock()
+		return nil, err
+	}
+	return r, nil
 }
 
-// OpenRun opens the run id in runsDir for reading. id is a run id (its directory name), or a
-// unique prefix of one such as "run-0011". An unknown id gives an error listing the available
-// runs, closest match first; a corrupt run.json gives an error naming the file.
+// trimPartialLine truncates path after its last newline (a missing file is left alone).
+func trimPartialLine(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 || data[len(data)-1] == '\n' {
+		return nil
+	}
+	return os.Truncate(path, int64(bytes.LastIndexByte(data, '\n')+1))
+}
+
+// OpenRun opens the run id in runsDir for reading. id is a run id (its directory name), its
+// display id (run-0011-CNN_mnist_32_0.9776), its number (run-0011) or another unique prefix. An
+// unknown or ambiguous id gives an error listing the candidates, closest match first; a corrupt
+// run.json gives an error naming the file. A run whose writer died is reported with status
+// StatusInterrupted.
 func OpenRun(runsDir, id string) (*Run, error) {
 	dir, err := findRun(runsDir, id)
 	if err != nil {
@@ -452,6 +555,7 @@ func OpenRun(runsDir, id string) (*Run, error) {
 	}
 	name := filepath.Base(dir)
 	info.ID = name
+	info.Status = effectiveStatus(dir, info.Status)
 	return &Run{runsDir: runsDir, dir: dir, number: RunNumber(name), info: *info}, nil
 }
 
@@ -523,11 +627,25 @@ func findRun(runsDir, id string) (string, error) {
 			prefixed = append(prefixed, n)
 		}
 	}
-	// A run renamed by Finish, Fail or ResumeRun keeps everything but its suffix:
-	// "run-0003-CNN_mnist_32_running" still finds "run-0003-CNN_mnist_32_0.9776".
+	// A number alone ("run-0011", "run-11") names the run with that number.
+	if m := runNumberOnlyRE.FindStringSubmatch(id); m != nil {
+		want, _ := strconv.Atoi(m[1])
+		var numbered []string
+		for _, n := range names {
+			if RunNumber(n) == want {
+				numbered = append(numbered, n)
+			}
+		}
+		if len(numbered) > 0 {
+			prefixed = numbered
+		}
+	}
+	// A display id is the directory name plus a suffix (run-0011-CNN_mnist_32_0.9776 names
+	// run-0011-CNN_mnist_32), and a directory renamed by an older version keeps everything but
+	// its suffix (run-0003-CNN_mnist_32_running finds run-0003-CNN_mnist_32_0.9776).
 	if len(prefixed) == 0 && RunNumber(id) >= 0 {
 		for _, n := range names {
-			if stem(n) == stem(id) {
+			if n == stem(id) || (legacyName(n) && stem(n) == stem(id)) {
 				prefixed = append(prefixed, n)
 			}
 		}
@@ -603,7 +721,8 @@ func readInfo(dir string) (*RunInfo, error) {
 }
 
 // ListRuns returns the runs in runsDir sorted by run number. A run whose run.json cannot be read
-// is listed with Status "corrupt" and the reason in Error. A missing runsDir is an error; an
+// is listed with Status "corrupt" and the reason in Error; one whose writer died, with
+// StatusInterrupted. A missing runsDir is an error; an
 // empty one returns no runs and no error.
 func ListRuns(runsDir string) ([]RunInfo, error) {
 	names, err := runDirs(runsDir)
@@ -618,54 +737,27 @@ func ListRuns(runsDir string) ([]RunInfo, error) {
 			continue
 		}
 		info.ID = n
+		info.Status = effectiveStatus(filepath.Join(runsDir, n), info.Status)
 		out = append(out, *info)
 	}
 	return out, nil
 }
 
-// Reload re-reads run.json (for a run that another process is still writing). It finds the run
-// again by its number if the writer renamed the directory when it finished.
+// Reload re-reads run.json (for a run that another process is still writing).
 func (r *Run) Reload() error {
-	var info *RunInfo
-	err := r.inRun(func(dir string) (err error) {
-		info, err = readInfo(dir)
-		return err
-	})
+	dir := r.Dir()
+	info, err := readInfo(dir)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	info.ID = filepath.Base(r.dir)
+	info.ID = filepath.Base(dir)
+	if r.lock == nil {
+		info.Status = effectiveStatus(dir, info.Status)
+	}
 	r.info = *info
 	return nil
-}
-
-// relocate finds the run directory again by its run number after a writer renamed it (Finish,
-// Fail, ResumeRun); it reports whether the directory changed.
-func (r *Run) relocate() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, err := os.Stat(r.dir); err == nil || r.number < 0 {
-		return false
-	}
-	d, err := findRun(r.runsDir, fmt.Sprintf("run-%04d-", r.number))
-	if err != nil || d == r.dir {
-		return false
-	}
-	r.dir = d
-	return true
-}
-
-// inRun calls read with the run directory; if that fails because a file does not exist and the
-// directory was renamed meanwhile by a writer in another process or goroutine, it calls read
-// again with the new directory.
-func (r *Run) inRun(read func(dir string) error) error {
-	err := read(r.Dir())
-	if err != nil && errors.Is(err, fs.ErrNotExist) && r.relocate() {
-		err = read(r.Dir())
-	}
-	return err
 }
 
 // snapshotRel returns snapshot i's directory relative to the run directory.
@@ -678,14 +770,13 @@ func (r *Run) snapshotRel(i int) (string, error) {
 	return filepath.FromSlash(r.info.Snapshots[i].Dir), nil
 }
 
-// snapshotFile reads a file of snapshot i (name relative to the snapshot directory) with read,
-// following a rename of the run directory (see inRun).
+// snapshotFile reads a file of snapshot i (name relative to the snapshot directory) with read.
 func (r *Run) snapshotFile(i int, name string, read func(path string) error) error {
 	rel, err := r.snapshotRel(i)
 	if err != nil {
 		return err
 	}
-	return r.inRun(func(dir string) error { return read(filepath.Join(dir, rel, name)) })
+	return read(filepath.Join(r.Dir(), rel, name))
 }
 
 // readNPY reads the .npy file at path and converts its data with values; the array must have
@@ -757,12 +848,35 @@ func (r *Run) Embeddings() ([]*reduce.Matrix, error) {
 	return out, nil
 }
 
-// Predictions returns snapshot i's predicted classes [n_eval], or an error if none were recorded.
+// ErrNoPredictions is returned (wrapped) by Run.Predictions for a snapshot that records no
+// predictions (a run from a model without classes).
+var ErrNoPredictions = errors.New("no predictions recorded")
+
+// Predictions returns snapshot i's predicted classes [n_eval]: each in [0, classes), or -1 (no
+// class output, autoencoders). A snapshot without predictions.npy gives an error wrapping
+// ErrNoPredictions; a file that cannot be read, has another length than the evaluation subset
+// or holds a class outside that range gives an error naming the file.
 func (r *Run) Predictions(i int) ([]int32, error) {
 	var p []int32
 	err := r.snapshotFile(i, PredictionFile, func(path string) (err error) {
-		p, err = readInt32s(path)
-		return err
+		if p, err = readInt32s(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("training: run %s snapshot %d: %w (%s does not exist)", r.ID(), i, ErrNoPredictions, path)
+			}
+			return err
+		}
+		info := r.Info()
+		if info.EvalSize > 0 && len(p) != info.EvalSize {
+			return fmt.Errorf("training: %s has %d predictions, want %d (the run's eval size); the file is truncated or from another run", path, len(p), info.EvalSize)
+		}
+		if classes := len(info.ClassNames); classes > 0 {
+			for j, c := range p {
+				if c < -1 || int(c) >= classes {
+					return fmt.Errorf("training: %s: prediction %d at position %d is outside [0, %d) (the run's %d classes; -1 means none)", path, c, j, classes, classes)
+				}
+			}
+		}
+		return nil
 	})
 	return p, err
 }
@@ -787,51 +901,47 @@ func (r *Run) Labels() ([]int32, error) { return r.readRunInt32s(LabelsFile) }
 // EvalIndex returns the indices of the evaluation subset in the dataset's test split [n_eval].
 func (r *Run) EvalIndex() ([]int32, error) { return r.readRunInt32s(EvalIndexFile) }
 
-// readRunInt32s reads a [n] int32 file at the top of the run directory, following renames.
+// readRunInt32s reads a [n] int32 file at the top of the run directory.
 func (r *Run) readRunInt32s(name string) ([]int32, error) {
-	var v []int32
-	err := r.inRun(func(dir string) (err error) {
-		v, err = readInt32s(filepath.Join(dir, name))
-		return err
-	})
-	return v, err
+	return readInt32s(filepath.Join(r.Dir(), name))
 }
 
 // Metrics returns the records of metrics.jsonl in file order. A partial last line (a writer
 // interrupted mid-append) is ignored; a corrupt line elsewhere is an error naming its line number.
+// Lines may be of any length.
 func (r *Run) Metrics() ([]MetricRecord, error) {
-	var path string
-	var data []byte
-	err := r.inRun(func(dir string) (err error) {
-		path = filepath.Join(dir, MetricsFile)
-		data, err = os.ReadFile(path)
-		return err
-	})
+	path := filepath.Join(r.Dir(), MetricsFile)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("training: %w", err)
 	}
+	return ParseMetrics(path, data)
+}
+
+// ParseMetrics parses the content of a metrics.jsonl file (path is only for errors): one JSON
+// object per line, blank lines skipped. An unterminated last line that does not parse (a writer
+// interrupted mid-append) is ignored; any other line that does not parse is an error naming the
+// file and its line number.
+func ParseMetrics(path string, data []byte) ([]MetricRecord, error) {
 	var out []MetricRecord
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	line := 0
-	complete := len(data) == 0 || data[len(data)-1] == '\n'
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
+	for line := 1; len(data) > 0; line++ {
+		text, rest, complete := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
 			continue
 		}
 		var rec MetricRecord
 		if err := json.Unmarshal(text, &rec); err != nil {
-			if !complete && !sc.Scan() { // the unterminated last line
+			if !complete { // the unterminated last line
 				break
 			}
 			return nil, fmt.Errorf("training: %s line %d is corrupt: %v", path, line, err)
 		}
 		out = append(out, rec)
 	}
-	return out, sc.Err()
+	return out, nil
 }

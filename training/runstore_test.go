@@ -30,9 +30,10 @@ func TestRunRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.ID() != "run-0001-MLP_blobs_3_running" {
-		t.Fatalf("provisional id %q", r.ID())
+	if r.ID() != "run-0001-MLP_blobs_3" {
+		t.Fatalf("id %q, want run-0001-MLP_blobs_3", r.ID())
 	}
+	created := r.Dir()
 	if err := r.SetEvalSet([]int32{0, 1, 0, 1}, []int32{10, 11, 12, 13}); err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +49,12 @@ func TestRunRoundTrip(t *testing.T) {
 	if err := r.Finish(0.87654); err != nil {
 		t.Fatal(err)
 	}
-	want := "run-0001-MLP_blobs_3_0.8765"
-	got, err := OpenRun(dir, want)
+	// The name is fixed from creation to finish; the display id adds the accuracy.
+	if r.Dir() != created || r.ID() != "run-0001-MLP_blobs_3" || r.DisplayID() != "run-0001-MLP_blobs_3_0.8765" {
+		t.Fatalf("finished run: dir %s (created as %s), id %s, display id %s", r.Dir(), created, r.ID(), r.DisplayID())
+	}
+	want := "run-0001-MLP_blobs_3"
+	got, err := OpenRun(dir, "run-0001-MLP_blobs_3_0.8765")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +90,11 @@ func TestRunRoundTrip(t *testing.T) {
 	if err != nil || len(all) != 3 {
 		t.Fatalf("embeddings: %v", err)
 	}
-	// Prefix lookup and the run number of the next run.
-	if r2, err := OpenRun(dir, "run-0001"); err != nil || r2.ID() != want {
-		t.Fatalf("prefix open: %v", err)
+	// Prefix and number lookup and the run number of the next run.
+	for _, id := range []string{"run-0001", "run-1", "run-0001-", "run-0001-MLP", want, "run-0001-MLP_blobs_3_0.8765"} {
+		if r2, err := OpenRun(dir, id); err != nil || r2.ID() != want {
+			t.Fatalf("open %q: %v", id, err)
+		}
 	}
 	r3, err := CreateRun(dir, testInfo())
 	if err != nil || !strings.HasPrefix(r3.ID(), "run-0002-") {
@@ -111,7 +118,7 @@ func TestOpenRunErrors(t *testing.T) {
 		t.Fatal("unknown id should fail")
 	}
 	msg := err.Error()
-	i1, i2 := strings.Index(msg, "run-0002-MLP_blobs_3_0.5000"), strings.Index(msg, "run-0001-CNN_blobs_3_0.5000")
+	i1, i2 := strings.Index(msg, "run-0002-MLP_blobs_3"), strings.Index(msg, "run-0001-CNN_blobs_3")
 	if i1 < 0 || i2 < 0 || i1 > i2 {
 		t.Fatalf("error should list available runs, closest first: %s", msg)
 	}
@@ -177,7 +184,14 @@ func TestCrashMidWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Info().Status != StatusRunning || got.NumSnapshots() != 1 {
-		t.Fatalf("after crash: %+v", got.Info())
+		t.Fatalf("while the writer holds the lock: %+v", got.Info())
+	}
+	if _, err := ResumeRun(dir, "run-0001"); !errors.Is(err, ErrRunLive) {
+		t.Fatalf("resuming a run whose writer lives: %v", err)
+	}
+	r.Close() // the writer dies
+	if got, err = OpenRun(dir, r.ID()); err != nil || got.Info().Status != StatusInterrupted || got.NumSnapshots() != 1 {
+		t.Fatalf("after crash: %+v %v", got.Info(), err)
 	}
 	if _, err := got.Embedding(0); err != nil {
 		t.Fatal(err)
@@ -194,6 +208,13 @@ func TestCrashMidWrite(t *testing.T) {
 	if s, err := res.AppendSnapshot(5, 1, matrix(4, 3, 9), nil, nil); err != nil || s.Index != 1 {
 		t.Fatalf("append after resume: %+v %v", s, err)
 	}
+	// The partial metrics line was dropped, so appending keeps the file parseable.
+	if err := res.AppendMetrics(MetricRecord{Step: 5, Values: map[string]float64{"eval_acc": 0.2}}); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := res.Metrics(); err != nil || len(ms) != 2 || ms[1].Step != 5 {
+		t.Fatalf("metrics after resume: %v %v", ms, err)
+	}
 	if err := res.Fail(errors.New("boom")); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +225,7 @@ func TestCrashMidWrite(t *testing.T) {
 }
 
 // TestConcurrentReader reads a run while a writer appends snapshots and metrics, then finishes
-// (renaming the directory): every snapshot the reader sees listed must load completely.
+// : every snapshot the reader sees listed must load completely.
 func TestConcurrentReader(t *testing.T) {
 	dir := t.TempDir()
 	w, err := CreateRun(dir, testInfo())

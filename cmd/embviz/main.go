@@ -62,7 +62,18 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		cmd = commands[args[0]]
 	}
 	if cmd == nil {
-		fmt.Fprintf(stderr, "embviz: unknown command %q\n\n", strings.Join(args[:min(2, len(args))], " "))
+		if sub := subcommands(args[0]); len(sub) > 0 { // a group such as "bench": list its commands
+			fmt.Fprintf(stderr, "embviz %s needs a subcommand:\n", args[0])
+			for _, c := range sub {
+				fmt.Fprintf(stderr, "  %-14s %s\n", c.name, c.summary)
+			}
+			fmt.Fprintf(stderr, "(embviz %s -h for its flags)\n", sub[0].name)
+			if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+				return 0
+			}
+			return 2
+		}
+		fmt.Fprintf(stderr, "embviz: unknown command %q\n\n", termSafe(strings.Join(args[:min(2, len(args))], " ")))
 		usage(stderr)
 		return 2
 	}
@@ -70,13 +81,25 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "embviz %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "embviz %s: %s\n", cmd.name, termSafeText(err.Error()))
 		if errors.Is(err, errUsage) {
 			return 2
 		}
 		return 1
 	}
 	return 0
+}
+
+// subcommands returns the two-word commands whose first word is group ("bench"), sorted.
+func subcommands(group string) []*command {
+	var out []*command
+	for name, c := range commands {
+		if first, _, ok := strings.Cut(name, " "); ok && first == group {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
 }
 
 func usage(w io.Writer) {

@@ -28,6 +28,12 @@ func TestRunsCommand(t *testing.T) {
 			}
 		}
 	}
+	// A run whose writer died (lock released, status still running), with hostile strings.
+	evil, err := training.CreateRun(dir, training.RunInfo{Model: "M\x1b[2J", Dataset: "d\x1b]0;pwned\x07\u202e", EmbedDim: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil.Close()
 	empty := t.TempDir()
 	tests := []struct {
 		name     string
@@ -36,9 +42,11 @@ func TestRunsCommand(t *testing.T) {
 		contains []string
 	}{
 		{"table", []string{"runs", "-runs", dir}, 0, []string{
-			"ID", "STATUS", "DATASET", "MODEL", "SNAPSHOTS", "FINAL_ACC",
-			"run-0001-CNN_fashion-mnist_32_0.8123   finished  fashion-mnist  CNN    3          0.8123",
-			"run-0002-MLP_fashion-mnist_32_running  running   fashion-mnist  MLP    4          -"}},
+			"ID STATUS DATASET MODEL SNAPSHOTS FINAL_ACC",
+			"run-0001-CNN_fashion-mnist_32_0.8123 finished fashion-mnist CNN 3 0.8123",
+			"run-0002-MLP_fashion-mnist_32 running fashion-mnist MLP 4 -",
+			`run-0003-M-[2J_d-]0;pwned--_2 interrupted d\x1b]0;pwned\x07\u202e M\x1b[2J 0 -`,
+			"interrupted: the process training the run died; continue it with embviz train -runs " + dir + " -resume run-0003-M-[2J_d-]0;pwned--_2"}},
 		{"empty", []string{"runs", "-runs", empty}, 0, []string{"no runs"}},
 		{"missing", []string{"runs", "-runs", filepath.Join(empty, "nope")}, 1, []string{"does not exist"}},
 		{"bad flag", []string{"runs", "-bogus"}, 2, []string{"flag provided but not defined"}},
@@ -48,9 +56,12 @@ func TestRunsCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			code := runMain(tc.args, &out, &errOut)
-			all := out.String() + errOut.String()
+			all := strings.Join(strings.Fields(out.String()+errOut.String()), " ")
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.code, all)
+			}
+			if strings.ContainsAny(all, "\x1b\x07\u202e") {
+				t.Errorf("control characters reached the terminal: %q", all)
 			}
 			for _, want := range tc.contains {
 				if !strings.Contains(all, want) {

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -22,7 +25,8 @@ func init() {
 }
 
 // runTrain implements `embviz train`: it parses the flags into a training.Config and calls
-// training.Train. Progress goes to stderr; the last line on stdout is the run id.
+// training.Train. Progress goes to stderr; the last line on stdout is the run's display id
+// (run-0011-MLP_blobs_32_0.9776: its directory name, fixed at creation, plus the final accuracy).
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stderr)
 	runsDir := fs.String("runs", defaultRunsDir(), "runs directory")
@@ -51,6 +55,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *resume != "" {
+		if err := resumeFlagConflicts(fs); err != nil {
+			return err
+		}
+	}
 	cfg := training.Config{
 		RunsDir: *runsDir, DataDir: *dataDir, Resume: *resume,
 	}
@@ -77,13 +86,27 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Snapshots, cfg.SnapshotSchedule, cfg.Every = *snapshots, *schedule, *every
 		cfg.EvalSize, cfg.Layers, cfg.Seed, cfg.CheckpointEvery = *evalSize, layerList, *seed, *ckptEvery
-		for name, v := range map[string]int{"steps": *steps, "batch": *batch, "snapshots": *snapshots, "eval-size": *evalSize} {
+		if *snapshots < 2 {
+			return fmt.Errorf("%w: -snapshots must be >= 2 (snapshot 0, the untrained model, and the last step both count), got %d", errUsage, *snapshots)
+		}
+		for name, v := range map[string]int{"steps": *steps, "batch": *batch, "eval-size": *evalSize} {
 			if v < 1 {
 				return fmt.Errorf("%w: -%s must be >= 1, got %d", errUsage, name, v)
 			}
 		}
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"lr", *lr}, {"weight-decay", *wd}, {"clip", *clip}, {"sam-rho", *samRho}} {
+			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+				return fmt.Errorf("%w: -%s must be a finite number, got %g", errUsage, f.name, f.v)
+			}
+		}
 		if *lr <= 0 {
 			return fmt.Errorf("%w: -lr must be > 0, got %g", errUsage, *lr)
+		}
+		if *steps > 0 && *warmup >= *steps {
+			return fmt.Errorf("%w: -warmup %d must be less than -steps %d (or -1 for no warm-up)", errUsage, *warmup, *steps)
 		}
 		if *curriculum != "" {
 			c, err := training.LoadCurriculum(*curriculum)
@@ -92,12 +115,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 			cfg.Curriculum = c
 		}
-	} else if *curriculum != "" {
-		c, err := training.LoadCurriculum(*curriculum)
-		if err != nil {
-			return err
-		}
-		cfg.Curriculum = c
 	}
 	if !*quiet {
 		cfg.Progress = stderr
@@ -110,7 +127,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	r, err := training.Train(ctx, cfg)
 	if err != nil {
 		if r != nil {
-			fmt.Fprintf(stderr, "run %s: %s (resume with: embviz train -runs %s -resume %s)\n", r.ID(), r.Info().Status, *runsDir, r.ID())
+			fmt.Fprintf(stderr, "run %s: %s (resume with: embviz train -runs %s -resume %s)\n", termSafe(r.ID()), termSafe(r.Info().Status), termSafe(*runsDir), termSafe(r.ID()))
 		}
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted: %w", err)
@@ -119,10 +136,29 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	info := r.Info()
 	if info.FinalEvalAcc > 0 {
-		fmt.Fprintf(stderr, "final eval accuracy %.4f, %d snapshots in %s\n", info.FinalEvalAcc, len(info.Snapshots), r.Dir())
+		fmt.Fprintf(stderr, "final eval accuracy %.4f, %d snapshots in %s\n", info.FinalEvalAcc, len(info.Snapshots), termSafe(r.Dir()))
 	} else {
-		fmt.Fprintf(stderr, "%d snapshots in %s\n", len(info.Snapshots), r.Dir())
+		fmt.Fprintf(stderr, "%d snapshots in %s\n", len(info.Snapshots), termSafe(r.Dir()))
 	}
-	fmt.Fprintln(stdout, r.ID())
+	fmt.Fprintln(stdout, termSafe(r.DisplayID()))
 	return nil
+}
+
+// resumeAllowed are the train flags that may accompany -resume: a resumed run keeps every
+// recorded setting, so any other flag would be ignored.
+var resumeAllowed = []string{"resume", "runs", "data-dir", "q"}
+
+// resumeFlagConflicts returns a usage error naming the flags given with -resume that a resumed
+// run would ignore.
+func resumeFlagConflicts(fs *flag.FlagSet) error {
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		if !slices.Contains(resumeAllowed, f.Name) {
+			bad = append(bad, "-"+f.Name)
+		}
+	})
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s cannot be combined with -resume: a resumed run continues with the settings it was created with (only -runs, -data-dir and -q may be given); train a new run to change them", errUsage, strings.Join(bad, ", "))
 }

@@ -57,7 +57,7 @@ type CNN struct {
 // cnnConfigFrom maps registry Options onto CNNConfig.
 func cnnConfigFrom(o Options) CNNConfig {
 	return CNNConfig{InputShape: o.InputShape, Channels: o.Hidden, EmbedDim: o.EmbedDim, NumClasses: o.NumClasses,
-		Residual: o.Residual, Norm: o.Norm, Dropout: o.Dropout}
+		Residual: o.Residual, Norm: o.Norm, Dropout: o.Dropout, TapGrid: o.TapGrid}
 }
 
 // NewCNN validates cfg, fills in defaults and returns the model.

@@ -41,7 +41,15 @@ type Options struct {
 	PatchSize, Depth, Heads int
 	// Pool is the ViT pooling: "cls" (class token, default) or "mean".
 	Pool string
+	// TapGrid is the tap mode of the cnn's conv layers (CNNConfig.TapGrid): 0 means the default 1
+	// (each conv tap averaged over the image, one value per channel); n >= 1 average-pools to an
+	// n x n grid; TapFull (-1) records the full activation maps, flattened (h*w*channels values).
+	TapGrid int `json:",omitempty"`
 }
+
+// TapFull is the Options.TapGrid (and CNNConfig.TapGrid) that records the full activation maps of
+// conv layers, flattened, as seed 002 does.
+const TapFull = -1
 
 // constructor builds one model from Options.
 type constructor func(opts Options) (Model, error)

@@ -84,6 +84,7 @@ func Train(ctx context.Context, cfg Config) (*Run, error) {
 // session is one call of Train.
 type session struct {
 	cfg      Config
+	given    Config // cfg before resolveEpochs: what run.json records
 	backend  compute.Backend
 	ds       *datasets.Dataset
 	train    *datasets.Split
@@ -161,7 +162,6 @@ func newSession(cfg Config) (*session, error) {
 		return nil, err
 	}
 	s := &session{cfg: cfg, lastSnap: -1, lastMetric: -1, perms: map[int][]int{}}
-	s.schedule, _ = SnapshotSteps(cfg.SnapshotSchedule, cfg.Steps, cfg.Snapshots, cfg.Every)
 
 	// Model name first (cheap), then the data.
 	if _, err := models.New(cfg.Model, models.Options{}); err != nil && strings.Contains(err.Error(), "unknown model") {
@@ -182,6 +182,24 @@ func newSession(cfg Config) (*session, error) {
 	if cfg.Model == "mlp" && len(s.train.Shape) != 1 {
 		return nil, fmt.Errorf("training: model mlp takes feature vectors, but %s has inputs of shape %v (images); use -model cnn for images, or mlp on a vector dataset (blobs)", cfg.Dataset, s.train.Shape)
 	}
+	if cfg.TrainSize > 0 {
+		if cfg.TrainSize > s.train.N {
+			return nil, fmt.Errorf("training: train size %d is larger than the training split of %s (%d examples)", cfg.TrainSize, cfg.Dataset, s.train.N)
+		}
+		idx, err := s.train.EvalSubset(cfg.TrainSize, cfg.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("training: train subset: %w", err)
+		}
+		s.train = &datasets.Split{N: len(idx), Shape: s.train.Shape, X: s.train.Gather(idx, nil), Labels: s.train.GatherLabels(idx, nil)}
+	}
+	// The recorded configuration keeps FullBatch and an epoch count as given (FindRun compares
+	// it with the caller's); the session runs with them resolved.
+	s.given = s.cfg
+	if err := s.cfg.resolveEpochs(s.train.N); err != nil {
+		return nil, err
+	}
+	cfg = s.cfg
+	s.schedule, _ = SnapshotSteps(cfg.SnapshotSchedule, cfg.Steps, cfg.Snapshots, cfg.Every)
 	if cfg.Batch > s.train.N {
 		return nil, fmt.Errorf("training: batch %d is larger than the training split of %s (%d examples)", cfg.Batch, cfg.Dataset, s.train.N)
 	}
@@ -220,6 +238,9 @@ func newSession(cfg Config) (*session, error) {
 	cur := cfg.Curriculum
 	s.useAnchor = cfg.Regularizers.Anchor != 0 || cur.Has(PropAnchor) || cur.HasAction(ActionAnchor)
 	s.useRegs = cfg.Regularizers.any() || cur.Has(PropSeparation) || cur.Has(PropPlanarity) || cur.Has(PropUnitNorm) || s.useAnchor
+	if cfg.EpochAccuracy && (cfg.Model == "colormlp" || cfg.Model == "vae") {
+		return nil, fmt.Errorf("training: EpochAccuracy (-epoch-accuracy) needs a classifier; %s has no classes", cfg.Model)
+	}
 	if s.useRegs && cfg.Batch < 2 {
 		return nil, errors.New("training: the embedding regularizers need a batch of at least 2")
 	}
@@ -289,7 +310,11 @@ func newSession(cfg Config) (*session, error) {
 			}
 		}
 	} else {
-		opts, err := cfg.options()
+		rec := cfg
+		rec.Steps, rec.Batch, rec.LR, rec.WarmupSteps = s.given.Steps, s.given.Batch, s.given.LR, s.given.WarmupSteps
+		rec.WeightDecay, rec.ClipNorm, rec.Snapshots = s.given.WeightDecay, s.given.ClipNorm, s.given.Snapshots
+		rec.SnapshotSchedule, rec.Every, rec.LogEvery, rec.Regularizers = s.given.SnapshotSchedule, s.given.Every, s.given.LogEvery, s.given.Regularizers
+		opts, err := rec.options()
 		if err != nil {
 			return nil, fmt.Errorf("training: recording the configuration: %w", err)
 		}
@@ -435,8 +460,20 @@ func (s *session) run(ctx context.Context) (err error) {
 				}
 			}
 		}
+		var epochAcc map[string]float64
+		if s.cfg.EpochAccuracy && step%s.stepsPerEpoch() == 0 && step > s.lastMetric {
+			if epochAcc, err = s.epochAccuracy(); err != nil {
+				return s.fail(fmt.Errorf("training: epoch accuracy at step %d: %w", step, err))
+			}
+			if !snapNow {
+				epochAcc["lr"] = lastLR
+				if err := s.r.AppendMetrics(MetricRecord{Step: step, Epoch: s.epoch(step), Values: epochAcc}); err != nil {
+					return s.fail(err)
+				}
+			}
+		}
 		if snapNow {
-			if err := s.snapshot(step, lastLR); err != nil {
+			if err := s.snapshot(step, lastLR, epochAcc); err != nil {
 				return s.fail(err)
 			}
 			nextSnap++
@@ -812,8 +849,46 @@ func (s *session) forward(x []float32, n int) (*forwardResult, error) {
 	return res, nil
 }
 
-// snapshot evaluates the eval subset and records snapshot, metrics and progress at step.
-func (s *session) snapshot(step int, lr float64) error {
+// stepsPerEpoch is the number of steps of one epoch of the training split, ceil(N / batch).
+func (s *session) stepsPerEpoch() int { return (s.train.N + s.cfg.Batch - 1) / s.cfg.Batch }
+
+// epochAccuracy returns the accuracy in inference mode on the whole training split
+// ("train_acc_full") and on the evaluation subset ("eval_acc") (Config.EpochAccuracy).
+func (s *session) epochAccuracy() (map[string]float64, error) {
+	acc := func(x []float32, labels []int32) (float64, error) {
+		fw, err := s.forward(x, len(labels))
+		if err != nil {
+			return 0, err
+		}
+		correct := 0
+		for i, l := range labels {
+			row := fw.output[i*fw.outCols : (i+1)*fw.outCols]
+			best := 0
+			for j, v := range row {
+				if v > row[best] {
+					best = j
+				}
+			}
+			if int32(best) == l {
+				correct++
+			}
+		}
+		return float64(correct) / float64(len(labels)), nil
+	}
+	tr, err := acc(s.train.X, s.train.Labels)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := acc(s.evalX, s.evalLabels)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]float64{"train_acc_full": tr, "eval_acc": ev}, nil
+}
+
+// snapshot evaluates the eval subset and records snapshot, metrics and progress at step; extra
+// values (nil: none) join its metrics record.
+func (s *session) snapshot(step int, lr float64, extra map[string]float64) error {
 	n := len(s.evalIdx)
 	fw, err := s.forward(s.evalX, n)
 	if err != nil {
@@ -856,11 +931,15 @@ func (s *session) snapshot(step int, lr float64) error {
 	if _, err := s.r.AppendSnapshot(step, s.epoch(step), reduce.MatrixFrom(n, d, fw.embedding), preds, layers); err != nil {
 		return err
 	}
+
 	s.lastSnap = step
 	s.lastEvalLoss = lossSum / float64(n)
 	values := s.trainValues(lr)
 	if step == 0 {
 		values = map[string]float64{"lr": s.learningRate(0, s.cfg.Curriculum.Values(0))}
+	}
+	for k, v := range extra {
+		values[k] = v
 	}
 	values["eval_loss"] = s.lastEvalLoss
 	if !s.isAE {

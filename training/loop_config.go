@@ -37,9 +37,19 @@ type Config struct {
 	// options); Dataset is then only the name recorded in the run (default Data.Name).
 	Data *datasets.Dataset `json:"-"`
 
-	// Steps is the number of training steps (batches). Default 1000.
+	// Steps is the number of training steps (batches). Default 1000, or with a curriculum the
+	// step of its last keyframe (Curriculum.LastStep: the run plays the whole dopesheet, as seed
+	// 003). With Epochs set, Steps must be 0 (it is Epochs times the steps of one epoch).
 	Steps int `json:"steps"`
-	// Batch is the training batch size. Default 64; must not exceed the training split.
+	// Epochs, when > 0, sets the length of the run in epochs of the training split (or of the
+	// TrainSize subset): Steps = Epochs * ceil(N / batch). Default 0 (Steps counts).
+	Epochs int `json:"epochs,omitempty"`
+	// TrainSize, when > 0, trains on a fixed class-balanced subset of the training split of this
+	// size (datasets.Split.EvalSubset seeded by Seed: TrainSize/k examples of each of the k
+	// classes, as seed 002's 5,000-image subset); 0 means the whole split.
+	TrainSize int `json:"train_size,omitempty"`
+	// Batch is the training batch size. Default 64; FullBatch (-1) means the whole training split
+	// (or TrainSize subset) in every step, as seed 002 trains. Must not exceed the training split.
 	Batch int `json:"batch"`
 	// LR is the peak learning rate of AdamW. Default 1e-3.
 	LR float64 `json:"lr"`
@@ -64,6 +74,15 @@ type Config struct {
 	SnapshotSchedule string `json:"snapshot_schedule"`
 	// Every is K for ScheduleEvery.
 	Every int `json:"every,omitempty"`
+	// SnapshotEpochs, when > 0, takes a snapshot every that many epochs (steps 0, k*E, 2k*E, ...
+	// and the last step, E the steps of one epoch), as seed 002 records every 2 epochs; it
+	// replaces Snapshots, SnapshotSchedule and Every. Requires Epochs.
+	SnapshotEpochs int `json:"snapshot_epochs,omitempty"`
+	// EpochAccuracy, when set, records at the end of every epoch (and at step 0) the accuracy of
+	// the model in inference mode on the whole training split (or TrainSize subset),
+	// "train_acc_full", and on the evaluation subset, "eval_acc": seed 002's train and test
+	// accuracy curves. Classifiers only; it costs one inference pass over both sets per epoch.
+	EpochAccuracy bool `json:"epoch_accuracy,omitempty"`
 	// EvalSize is the size of the fixed class-balanced evaluation subset of the test split.
 	// Default 1000 (or the test split size when smaller).
 	EvalSize int `json:"eval_size"`
@@ -155,12 +174,23 @@ func (c *Config) fillDefaults() {
 	if c.Dataset == "" && c.Data != nil {
 		c.Dataset = c.Data.Name
 	}
-	if c.Steps == 0 {
+	if c.Steps == 0 && c.Epochs == 0 {
 		c.Steps = 1000
+		if last := c.Curriculum.LastStep(); last > 0 {
+			c.Steps = last
+		}
 	}
 	if c.Batch == 0 {
 		c.Batch = 64
 	}
+	if c.Epochs > 0 {
+		return // The rest depends on Steps, known with the data (see fillStepDefaults).
+	}
+	c.fillStepDefaults()
+}
+
+// fillStepDefaults applies the defaults that depend on Steps.
+func (c *Config) fillStepDefaults() {
 	if c.LR == 0 {
 		c.LR = 1e-3
 	}
@@ -208,11 +238,22 @@ func (c *Config) validate() error {
 	if c.Dataset == "" && c.Data == nil {
 		errs = append(errs, "a dataset (-dataset) is required; known: "+strings.Join(datasets.Names(), ", "))
 	}
-	if c.Steps < 1 {
+	switch {
+	case c.Epochs < 0:
+		errs = append(errs, fmt.Sprintf("epochs %d must be >= 0", c.Epochs))
+	case c.Epochs > 0 && c.Steps != 0:
+		errs = append(errs, fmt.Sprintf("set either steps (%d) or epochs (%d), not both", c.Steps, c.Epochs))
+	case c.Epochs == 0 && c.Steps < 1:
 		errs = append(errs, fmt.Sprintf("steps %d must be >= 1", c.Steps))
 	}
-	if c.Batch < 1 {
-		errs = append(errs, fmt.Sprintf("batch %d must be >= 1", c.Batch))
+	if c.SnapshotEpochs < 0 || (c.SnapshotEpochs > 0 && c.Epochs == 0) {
+		errs = append(errs, fmt.Sprintf("snapshot-epochs %d must be >= 0 and needs epochs", c.SnapshotEpochs))
+	}
+	if c.TrainSize < 0 {
+		errs = append(errs, fmt.Sprintf("train size %d must be >= 0", c.TrainSize))
+	}
+	if c.Batch < 1 && c.Batch != FullBatch {
+		errs = append(errs, fmt.Sprintf("batch %d must be >= 1 (or %d: the whole training split)", c.Batch, FullBatch))
 	}
 	if c.LR < 0 {
 		errs = append(errs, fmt.Sprintf("learning rate %g must be > 0", c.LR))
@@ -240,8 +281,34 @@ func (c *Config) validate() error {
 	if len(errs) > 0 {
 		return errors.New("training: " + strings.Join(errs, "; "))
 	}
+	if c.Epochs > 0 {
+		return nil // The schedule is checked once the data fix the steps of an epoch.
+	}
 	if _, err := SnapshotSteps(c.SnapshotSchedule, c.Steps, c.Snapshots, c.Every); err != nil {
 		return err
 	}
 	return nil
+}
+
+// FullBatch is the Config.Batch that trains on the whole training split (or TrainSize subset)
+// in every step.
+const FullBatch = -1
+
+// resolveEpochs fixes the batch of FullBatch and, for an epoch-based run, Steps, the step
+// defaults and the snapshot schedule, once the training split has n examples.
+func (c *Config) resolveEpochs(n int) error {
+	if c.Batch == FullBatch {
+		c.Batch = n
+	}
+	if c.Epochs == 0 {
+		return nil
+	}
+	perEpoch := (n + c.Batch - 1) / c.Batch
+	c.Steps = c.Epochs * perEpoch
+	c.fillStepDefaults()
+	if c.SnapshotEpochs > 0 {
+		c.SnapshotSchedule, c.Every = ScheduleEvery, c.SnapshotEpochs*perEpoch
+	}
+	_, err := SnapshotSteps(c.SnapshotSchedule, c.Steps, c.Snapshots, c.Every)
+	return err
 }

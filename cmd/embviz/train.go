@@ -35,8 +35,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", "", "dataset directory (default: the dataset's default, e.g. /usr/share/datasets/fashion-mnist)")
 	residual := fs.Bool("residual", false, "residual CNN variant (cnn)")
 	embedDim := fs.Int("embed-dim", 0, "embedding size (0: the model's default)")
-	steps := fs.Int("steps", 1000, "training steps")
-	batch := fs.Int("batch", 64, "batch size")
+	steps := fs.Int("steps", 0, "training steps (0: 1000, or with -curriculum the step of its last keyframe)")
+	epochs := fs.Int("epochs", 0, "train this many epochs instead of -steps (of the -train-size subset when set)")
+	trainSize := fs.Int("train-size", 0, "train on a fixed class-balanced subset of the training split of this size (0: all of it)")
+	batch := fs.Int("batch", 64, "batch size (-1: full batch, the whole training split or subset in every step)")
 	lr := fs.Float64("lr", 1e-3, "peak learning rate (AdamW, warm-up then cosine)")
 	warmup := fs.Int("warmup", 0, "warm-up steps (0: min(100, steps/20); -1: none)")
 	wd := fs.Float64("weight-decay", 1e-4, "AdamW decoupled weight decay")
@@ -45,6 +47,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	snapshots := fs.Int("snapshots", 20, "number of snapshots including snapshot 0 (untrained) and the last step")
 	schedule := fs.String("schedule", training.ScheduleLinear, "snapshot schedule: linear|geometric|every")
 	every := fs.Int("every", 0, "snapshot every N steps (with -schedule every)")
+	snapEpochs := fs.Int("snapshot-epochs", 0, "with -epochs: snapshot every N epochs (replaces -snapshots/-schedule)")
+	epochAcc := fs.Bool("epoch-accuracy", false, "record train (whole training set) and eval accuracy after every epoch (classifiers)")
+	tapGrid := fs.Int("tap-grid", 0, "cnn conv layer taps: 0 or 1 average over the image (one value per channel), N pool to an NxN grid, -1 the full activation maps")
 	evalSize := fs.Int("eval-size", 1000, "size of the fixed, class-balanced evaluation subset of the test split")
 	layers := fs.String("layers", "", "comma-separated layer taps to record at each snapshot (e.g. conv1,conv2)")
 	seed := fs.Int64("seed", 0, "seed for weights, dropout, batch order and the evaluation subset")
@@ -75,7 +80,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		cfg.Model, cfg.Dataset = *modelName, *dataset
-		cfg.ModelOptions = models.Options{Residual: *residual, EmbedDim: *embedDim}
+		cfg.ModelOptions = models.Options{Residual: *residual, EmbedDim: *embedDim, TapGrid: *tapGrid}
+		cfg.Epochs, cfg.TrainSize, cfg.SnapshotEpochs, cfg.EpochAccuracy = *epochs, *trainSize, *snapEpochs, *epochAcc
 		cfg.Steps, cfg.Batch, cfg.LR, cfg.WarmupSteps = *steps, *batch, *lr, *warmup
 		cfg.WeightDecay, cfg.ClipNorm, cfg.SAMRho = *wd, *clip, *samRho
 		if cfg.WeightDecay == 0 {
@@ -86,13 +92,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Snapshots, cfg.SnapshotSchedule, cfg.Every = *snapshots, *schedule, *every
 		cfg.EvalSize, cfg.Layers, cfg.Seed, cfg.CheckpointEvery = *evalSize, layerList, *seed, *ckptEvery
+		if *evalSize < 1 {
+			return fmt.Errorf("%w: -eval-size must be >= 1, got %d", errUsage, *evalSize)
+		}
 		if *snapshots < 2 {
 			return fmt.Errorf("%w: -snapshots must be >= 2 (snapshot 0, the untrained model, and the last step both count), got %d", errUsage, *snapshots)
 		}
-		for name, v := range map[string]int{"steps": *steps, "batch": *batch, "eval-size": *evalSize} {
-			if v < 1 {
-				return fmt.Errorf("%w: -%s must be >= 1, got %d", errUsage, name, v)
-			}
+		stepsSet := false
+		fs.Visit(func(f *flag.Flag) { stepsSet = stepsSet || f.Name == "steps" })
+		if stepsSet && *steps < 1 {
+			return fmt.Errorf("%w: -steps must be >= 1, got %d", errUsage, *steps)
+		}
+		if *steps < 0 || *epochs < 0 || *trainSize < 0 || *snapEpochs < 0 || (*batch < 1 && *batch != training.FullBatch) {
+			return fmt.Errorf("%w: -steps, -epochs, -train-size and -snapshot-epochs must be >= 0 and -batch >= 1 or -1", errUsage)
 		}
 		for _, f := range []struct {
 			name string

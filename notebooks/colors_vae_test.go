@@ -63,18 +63,25 @@ func TestVAELatentExplorerNotebook(t *testing.T) {
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	// Training records and latent activity: grids of charts; prototypes: a heatmap; the latent
-	// scatter matrix; players: the PCA/t-SNE/UMAP animation and the three path maps.
-	if kinds["chart"] < 3 || kinds["heatmap"] != 1 || kinds["scattermatrix"] != 1 || kinds["player"] != 4 {
-		t.Errorf("expected >= 3 charts, 1 heatmap, 1 scattermatrix, 4 players; got %v", kinds)
+	// scatter matrix; players: the PCA/t-SNE/UMAP animation, the three path maps, the two planes of
+	// latent dimensions and the three sampled maps.
+	if kinds["chart"] < 3 || kinds["heatmap"] != 1 || kinds["scattermatrix"] != 1 || kinds["player"] != 9 {
+		t.Errorf("expected >= 3 charts, 1 heatmap, 1 scattermatrix, 9 players; got %v", kinds)
 	}
-	// Image grids: reconstructions, samples, the explorer's static traversal (Live: 0), decoded
-	// prototypes, the Sneaker traversal, the latent manifold and the three decoded paths.
-	if n := countImageGrids(htmls); n != 9 {
-		t.Errorf("want 9 image grids, got %d", n)
+	// Image grids: reconstructions, samples, decoded prototypes, the Sneaker traversal, the two
+	// latent manifolds (the live one's poster), the three decoded paths, the two sampled planes of
+	// latent dimensions and the three sampled maps.
+	if n := countImageGrids(htmls); n != 14 {
+		t.Errorf("want 14 image grids, got %d", n)
 	}
 	all := strings.Join(htmls, "\n")
-	for _, want := range []string{"binarized input", "samples from the prior", "latent traversal", "decoded class prototypes",
-		"Sneaker prototype", "latent manifold", "linear inverse", "knn inverse"} {
+	// The in-browser views: the explorer and the live manifold, each with its poster.
+	if n := strings.Count(all, `class="evz-vae-poster"`); n != 2 || strings.Count(all, `"kind":"sliders"`) != 1 || strings.Count(all, `"kind":"manifold"`) != 1 {
+		t.Errorf("want the explorer and the live manifold with posters, got %d posters", n)
+	}
+	for _, want := range []string{"binarized reconstructed", "samples from the prior", "latent explorer", "latent activations", ">25%<",
+		"decoded class prototypes", "prototype values", "Sneaker prototype", "latent manifold", "linear inverse", "knn inverse",
+		"latent plane z", "nearest-neighbour inverse", "10-nearest-neighbour interpolated inverse"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no output mentions %q", want)
 		}

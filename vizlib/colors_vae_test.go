@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
@@ -207,7 +206,11 @@ func TestVAEViews(t *testing.T) {
 	dir := t.TempDir()
 	run := latentRun(t, dir, 20, 3, []int{0, 5, 10}, true)
 	v := vizlib.View(run)
-	imgs := func(f *vizlib.Figure) int { return strings.Count(f.HTML(), "<img") }
+	// imgs counts the decoded images (not the players' posters).
+	imgs := func(f *vizlib.Figure) int {
+		h := f.HTML()
+		return strings.Count(h, "<img") - strings.Count(h, `<img class="evz-poster"`)
+	}
 
 	f := v.DecodedSamples(vizlib.SampleOpts{N: 7, Seed: 1, Decode: fakeDecoder})
 	if f.Err() != nil || imgs(f) != 7 || !strings.Contains(f.HTML(), `class="evz-images"`) || !strings.Contains(f.HTML(), "samples from the prior") {
@@ -237,8 +240,8 @@ func TestVAEViews(t *testing.T) {
 	if f := v.LatentTraversal(vizlib.TraversalOpts{Class: "zebra", Decode: fakeDecoder}); f.Err() == nil || !strings.Contains(f.Err().Error(), "a, b") {
 		t.Errorf("unknown class: %v", f.Err())
 	}
-	// The explorer's static grid: every dimension over -3..3; Live is ignored outside GoNB.
-	f = v.LatentTraversal(vizlib.TraversalOpts{Live: time.Hour, Decode: fakeDecoder})
+	// The default traversal: every dimension over -3..3 from the origin.
+	f = v.LatentTraversal(vizlib.TraversalOpts{Decode: fakeDecoder})
 	if f.Err() != nil || imgs(f) != 3*7 || !strings.Contains(f.HTML(), "latent traversal") || !strings.Contains(f.HTML(), "+3.0") {
 		t.Errorf("traversal: %v, %d images", f.Err(), imgs(f))
 	}
@@ -258,6 +261,15 @@ func TestVAEViews(t *testing.T) {
 	}
 	if f := v.LatentManifold(vizlib.ManifoldOpts{Dims: []int{2, 1}, Decode: fakeDecoder}); f.Err() != nil || imgs(f) != 144 || !strings.Contains(f.HTML(), "z2 x z1") {
 		t.Errorf("LatentManifold z2 x z1: %v, %d images", f.Err(), imgs(f))
+	}
+	// The other dimensions at a class prototype (the seed's neuron_values): class b's z0 is +3 at the last snapshot.
+	var seen []float32
+	record := func(z []float32) (image.Image, error) { seen = append(seen, z[0]); return fakeDecoder(z) }
+	if f := v.LatentManifold(vizlib.ManifoldOpts{Dims: []int{1, 2}, Steps: 2, Class: "b", Decode: record}); f.Err() != nil || !strings.Contains(f.HTML(), "the b prototype") || len(seen) != 4 || seen[0] != 3 || seen[3] != 3 {
+		t.Errorf("LatentManifold around the b prototype: %v, z0 decoded %v", f.Err(), seen)
+	}
+	if f := v.LatentManifold(vizlib.ManifoldOpts{Sliders: true, Decode: fakeDecoder}); f.Err() == nil {
+		t.Errorf("LatentManifold with Sliders and a Decode function: no error")
 	}
 	if v.LatentManifold(vizlib.ManifoldOpts{Dims: []int{1, 1}, Decode: fakeDecoder}).Err() == nil {
 		t.Error("manifold of one dimension twice accepted")
@@ -369,5 +381,181 @@ func TestDecodeAlongPathInverses(t *testing.T) {
 		if !found {
 			t.Errorf("knn step %d: code %v is not a point's code", s, z)
 		}
+	}
+}
+
+// planeRun writes the run of TestDecodeAlongPathInverses' shape: latent codes on a plane of R^3,
+// z = (y1, y2, y1 + 2 y2 + 1), classes a (y1 near 0) and b (y1 near 4).
+func planeRun(t *testing.T, n int) (*training.Run, *reduce.Matrix) {
+	t.Helper()
+	info := training.RunInfo{Dataset: "synthetic", Model: "VAE", EmbedDim: 3, ClassNames: []string{"a", "b"}, Steps: 10, BatchSize: 8}
+	run, err := training.CreateRun(t.TempDir(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := make([]int32, n)
+	index := make([]int32, n)
+	latent := reduce.NewMatrix(n, 3)
+	for i := range labels {
+		labels[i], index[i] = int32(i%2), int32(i)
+		y1 := float32(labels[i])*4 + float32(math.Cos(float64(i)))
+		y2 := float32(math.Sin(float64(3 * i)))
+		copy(latent.Row(i), []float32{y1, y2, y1 + 2*y2 + 1})
+	}
+	if err := run.SetEvalSet(labels, index); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []int{0, 10} {
+		if _, err := run.AppendSnapshot(step, 0, latent, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run.Finish(0); err != nil {
+		t.Fatal(err)
+	}
+	return run, latent
+}
+
+// TestSamplePlane checks the seed's sampling in a plane: on a line and at custom points, in the
+// standardized plane of two latent dimensions (the others at their mean or a prototype) and in a
+// layout (nearest-neighbour inverse by default, interpolated as an option), with the sampled
+// positions drawn on the scatter.
+func TestSamplePlane(t *testing.T) {
+	n := 40
+	run, latent := planeRun(t, n)
+	v := vizlib.View(run)
+	var codes [][]float32
+	record := func(z []float32) (image.Image, error) {
+		codes = append(codes, slices.Clone(z))
+		return fakeDecoder(z)
+	}
+	var mean, std [3]float64
+	for i := 0; i < n; i++ {
+		for j := range mean {
+			mean[j] += float64(latent.At(i, j)) / float64(n)
+		}
+	}
+	for i := 0; i < n; i++ {
+		for j := range std {
+			std[j] += math.Pow(float64(latent.At(i, j))-mean[j], 2) / float64(n)
+		}
+	}
+	for j := range std {
+		std[j] = math.Sqrt(std[j])
+	}
+	// The seed's line (-1, -2) -> (2, 1), 10 points, in the plane z0 x z1; z2 at its mean.
+	f := v.SamplePlane(nil, vizlib.PlaneOpts{Dims: []int{0, 1}, Decode: record})
+	h := f.HTML()
+	if f.Err() != nil || len(codes) != 10 || !strings.Contains(h, `"sampled","line"`) || !strings.Contains(h, "(-1.00, -2.00)") || !strings.Contains(h, "(2.00, 1.00)") {
+		t.Fatalf("SamplePlane of z0 x z1: %v, %d codes", f.Err(), len(codes))
+	}
+	for s, want := range [][3]float64{{mean[0] - std[0], mean[1] - 2*std[1], mean[2]}, {mean[0] + 2*std[0], mean[1] + std[1], mean[2]}} {
+		z := codes[9*s]
+		for j := range want {
+			if math.Abs(float64(z[j])-want[j]) > 1e-4 {
+				t.Errorf("sample %d is %v, want %v (the standardized point mapped back, z2 at its mean)", 9*s, z, want)
+			}
+		}
+	}
+	// Custom points with the other dimension at class b's prototype.
+	codes = nil
+	f = v.SamplePlane(nil, vizlib.PlaneOpts{Dims: []int{0, 1}, Points: [][2]float64{{0, 0}, {1, 1}, {2, -1}}, Class: "b", Decode: record})
+	if h := f.HTML(); f.Err() != nil || len(codes) != 3 || strings.Contains(h, `"sampled","line"`) || !strings.Contains(h, `"sampled"`) || !strings.Contains(h, "b prototype") {
+		t.Fatalf("SamplePlane at custom points: %v, %d codes", f.Err(), len(codes))
+	}
+	var protoB float64
+	for i := 1; i < n; i += 2 {
+		protoB += float64(latent.At(i, 2)) / float64(n/2)
+	}
+	if math.Abs(float64(codes[0][2])-protoB) > 1e-4 || math.Abs(float64(codes[0][0])-mean[0]) > 1e-4 {
+		t.Errorf("custom point (0, 0) around the b prototype decodes %v, want (%g, ·, %g)", codes[0], mean[0], protoB)
+	}
+	// In a layout: by default the nearest neighbour's code (the seed), every code a point's.
+	pca := v.PCA()
+	codes = nil
+	f = v.SamplePlane(pca, vizlib.PlaneOpts{Steps: 6, Decode: record})
+	if f.Err() != nil || len(codes) != 6 || !strings.Contains(f.HTML(), "nearest-neighbour inverse") {
+		t.Fatalf("SamplePlane of a PCA layout: %v, %d codes", f.Err(), len(codes))
+	}
+	isPoint := func(z []float32) bool {
+		for i := 0; i < n; i++ {
+			if slices.Equal(z, latent.Row(i)) {
+				return true
+			}
+		}
+		return false
+	}
+	for s, z := range codes {
+		if !isPoint(z) {
+			t.Errorf("nearest-neighbour sample %d: code %v is not a point's code", s, z)
+		}
+	}
+	// Interpolated: the linear inverse of a PCA layout lands on the codes' plane, between points.
+	codes = nil
+	f = v.SamplePlane(pca, vizlib.PlaneOpts{Points: [][2]float64{{0.3, 0.1}, {-1, 0.5}}, Inverse: &reduce.InverseOptions{Method: reduce.InverseLinear}, Decode: record})
+	if f.Err() != nil || len(codes) != 2 || !strings.Contains(f.HTML(), "linear inverse") {
+		t.Fatalf("SamplePlane with the linear inverse: %v", f.Err())
+	}
+	for _, z := range codes {
+		if d := math.Abs(float64(z[2] - z[0] - 2*z[1] - 1)); d > 1e-3 || isPoint(z) {
+			t.Errorf("linear inverse code %v: %g off the plane, or a point's code", z, d)
+		}
+	}
+	if f := v.SamplePlane(pca, vizlib.PlaneOpts{Inverse: &reduce.InverseOptions{Method: reduce.InverseKNN, K: 5}, Decode: fakeDecoder}); f.Err() != nil || !strings.Contains(f.HTML(), "5-nearest-neighbour interpolated") {
+		t.Errorf("SamplePlane with the 5-nn inverse: %v", f.Err())
+	}
+	for name, o := range map[string]vizlib.PlaneOpts{
+		"one dimension twice":         {Dims: []int{1, 1}},
+		"a dimension out of range":    {Dims: []int{0, 3}},
+		"a line of 3 points":          {Line: [][2]float64{{0, 0}, {1, 1}, {2, 2}}},
+		"1 step":                      {Steps: 1},
+		"no points":                   {Points: [][2]float64{}},
+		"an inverse without a layout": {Inverse: &reduce.InverseOptions{}},
+		"an unknown class":            {Class: "zebra"},
+	} {
+		o.Decode = fakeDecoder
+		if v.SamplePlane(nil, o).Err() == nil {
+			t.Errorf("SamplePlane accepted %s", name)
+		}
+	}
+	if v.SamplePlane(pca, vizlib.PlaneOpts{Dims: []int{0, 1}, Decode: fakeDecoder}).Err() == nil {
+		t.Errorf("SamplePlane accepted Dims with a layout")
+	}
+}
+
+// TestLatentSummary checks the describe() table against values computed by hand (pandas'
+// definitions: std with n − 1, linearly interpolated quartiles).
+func TestLatentSummary(t *testing.T) {
+	info := training.RunInfo{Dataset: "synthetic", Model: "VAE", EmbedDim: 2, ClassNames: []string{"a", "b"}, Steps: 1, BatchSize: 8}
+	run, err := training.CreateRun(t.TempDir(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := reduce.NewMatrix(5, 2)
+	for i, val := range []float32{1, 2, 3, 4, 10} {
+		x.Set(i, 0, val)
+		x.Set(i, 1, -val)
+	}
+	if err := run.SetEvalSet([]int32{0, 1, 0, 1, 0}, []int32{0, 1, 2, 3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.AppendSnapshot(1, 0, x, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Finish(0); err != nil {
+		t.Fatal(err)
+	}
+	f := vizlib.View(run).LatentSummary()
+	h := f.HTML()
+	// pandas: Series([1, 2, 3, 4, 10]).describe(): mean 4, std 3.535534, 25% 2, 50% 3, 75% 4.
+	for _, want := range []string{">count<", ">5<", ">4.000000<", ">3.535534<", ">1.000000<", ">2.000000<", ">3.000000<", ">10.000000<", ">-4.000000<", ">-2.000000<", ">25%<", ">z1<"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("LatentSummary lacks %q: %v", want, f.Err())
+		}
+	}
+	pr := vizlib.View(run).DecodedPrototypes(vizlib.PrototypeOpts{Decode: fakeDecoder})
+	// Class a: rows 0, 2, 4 -> z0 mean 14/3.
+	if h := pr.HTML(); pr.Err() != nil || !strings.Contains(h, "prototype values") || !strings.Contains(h, ">4.666667<") || !strings.Contains(h, ">-3.000000<") {
+		t.Errorf("DecodedPrototypes has no table of values: %v", pr.Err())
 	}
 }

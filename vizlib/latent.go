@@ -1,25 +1,16 @@
 package vizlib
 
 import (
-	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"html"
 	"image"
-	"image/png"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"sort"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
-	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/janpfeifer/gonb/gonbui/widgets"
 )
 
 // decoderFunc maps a latent code z ([d]) to an image: the VAE's decoder, or the Decode field of a
@@ -144,12 +135,6 @@ type TraversalOpts struct {
 	Dims []int
 	// Values are the values each swept dimension takes, one column each; nil means -3, -2, ..., 3.
 	Values []float64
-	// Live, when positive and the cell runs in GoNB, first shows one slider per latent dimension
-	// (starting at the row's base code, ranging over the largest |Values|) and the image decoded
-	// from the sliders' vector, and serves them until the "Done" button is pressed or Live has
-	// passed: the cell blocks meanwhile. The returned figure, the static grid, is what a saved
-	// notebook keeps. 0 never blocks; headless runs ignore Live.
-	Live time.Duration
 	// Decode decodes a latent code [d] into an image; nil means the decoder of the run's newest
 	// checkpoint (a VAE run).
 	Decode func(z []float32) (image.Image, error)
@@ -158,8 +143,8 @@ type TraversalOpts struct {
 // LatentTraversal decodes a base code (the origin, or a class's prototype) with each latent
 // dimension in turn swept over values: row r varies dimension Dims[r], column c sets it to
 // Values[c], the other dimensions keep the base's values. It shows which feature of the images
-// each dimension controls (a collapsed dimension changes nothing). With TraversalOpts.Live it is
-// the live latent explorer (GoNB sliders).
+// each dimension controls (a collapsed dimension changes nothing): the seed's neuron progression.
+// LatentExplorer is its live counterpart (sliders decoded in the browser).
 func (v *RunView) LatentTraversal(opts ...TraversalOpts) *Figure {
 	return figureOf("LatentTraversal", opts, v.latentTraversal)
 }
@@ -169,31 +154,14 @@ func (v *RunView) latentTraversal(o TraversalOpts) (*imageGrid, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, x, _, err := v.latentCodes(-1)
+	base, what, err := v.baseCode(o.Class)
 	if err != nil {
 		return nil, err
 	}
-	base := make([]float32, x.Cols)
-	title := "latent traversal"
-	if o.Class != "" {
-		names := d.classNames()
-		k, err := classIndex(names, o.Class)
-		if err != nil {
-			return nil, err
-		}
-		means, counts, err := reduce.ClassMeans(x, d.labels, len(names))
-		if err != nil {
-			return nil, err
-		}
-		if counts[k] == 0 {
-			return nil, fmt.Errorf("vizlib: class %s has no evaluation points in run %s: it has no prototype", names[k], d.info.ID)
-		}
-		copy(base, means.Row(k))
-		title = fmt.Sprintf("latent traversals around the %s prototype", names[k])
-	}
+	title := "latent traversals from " + what
 	dims := o.Dims
 	if dims == nil {
-		dims = make([]int, x.Cols)
+		dims = make([]int, len(base))
 		for i := range dims {
 			dims[i] = i
 		}
@@ -210,15 +178,6 @@ func (v *RunView) latentTraversal(o TraversalOpts) (*imageGrid, error) {
 		return nil, err
 	}
 	g.Title = title
-	if o.Live > 0 && gonbui.IsNotebook {
-		extent := 0.0
-		for _, val := range values {
-			extent = max(extent, math.Abs(val))
-		}
-		if err := liveExplorer(decode, base, max(extent, 1), o.Live); err != nil {
-			return nil, err
-		}
-	}
 	return g, nil
 }
 
@@ -250,7 +209,7 @@ func traversal(decode decoderFunc, base []float32, dims []int, values []float64)
 }
 
 // ManifoldOpts are the options of LatentManifold. The zero value decodes a 12 x 12 grid over
-// [-2.5, 2.5]² of the two most active latent dimensions.
+// [-2.5, 2.5]² of the two most active latent dimensions, the other dimensions at 0.
 type ManifoldOpts struct {
 	// Dims are the latent dimensions of the columns and of the rows; nil means the two most active
 	// dimensions (the largest variance of the latent codes over the evaluation points at the last
@@ -260,19 +219,28 @@ type ManifoldOpts struct {
 	Steps int
 	// Extent bounds the grid: each dimension spans [-Extent, Extent]; 0 means 2.5.
 	Extent float64
+	// Class fixes the other dimensions at that class's prototype (its mean latent code at the
+	// last snapshot, as the seed's neuron_values); "" fixes them at 0.
+	Class string
+	// Sliders adds, where scripts run, one slider per other dimension (starting at the base,
+	// over [-3, 3]) that re-decodes the grid in the browser: the decoder's weights travel in the
+	// output (float16, about 2 bytes per weight), and the static grid stays as the poster. It
+	// needs the run's VAE decoder (not Decode).
+	Sliders bool
 	// Decode decodes a latent code [d] into an image; nil means the decoder of the run's newest
 	// checkpoint (a VAE run).
 	Decode func(z []float32) (image.Image, error)
 }
 
 // LatentManifold decodes a Steps x Steps grid over two latent dimensions (columns: Dims[0] from
-// -Extent to Extent, rows: Dims[1] from Extent down to -Extent), the other dimensions at 0: the 2-D
-// latent manifold of a VAE, where the classes blend into each other.
+// -Extent to Extent, rows: Dims[1] from Extent down to -Extent), the other dimensions fixed at a
+// base (0, or a class's prototype): the 2-D latent manifold of a VAE, where the classes blend
+// into each other. With Sliders the base is live (decoded in the browser).
 func (v *RunView) LatentManifold(opts ...ManifoldOpts) *Figure {
 	return figureOf("LatentManifold", opts, v.latentManifold)
 }
 
-func (v *RunView) latentManifold(o ManifoldOpts) (*imageGrid, error) {
+func (v *RunView) latentManifold(o ManifoldOpts) (renderable, error) {
 	steps, extent := o.Steps, o.Extent
 	if steps == 0 {
 		steps = 12
@@ -291,6 +259,10 @@ func (v *RunView) latentManifold(o ManifoldOpts) (*imageGrid, error) {
 	if err != nil {
 		return nil, err
 	}
+	base, what, err := v.baseCode(o.Class)
+	if err != nil {
+		return nil, err
+	}
 	dim := x.Cols
 	dims := o.Dims
 	if dims == nil {
@@ -302,12 +274,38 @@ func (v *RunView) latentManifold(o ManifoldOpts) (*imageGrid, error) {
 	if len(dims) != 2 {
 		return nil, fmt.Errorf("vizlib: ManifoldOpts.Dims has %d dimensions, want 2 (or nil)", len(dims))
 	}
-	return manifold(decode, dim, dims[0], dims[1], steps, extent)
+	g, err := manifold(decode, base, dims[0], dims[1], steps, extent)
+	if err != nil {
+		return nil, err
+	}
+	if what != "the origin" {
+		g.Title += ", the other dimensions at " + what
+	}
+	if !o.Sliders {
+		return g, nil
+	}
+	if o.Decode != nil {
+		return nil, errors.New("vizlib: ManifoldOpts.Sliders decodes in the browser with the run's VAE decoder: it cannot use a Decode function")
+	}
+	bm, err := v.browserDecoder()
+	if err != nil {
+		return nil, err
+	}
+	spec := vaeLiveSpec{Kind: "manifold", Model: bm, Dims: []int{dims[0], dims[1]}, Extent: extent, Step: 0.1, SliderExtent: 3, Steps: steps, Scale: 1}
+	for d, z := range base {
+		spec.Base = append(spec.Base, float64(z))
+		spec.DimNames = append(spec.DimNames, fmt.Sprintf("z%d", d))
+	}
+	title := g.Title
+	g.Title = ""
+	return &vaeLive{Title: title, Poster: g.html(), Spec: spec}, nil
 }
 
 // manifold decodes a steps x steps grid over dimensions dx (columns, from -extent to extent) and
-// dy (rows, from extent down to -extent) of a dim-dimensional latent space, the others at 0.
-func manifold(decode decoderFunc, dim, dx, dy, steps int, extent float64) (*imageGrid, error) {
+// dy (rows, from extent down to -extent) of the latent space of base ([d]), the other dimensions
+// at base's values.
+func manifold(decode decoderFunc, base []float32, dx, dy, steps int, extent float64) (*imageGrid, error) {
+	dim := len(base)
 	if dx < 0 || dx >= dim || dy < 0 || dy >= dim || dx == dy {
 		return nil, fmt.Errorf("vizlib: latent manifold dimensions (%d, %d) must differ and lie in [0, %d)", dx, dy, dim)
 	}
@@ -316,7 +314,7 @@ func manifold(decode decoderFunc, dim, dx, dy, steps int, extent float64) (*imag
 		yv := extent - 2*extent*float64(r)/float64(steps-1)
 		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%+.1f", yv))
 		for c := 0; c < steps; c++ {
-			z := make([]float32, dim)
+			z := append([]float32(nil), base...)
 			z[dx] = float32(-extent + 2*extent*float64(c)/float64(steps-1))
 			z[dy] = float32(yv)
 			im, err := decode(z)
@@ -356,53 +354,4 @@ func columnVariances(x *reduce.Matrix) []float64 {
 		sq[j] = sq[j]/n - mean[j]*mean[j]
 	}
 	return sq
-}
-
-// liveExplorer shows one GoNB slider per latent dimension, starting at base, over [-extent,
-// extent], and the image decoded from the sliders' vector, until Done or limit.
-func liveExplorer(decode decoderFunc, base []float32, extent float64, limit time.Duration) (err error) {
-	defer func() {
-		if r := recover(); r != nil { // widgets panic on protocol misuse; never crash a notebook
-			err = fmt.Errorf("vizlib: latent explorer: %v", r)
-		}
-	}()
-	dim := len(base)
-	rootID := "evz-latent-" + gonbui.UniqueID()
-	imgID := rootID + "-img"
-	var b strings.Builder
-	fmt.Fprintf(&b, `<div class="evz-frag" style="font-family:sans-serif;font-size:12px"><b>latent explorer</b> (live while this cell runs, at most %v)<div style="display:flex;gap:16px"><div id="%s"></div><div id="%s"></div></div></div>`,
-		limit.Round(time.Second), rootID, imgID)
-	gonbui.DisplayHTML(b.String())
-	const steps = 100 // slider units per extent
-	z := append([]float32(nil), base...)
-	cases := make([]reflect.SelectCase, 0, dim+2)
-	for d := 0; d < dim; d++ {
-		start := int(math.Round(math.Max(-1, math.Min(1, float64(base[d])/extent)) * steps))
-		s := widgets.Slider(-steps, steps, start).AppendTo(rootID).Done()
-		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(s.Listen().LatestOnly().C)})
-	}
-	done := widgets.Button("Done").AppendTo(rootID).Done()
-	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(done.Listen().C)})
-	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(time.After(limit))})
-	update := func() {
-		im, err := decode(z)
-		if err != nil {
-			gonbui.UpdateHTML(imgID, errorHTML(err))
-			return
-		}
-		var buf bytes.Buffer
-		_ = png.Encode(&buf, im)
-		w := im.Bounds().Dx() * max(1, 168/max(1, im.Bounds().Dx()))
-		gonbui.UpdateHTML(imgID, fmt.Sprintf(`<img style="image-rendering:pixelated" width="%d" src="data:image/png;base64,%s"><div>%s</div>`,
-			w, base64.StdEncoding.EncodeToString(buf.Bytes()), html.EscapeString(fmt.Sprintf("z = %.2f", z))))
-	}
-	update()
-	for {
-		i, val, ok := reflect.Select(cases)
-		if i >= dim || !ok {
-			return nil
-		}
-		z[i] = float32(float64(val.Int()) * extent / steps)
-		update()
-	}
 }

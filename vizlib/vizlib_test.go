@@ -251,7 +251,7 @@ func TestLatent(t *testing.T) {
 	if _, err := traversal(decode, make([]float32, 3), []int{5}, []float64{0}); err == nil {
 		t.Errorf("bad dimension accepted")
 	}
-	m, err := manifold(decode, 2, 0, 1, 4, 2)
+	m, err := manifold(decode, make([]float32, 2), 0, 1, 4, 2)
 	if err != nil || len(m.Images) != 16 {
 		t.Fatalf("manifold: %v %v", m, err)
 	}

@@ -123,7 +123,13 @@ func loadCheckpoint(store *model.Store, dir string) (ok bool, err error) {
 	}
 	h, err := checkpoint.Build(store).Dir(dir).Immediate().Done()
 	if err != nil {
-		return false, fmt.Errorf("training: loading checkpoint from %s: %w", dir, err)
+		newest := "the newest checkpoint-*.json and .bin"
+		if names, _ := filepath.Glob(filepath.Join(dir, "checkpoint-*"+checkpoint.JsonNameSuffix)); len(names) > 0 {
+			sort.Strings(names)
+			b := strings.TrimSuffix(filepath.Base(names[len(names)-1]), checkpoint.JsonNameSuffix)
+			newest = b + checkpoint.JsonNameSuffix + " and " + b + checkpoint.BinDataSuffix
+		}
+		return false, fmt.Errorf("training: the checkpoint in %s is truncated or corrupt (%v); delete %s there to fall back to the previous checkpoint, or train the run again", dir, err, newest)
 	}
 	has, err := h.HasCheckpoints()
 	if err != nil {

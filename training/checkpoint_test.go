@@ -3,6 +3,8 @@ package training
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -74,19 +76,36 @@ func TestKillAndResume(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// While the child trains, the run is listed as running and cannot be resumed: the resume
+	// fails, naming the process that holds the run, and leaves the run alone.
+	if runs, _ := ListRuns(runsDir); runs[0].Status != StatusRunning {
+		t.Errorf("live run listed as %q, want running", runs[0].Status)
+	}
+	_, err := Train(context.Background(), Config{RunsDir: runsDir, Resume: id, Data: killConfig(t, runsDir).Data})
+	wantMsg := fmt.Sprintf("run %s is still being trained by process %d", id, cmd.Process.Pid)
+	if !errors.Is(err, ErrRunLive) || !strings.Contains(err.Error(), wantMsg) || !strings.Contains(err.Error(), "wait for it to finish") {
+		t.Errorf("resuming a live run: %v; want an error wrapping ErrRunLive containing %q", err, wantMsg)
+	}
+	if _, err := ResumeRun(runsDir, id); !errors.Is(err, ErrRunLive) {
+		t.Errorf("ResumeRun of a live run: %v", err)
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
 
-	// The killed run is readable: status running, every listed snapshot complete.
+	// The killed run is readable: interrupted (run.json still says running, nobody holds the
+	// lock), every listed snapshot complete.
+	if runs, _ := ListRuns(runsDir); runs[0].Status != StatusInterrupted {
+		t.Errorf("killed run listed as %q, want interrupted", runs[0].Status)
+	}
 	r, err := OpenRun(runsDir, id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	info := r.Info()
-	if info.Status != StatusRunning {
-		t.Fatalf("killed run has status %q, want running", info.Status)
+	if info.Status != StatusInterrupted {
+		t.Fatalf("killed run has status %q, want interrupted", info.Status)
 	}
 	if len(info.Snapshots) >= 20 {
 		t.Fatalf("child finished all %d snapshots before the kill; the test did not interrupt it", len(info.Snapshots))
@@ -122,26 +141,26 @@ func TestKillAndResume(t *testing.T) {
 	if info2.FinalEvalAcc < 0.9 {
 		t.Errorf("resumed run's final eval accuracy %.3f, want >= 0.9", info2.FinalEvalAcc)
 	}
-	// Metrics steps never go backwards across the resume (no duplicated train records).
+	// Metrics steps are strictly increasing across the resume (no duplicated records).
 	recs, err := reopened.Metrics()
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[int]int{}
-	for _, rec := range recs {
-		seen[rec.Step]++
-	}
-	for step, n := range seen {
-		if n > 1 && !isSnapshotStep(want, step) {
-			t.Errorf("metrics step %d recorded %d times", step, n)
+	for i := 1; i < len(recs); i++ {
+		if recs[i].Step <= recs[i-1].Step {
+			t.Errorf("metrics record %d at step %d follows step %d", i, recs[i].Step, recs[i-1].Step)
 		}
+	}
+	// The name never changed, and no staging directory is left behind.
+	if reopened.ID() != id || reopened.Dir() != filepath.Join(runsDir, id) {
+		t.Errorf("resumed run is %s in %s, created as %s", reopened.ID(), reopened.Dir(), id)
 	}
 	// A finished run cannot be resumed.
 	if _, err := Train(context.Background(), Config{RunsDir: runsDir, Resume: info2.ID, Data: cfg.Data}); err == nil || !strings.Contains(err.Error(), "finished") {
 		t.Errorf("resuming a finished run: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(reopened.Dir(), CheckpointDir+stagingSuffix)); err != nil {
-		t.Logf("staging directory: %v", err)
+	if _, err := os.Stat(filepath.Join(reopened.Dir(), CheckpointDir+stagingSuffix)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("checkpoint staging directory left behind: %v", err)
 	}
 }
 

@@ -3,9 +3,9 @@ package vizlib
 import (
 	"fmt"
 	"html"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/embviz/embviz/training/npy"
 )
 
 // Section is one part of a Page: a heading, an optional paragraph and its content.
@@ -62,29 +62,11 @@ func (p *htmlPage) writeFile(path string) error {
 	return writeFileAtomic(path, []byte(p.html()))
 }
 
+// writeFileAtomic writes data to path through a temporary file and a rename; errors name path,
+// never the temporary file (npy.WriteFileAtomic).
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("vizlib: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("vizlib: writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("vizlib: writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("vizlib: writing %s: %w", path, err)
+	if err := npy.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("vizlib: %w", err)
 	}
 	return nil
 }

@@ -178,6 +178,9 @@ func loadRunData(run *training.Run, o ViewOptions) (*runData, error) {
 		}
 		d.xs = append(d.xs, x)
 		p, err := run.Predictions(t)
+		if err != nil && !errors.Is(err, training.ErrNoPredictions) {
+			return nil, err // a truncated or corrupt predictions.npy: the error names it
+		}
 		if err != nil || len(p) != n || noClasses(p) {
 			p = nil
 		} else {

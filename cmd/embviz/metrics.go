@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training/npy"
@@ -37,6 +39,17 @@ func runMetrics(args []string, stdout, stderr io.Writer) error {
 	}
 	if *in == "" {
 		return fmt.Errorf("%w: -in is required", errUsage)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	applies := map[string][]string{"cka": {"b", "kind", "sigma"}, "drift": {"b"}, "eigen": {"k"}}
+	for _, name := range []string{"b", "k", "kind", "sigma"} {
+		if allowed, known := applies[*method]; known && set[name] && !slices.Contains(allowed, name) {
+			return fmt.Errorf("%w: -%s does not apply to -method %s", errUsage, name, *method)
+		}
+	}
+	if *k < 0 {
+		return fmt.Errorf("%w: -k must be >= 0 (0: min(10, n, d)), got %d", errUsage, *k)
 	}
 	a, err := metricsLoadMatrix(*in)
 	if err != nil {

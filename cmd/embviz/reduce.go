@@ -34,6 +34,7 @@ func runReduce(args []string, stdout, stderr io.Writer) error {
 	neighbors := fs.Int("neighbors", 15, "UMAP n_neighbors (umap)")
 	minDist := fs.Float64("min-dist", 0.1, "UMAP min_dist (umap)")
 	metric := fs.String("metric", "euclidean", "input distance: euclidean | cosine (tsne, umap)")
+	knn := fs.Int("knn", 5, "M-PHATE intraslice k: bandwidth from the distance to the k-th nearest point of the same snapshot; at most n-1 (mphate)")
 	quiet := fs.Bool("q", false, "do not print the summary line on stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: embviz reduce -method pca|tsne|umap -in X.npy -out Y.npy [flags]\n       embviz reduce -method mphate -in SEQ.npy -out FRAMES.npy [flags]\n\nX is [n, d] (float32 or float64), Y is [n, 2] float32; mphate maps [T, n, d] to [T, n, 2].\n\nFlags:")
@@ -47,6 +48,9 @@ func runReduce(args []string, stdout, stderr io.Writer) error {
 	if *in == "" || *out == "" {
 		return fmt.Errorf("%w: -in and -out are required", errUsage)
 	}
+	if err := npy.CheckWritable(*out); err != nil {
+		return fmt.Errorf("%w: -out: %v", errUsage, err)
+	}
 	var m reduce.Metric
 	switch *metric {
 	case "euclidean":
@@ -58,7 +62,7 @@ func runReduce(args []string, stdout, stderr io.Writer) error {
 	}
 	applies := map[string][]string{
 		"pca": nil, "tsne": {"perplexity", "metric", "seed"}, "umap": {"neighbors", "min-dist", "metric", "seed"},
-		"mphate": {"seed"},
+		"mphate": {"seed", "knn"},
 	}
 	allowed, ok := applies[*method]
 	if !ok {
@@ -67,7 +71,7 @@ func runReduce(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: unknown -method %q (want pca, tsne, umap or mphate)", errUsage, *method)
 	}
-	for _, name := range []string{"perplexity", "neighbors", "min-dist", "metric", "seed"} {
+	for _, name := range []string{"perplexity", "neighbors", "min-dist", "metric", "seed", "knn"} {
 		if set[name] && !slices.Contains(allowed, name) {
 			return fmt.Errorf("%w: -%s does not apply to -method %s", errUsage, name, *method)
 		}
@@ -89,11 +93,14 @@ func runReduce(args []string, stdout, stderr io.Writer) error {
 		if T < 1 || n < 1 || d < 1 {
 			return fmt.Errorf("%s: empty snapshot sequence, shape %v", *in, arr.Shape)
 		}
+		if *knn < 1 || *knn > n-1 {
+			return fmt.Errorf("%w: -knn %d must be in [1, n-1 = %d] for %s's %d points per snapshot", errUsage, *knn, n-1, *in, n)
+		}
 		seq := make([]*reduce.Matrix, T)
 		for t := range seq {
 			seq[t] = reduce.MatrixFrom(n, d, data[t*n*d:(t+1)*n*d])
 		}
-		frames, err := reduce.MPHATE(seq, &reduce.MPHATEOptions{Seed: *seed})
+		frames, err := reduce.MPHATE(seq, &reduce.MPHATEOptions{Seed: *seed, KNN: *knn})
 		if err != nil {
 			return fmt.Errorf("%s: %w", *in, err)
 		}

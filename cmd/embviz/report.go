@@ -8,6 +8,7 @@ import (
 
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training"
+	"github.com/embviz/embviz/training/npy"
 	"github.com/embviz/embviz/vizlib"
 )
 
@@ -34,6 +35,14 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *maxPoints < 0 {
 		return fmt.Errorf("%w: -max-points is %d: use 0 for all points or a positive count", errUsage, *maxPoints)
 	}
+	if *interp < 0 {
+		return fmt.Errorf("%w: -interpolate is %d: use 0 for none or a positive count of in-between frames", errUsage, *interp)
+	}
+	if *out != "" { // before computing anything
+		if err := npy.CheckWritable(*out); err != nil {
+			return fmt.Errorf("%w: -out: %v", errUsage, err)
+		}
+	}
 	if ids := splitRuns(*id); len(ids) > 1 { // -run A,B: the comparison page (compare.go)
 		return writeComparison(ids, *runsDir, *out, *maxPoints, *interp, *seed, stdout)
 	}
@@ -44,6 +53,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	path := *out
 	if path == "" {
 		path = run.ID() + ".html"
+		if err := npy.CheckWritable(path); err != nil {
+			return fmt.Errorf("%w (pass -out FILE)", err)
+		}
 	}
 	start := time.Now()
 	last := ""

@@ -26,8 +26,8 @@ var CIFAR10ClassNames = []string{"airplane", "automobile", "bird", "cat", "deer"
 // ReadCIFARBatch parses one CIFAR-10 binary batch (data_batch_N.bin, test_batch.bin): a sequence of
 // records of CIFARRecordBytes bytes, each a label byte in [0, 10) followed by the image as three
 // 32x32 planes R, G, B. It returns the images as stored, [n, 3, 32, 32] bytes (CHW), and the n
-// labels. Errors (*FormatError) report an empty stream, a partial last record (truncated) and a
-// label out of range.
+// labels. Errors (*FormatError) report an empty stream, a partial last record (truncated), a
+// label out of range and gzip-compressed input.
 func ReadCIFARBatch(r io.Reader) (images []byte, labels []uint8, err error) {
 	return readCIFARBatch(r, -1)
 }
@@ -44,6 +44,9 @@ func readCIFARBatch(r io.Reader, sizeHint int64) (images []byte, labels []uint8,
 		n, err := io.ReadFull(r, rec)
 		if err == io.EOF {
 			break
+		}
+		if len(labels) == 0 && n >= 2 && rec[0] == 0x1f && rec[1] == 0x8b {
+			return nil, nil, formatErrorf("cifar", "gzip-compressed data, not a binary batch: extract the CIFAR-10 binary archive first (tar xzf cifar-10-binary.tar.gz, or gunzip a single batch) and use the directory holding data_batch_1.bin ... test_batch.bin")
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, nil, formatErrorf("cifar",

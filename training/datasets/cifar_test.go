@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -164,6 +165,8 @@ func TestReadCIFARBatch(t *testing.T) {
 		{"one byte", []byte{3}, 0, "0 whole records of 3073 bytes then a partial record of 1 bytes"},
 		{"extra byte", append(cifarRecords(0, 2), 1), 0, "2 whole records"},
 		{"label 255", append([]byte{255}, make([]byte, CIFARImageBytes)...), 0, "label 255 out of range"},
+		{"gzipped", gzipped(cifarRecords(0, 2)), 0, "gzip-compressed data, not a binary batch: extract the CIFAR-10 binary archive first"},
+		{"gzipped short", gzipped(cifarRecords(0, 1))[:100], 0, "gzip-compressed data"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,4 +218,13 @@ func FuzzReadCIFARBatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// gzipped returns data gzip-compressed.
+func gzipped(data []byte) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(data)
+	w.Close()
+	return b.Bytes()
 }

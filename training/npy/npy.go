@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -115,6 +116,7 @@ const maxElements = 1 << 32
 
 var (
 	reDescr   = regexp.MustCompile(`'descr'\s*:\s*'([^']*)'`)
+	reRecord  = regexp.MustCompile(`'descr'\s*:\s*\[`)
 	reFortran = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
 	reShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
 )
@@ -150,6 +152,9 @@ func Read(r io.Reader) (*Array, error) {
 		return nil, fmt.Errorf("npy: reading %d-byte header: %w", hlen, noEOF(err))
 	}
 	h := string(header)
+	if reRecord.MatchString(h) {
+		return nil, fmt.Errorf("npy: structured dtype (a record array with named fields) is not supported: save one plain float32, float64, int32 or int64 array per field (header %q)", strings.TrimSpace(h))
+	}
 	m := reDescr.FindStringSubmatch(h)
 	if m == nil {
 		return nil, fmt.Errorf("npy: header has no 'descr': %q", h)
@@ -213,6 +218,13 @@ func Read(r io.Reader) (*Array, error) {
 	data, _ := a.data()
 	if _, err := binary.Decode(raw, order, data); err != nil {
 		return nil, fmt.Errorf("npy: decoding %s data: %w", descr, err)
+	}
+	if extra, _ := io.CopyN(io.Discard, br, 1<<20); extra > 0 {
+		more := ""
+		if extra == 1<<20 {
+			more = " or more"
+		}
+		return nil, fmt.Errorf("npy: %d bytes%s after the data of shape %v dtype %s: not a single .npy array (np.savez archives and concatenated arrays are not supported)", extra, more, a.Shape, descr)
 	}
 	return a, nil
 }
@@ -295,36 +307,74 @@ func WriteFile(path string, a *Array) error {
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same directory and a rename.
+// Errors name path (never the temporary file) and say what is wrong: a missing directory, a path
+// that is a directory, no permission, a full disk.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := CheckWritable(path); err != nil {
 		return err
 	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return writeError(path, err)
+	}
 	name := tmp.Name()
-	if _, err := tmp.Write(data); err != nil {
+	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
+		return writeError(path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("syncing %s: %w", path, err)
+		return fail(err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(name)
-		return err
-	}
-	if err := os.Chmod(name, 0o644); err != nil {
-		os.Remove(name)
-		return err
+		return writeError(path, err)
 	}
 	if err := os.Rename(name, path); err != nil {
 		os.Remove(name)
-		return err
+		return writeError(path, err)
 	}
 	return nil
+}
+
+// CheckWritable returns an error, naming path, when a file cannot be written at path: its
+// directory does not exist or is not a directory, or path is a directory. Callers that compute
+// for long before writing call it first.
+func CheckWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot write %s: it is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot write %s: directory %s does not exist", path, dir)
+	case err != nil:
+		return writeError(path, err)
+	case !st.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a directory", path, dir)
+	}
+	return nil
+}
+
+// writeError is err for writing path, with the file names of the underlying error (the
+// temporary file's) dropped.
+func writeError(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("cannot write %s: %w", path, err)
 }
 
 // Float32 returns an Array holding data with the given shape (data is not copied).

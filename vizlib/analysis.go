@@ -72,19 +72,32 @@ func curriculumTimeline(cur *training.Curriculum, steps int) (*chartGrid, error)
 	return g, nil
 }
 
-// LayerOpts are the options of LayerScores and LayerGrid.
+// LayerOpts are the options of LayerScores and LayerGrid. The zero value is seed 002's recipe
+// (see ClusterOpts): rows scaled to unit length, k-means (k = number of classes, 10 restarts) and
+// the silhouette of its clusters with Euclidean distance on them, ARI between clusters and classes.
 type LayerOpts struct {
-	// Seed seeds k-means (3 restarts).
+	// Scale, Metric and Of choose the scores as in ClusterOpts: "" is the seed's choice;
+	// {Scale: reduce.ScaleNone, Of: reduce.OfClasses} are the silhouette of the true classes on
+	// the rows as recorded.
+	Scale  reduce.Scaling
+	Metric reduce.Metric
+	Of     reduce.SilhouetteOf
+	// Seed seeds k-means.
 	Seed uint64
 	// Size is the side of each LayerGrid panel in CSS pixels; 0 means 200. LayerScores draws
 	// charts of a fixed size and rejects a Size.
 	Size int
 }
 
-// LayerScores charts, for each layer (EmbeddingLayer for the embedding), the silhouette of the
-// true classes and the adjusted Rand index between k-means clusters (k = number of classes) and
-// the classes over the snapshots. Silhouette costs O(n² d) per snapshot: use
-// ViewOptions.MaxPoints for large evaluation sets.
+func (o LayerOpts) cluster() ClusterOpts {
+	return ClusterOpts{Scale: o.Scale, Metric: o.Metric, Of: o.Of, Seed: o.Seed}
+}
+
+// LayerScores charts seed 002's "cluster cohesion" and "alignment with true labels" over
+// training: for each layer (EmbeddingLayer for the embedding), the silhouette and the adjusted
+// Rand index between k-means clusters (k = number of classes) and the classes at every snapshot
+// (reduce.ScoreClusters with LayerOpts: by default the seed's recipe). Silhouette costs O(n² d)
+// per snapshot: use ViewOptions.MaxPoints for large evaluation sets.
 func (v *RunView) LayerScores(layers []string, opts ...LayerOpts) *Figure {
 	o, err := one("LayerScores", opts)
 	if err == nil && o.Size != 0 {
@@ -100,8 +113,9 @@ func (v *RunView) layerScores(layers []string, o LayerOpts) (*chartGrid, error) 
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("vizlib: LayerScores needs at least one layer name")
 	}
-	sil := &lineChart{Title: "silhouette of the classes", YLabel: "silhouette"}
-	ari := &lineChart{Title: "ARI(k-means, classes)", YLabel: "ARI"}
+	co := o.cluster()
+	sil := &lineChart{Title: "Cluster Cohesion Over Training (silhouette)", YLabel: "silhouette score"}
+	ari := &lineChart{Title: "Alignment with True Labels Over Training (ARI)", YLabel: "adjusted Rand index"}
 	p := v.progress("layer scores")
 	defer p.finish()
 	for li, layer := range layers {
@@ -113,28 +127,21 @@ func (v *RunView) layerScores(layers []string, o LayerOpts) (*chartGrid, error) 
 		k := len(d.classNames())
 		ss, as := lineSeries{Name: layer, X: d.xs}, lineSeries{Name: layer, X: d.xs}
 		for t, x := range d.seq {
-			s, err := reduce.Silhouette(x, d.labels, reduce.Euclidean)
+			s, err := reduce.ScoreClusters(x, d.labels, k, co.scores())
 			if err != nil {
-				s = math.NaN()
+				s.Silhouette, s.ARI = math.NaN(), math.NaN()
 			}
-			ss.Y = append(ss.Y, s)
-			a := math.NaN()
-			if km, err := reduce.KMeans(x, k, &reduce.KMeansOptions{Restarts: 3, Seed: o.Seed}); err == nil {
-				if val, err := reduce.AdjustedRandIndex(km.Assignments, d.labels); err == nil {
-					a = val
-				}
-			}
-			as.Y = append(as.Y, a)
+			ss.Y, as.Y = append(ss.Y, s.Silhouette), append(as.Y, s.ARI)
 			p.report(li*len(d.seq)+t+1, len(layers)*len(d.seq), layer)
 		}
 		sil.Series, ari.Series = append(sil.Series, ss), append(ari.Series, as)
 	}
-	return &chartGrid{Title: "per-layer cluster quality", Cols: 2, Items: []renderable{sil, ari}}, nil
+	return &chartGrid{Title: "per-layer cluster quality · " + co.recipe(), Cols: 2, Items: []renderable{sil, ari}}, nil
 }
 
 // LayerGrid draws a static grid of 2-D PCA projections: one row per layer, one column per
 // snapshot index in snapshots (negative counts from the end), each titled with the layer, epoch
-// and the ARI between k-means clusters and the classes.
+// and the ARI between k-means clusters and the classes (LayerOpts: by default the seed's recipe).
 func (v *RunView) LayerGrid(layers []string, snapshots []int, opts ...LayerOpts) *Figure {
 	o, err := one("LayerGrid", opts)
 	if err != nil {
@@ -147,6 +154,7 @@ func (v *RunView) layerGrid(layers []string, snapshots []int, o LayerOpts) (*sca
 	if len(layers) == 0 || len(snapshots) == 0 {
 		return nil, fmt.Errorf("vizlib: LayerGrid needs layers and snapshots (got %d and %d)", len(layers), len(snapshots))
 	}
+	co := o.cluster()
 	g := &scatterGrid{Title: "layers × snapshots (PCA)", Cols: len(snapshots), Size: o.Size}
 	if g.Size == 0 {
 		g.Size = 200
@@ -168,10 +176,8 @@ func (v *RunView) layerGrid(layers []string, snapshots []int, o LayerOpts) (*sca
 				return nil, fmt.Errorf("vizlib: PCA of layer %s snapshot %d: %w", layer, t, err)
 			}
 			title := fmt.Sprintf("%s · epoch %.2f", layer, d.info.Snapshots[t].Epoch)
-			if km, err := reduce.KMeans(x, len(g.ClassNames), &reduce.KMeansOptions{Restarts: 3, Seed: o.Seed}); err == nil {
-				if a, err := reduce.AdjustedRandIndex(km.Assignments, d.labels); err == nil {
-					title += fmt.Sprintf(" · ARI %.3f", a)
-				}
+			if s, err := reduce.ScoreClusters(x, d.labels, len(g.ClassNames), co.scores()); err == nil {
+				title += fmt.Sprintf(" · ARI %.3f", s.ARI)
 			}
 			g.Panels = append(g.Panels, scatterPanel{Title: title, Points: y})
 		}

@@ -16,27 +16,39 @@ import (
 // LayerTSNEGrid: the baseline that the network's layers should beat.
 const PixelsLayer = "pixels"
 
-// ClusterOpts are the options of ClusterView, ClusterSummary and LayerTSNEGrid. The zero value is
-// the seed's default: Euclidean distance, seed 0, the last snapshot, reduce's t-SNE defaults. A
-// field that a view does not read must be left zero (the view fails otherwise).
+// ClusterOpts are the options of ClusterView, ClusterSummary, LayerTSNEGrid and LayerEvolution.
+// The zero value is seed 002's recipe: every row scaled to unit length (x / (||x|| + 1e-8)),
+// k-means (k = number of classes, 10 restarts) and the silhouette of its clusters with Euclidean
+// distance on the scaled rows, the ARI between clusters and classes, and t-SNE maps of the scaled
+// rows (after PCA to 50 components when they have more), perplexity 30. A field that a view does
+// not read must be left zero (the view fails otherwise).
 type ClusterOpts struct {
-	// Metric is the distance of k-means, of the silhouette and of the t-SNE maps: "" or
-	// reduce.Euclidean, or reduce.Cosine (cosine k-means is spherical k-means). ClusterSummary
-	// shows both metrics when Metric is "", only Metric otherwise.
+	// Scale is the scaling of the rows before k-means, silhouette and t-SNE: "" or
+	// reduce.ScaleUnit (the seed), or reduce.ScaleNone (the rows as recorded).
+	Scale reduce.Scaling
+	// Metric is the distance of k-means, of the silhouette and of the t-SNE maps on the scaled
+	// rows: "" or reduce.Euclidean (the seed), or reduce.Cosine (cosine k-means is spherical
+	// k-means).
 	Metric reduce.Metric
+	// Of is the partition whose silhouette is shown: "" or reduce.OfClusters (the k-means clusters:
+	// the seed), or reduce.OfClasses (the true classes).
+	Of reduce.SilhouetteOf
 	// Seed seeds k-means and the t-SNE maps.
 	Seed uint64
 	// Snapshot is the snapshot that ClusterView and ClusterSummary read: nil means the last;
-	// negative counts from the end (-1 is the last). LayerTSNEGrid takes its snapshots as an
-	// argument and fails when Snapshot is set.
+	// negative counts from the end (-1 is the last). LayerTSNEGrid and LayerEvolution take their
+	// snapshots otherwise and fail when Snapshot is set.
 	Snapshot *int
-	// TSNE configures the t-SNE maps of ClusterView and LayerTSNEGrid (perplexity, iterations...;
-	// reduce lowers a perplexity too high for the number of points, and the figure says so). Its
-	// Metric and Seed must be left zero (Metric and Seed above apply). ClusterSummary draws no map
-	// and fails when TSNE is set.
+	// PCA is the number of principal components the scaled rows are reduced to before t-SNE when
+	// they have more: 0 means 50 (the seed), -1 means no PCA.
+	PCA int
+	// TSNE configures the t-SNE maps (perplexity, iterations...; reduce lowers a perplexity too
+	// high for the number of points, and the figure says so). Its Metric and Seed must be left
+	// zero (Metric and Seed above apply). ClusterSummary draws no map and fails when TSNE is set.
 	TSNE reduce.TSNEOptions
-	// Size is the side of each map in CSS pixels; 0 means 300 (ClusterView) or 220
-	// (LayerTSNEGrid). ClusterSummary fails when Size is set.
+	// Size is the side of each map in CSS pixels (GIF pixels for LayerEvolution); 0 means 300
+	// (ClusterView), 220 (LayerTSNEGrid) or 240 (LayerEvolution). ClusterSummary fails when Size
+	// is set.
 	Size int
 }
 
@@ -52,6 +64,10 @@ func (o ClusterOpts) check(view string, maps, snapshotArg bool) error {
 		return fmt.Errorf("vizlib: %s draws no t-SNE map: leave ClusterOpts.TSNE zero", view)
 	case !maps && o.Size != 0:
 		return fmt.Errorf("vizlib: %s draws no map: leave ClusterOpts.Size zero", view)
+	case !maps && o.PCA != 0:
+		return fmt.Errorf("vizlib: %s draws no map: leave ClusterOpts.PCA zero", view)
+	case o.PCA < -1:
+		return fmt.Errorf("vizlib: %s: ClusterOpts.PCA is %d: use 0 for 50 components, -1 for none, or a positive count", view, o.PCA)
 	case snapshotArg && o.Snapshot != nil:
 		return fmt.Errorf("vizlib: %s takes its snapshots as an argument: leave ClusterOpts.Snapshot nil", view)
 	case o.Size < 0:
@@ -69,9 +85,43 @@ func (o ClusterOpts) snapshot(d *runData) (int, error) {
 	return d.snapshotIndex(i)
 }
 
-// scores are the k-means options of the views.
-func (o ClusterOpts) scores(metric reduce.Metric) *reduce.ScoreOptions {
-	return &reduce.ScoreOptions{Metric: metric, Seed: o.Seed}
+// scores are the scoring options of the views.
+func (o ClusterOpts) scores() *reduce.ScoreOptions {
+	return &reduce.ScoreOptions{Scale: o.Scale, Metric: o.Metric, Of: o.Of, Seed: o.Seed}
+}
+
+// mapInput returns the rows t-SNE maps: x scaled as Scale, reduced by PCA to o.PCA (0: 50)
+// components when it has more.
+func (o ClusterOpts) mapInput(x *reduce.Matrix) (*reduce.Matrix, error) {
+	if o.Scale != reduce.ScaleNone {
+		x = reduce.ScaleRowsUnit(x)
+	}
+	k := o.PCA
+	if k == 0 {
+		k = 50
+	}
+	if k > 0 && x.Cols > k && x.Rows > k {
+		y, err := reduce.PCAProject(x, k)
+		if err != nil {
+			return nil, fmt.Errorf("vizlib: PCA to %d components before t-SNE: %w", k, err)
+		}
+		return y, nil
+	}
+	return x, nil
+}
+
+// recipe describes the scores in titles, e.g. "unit rows, euclidean, silhouette of the k-means
+// clusters".
+func (o ClusterOpts) recipe() string {
+	scale := "rows scaled to unit length"
+	if o.Scale == reduce.ScaleNone {
+		scale = "rows as recorded"
+	}
+	of := "k-means clusters"
+	if o.Of == reduce.OfClasses {
+		of = "classes"
+	}
+	return fmt.Sprintf("%s, %s distance, silhouette of the %s", scale, o.metricName(), of)
 }
 
 // tsne returns the options of the t-SNE maps: TSNE with Metric and Seed.
@@ -92,10 +142,21 @@ func (o ClusterOpts) metricName() string {
 	return string(o.Metric)
 }
 
-// tsneLayout returns the t-SNE layout ([n, 2]) of x ([n, d]) with opts, cached by content in the
-// run directory (the same pixels at every snapshot share one layout).
-func tsneLayout(d *runData, x *reduce.Matrix, opts reduce.TSNEOptions, what string) (*reduce.Matrix, error) {
-	frames, err := cachedFrames(d.dir, "tsne-layout", opts, []*reduce.Matrix{x}, 1, x.Rows, func() ([]*reduce.Matrix, error) {
+// tsneLayout returns the t-SNE layout ([n, 2]) of x ([n, d], the rows as read) with the scaling,
+// PCA and t-SNE of o, cached by content in the run directory (the same pixels at every snapshot
+// share one layout).
+func tsneLayout(d *runData, x *reduce.Matrix, o ClusterOpts, what string) (*reduce.Matrix, error) {
+	opts := o.tsne()
+	key := struct {
+		TSNE  reduce.TSNEOptions
+		Scale reduce.Scaling
+		PCA   int
+	}{opts, o.Scale, o.PCA}
+	frames, err := cachedFrames(d.dir, "tsne-layout-scaled", key, []*reduce.Matrix{x}, 1, x.Rows, func() ([]*reduce.Matrix, error) {
+		x, err := o.mapInput(x)
+		if err != nil {
+			return nil, err
+		}
 		y, err := reduce.TSNE(x, &opts)
 		if err != nil {
 			return nil, fmt.Errorf("vizlib: t-SNE of %s: %w", what, err)
@@ -180,12 +241,12 @@ func (v *RunView) clusterView(layer string, o ClusterOpts) (*sideBySide, int, er
 	p := v.progress("clusters of " + layer)
 	defer p.finish()
 	p.report(0, 2, "k-means and silhouette")
-	s, err := reduce.ScoreClusters(x, d.labels, len(names), o.scores(o.Metric))
+	s, err := reduce.ScoreClusters(x, d.labels, len(names), o.scores())
 	if err != nil {
 		return nil, 0, fmt.Errorf("vizlib: %s: %w", layer, err)
 	}
 	p.report(1, 2, "t-SNE")
-	y, err := tsneLayout(d, x, o.tsne(), layer)
+	y, err := tsneLayout(d, x, o, layer)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -211,19 +272,19 @@ func (v *RunView) clusterView(layer string, o ClusterOpts) (*sideBySide, int, er
 	if layer == PixelsLayer {
 		where = "input"
 	}
-	title := fmt.Sprintf("%s (%d features, %s) · %s · silhouette %.3f · ARI(k-means, classes) %.3f", layer, x.Cols, o.metricName(), where, s.Silhouette, s.ARI)
-	byClass := &scatterGrid{Title: "t-SNE colored by class", Panels: []scatterPanel{{Title: layer + " · classes", Points: y}},
+	title := fmt.Sprintf("%s (%d features; %s) · %s · silhouette %.3f · ARI %.3f", layer, x.Cols, o.recipe(), where, s.Silhouette, s.ARI)
+	byClass := &scatterGrid{Title: layer + " (colored by true class)", Panels: []scatterPanel{{Title: layer + " · classes", Points: y}},
 		Labels: d.labels, ClassNames: names, Indices: d.index, Thumbs: thumbs, Size: size}
-	byCluster := &scatterGrid{Title: fmt.Sprintf("colored by k-means cluster (k = %d): ≈ matched class (purity)", len(names)), Panels: []scatterPanel{{Title: layer + " · clusters", Points: y}},
+	byCluster := &scatterGrid{Title: fmt.Sprintf("K-Means Clusters (ARI=%.3f), k = %d: ≈ matched class (purity)", s.ARI, len(names)), Panels: []scatterPanel{{Title: layer + " · clusters", Points: y}},
 		Labels: s.Clusters, ClassNames: clusterNames, Indices: d.index, Thumbs: thumbs, Size: size}
 	return &sideBySide{title: title, items: []specer{byClass, byCluster}}, x.Rows, nil
 }
 
 // ClusterSummary shows a table that compares representations of the run's evaluation set at
-// ClusterOpts.Snapshot: for each of layers (PixelsLayer, EmbeddingLayer or recorded layers, each
-// [n, d]) its number of features d, the silhouette of the classes and the ARI between k-means
-// clusters and the classes (reduce.ScoreClusters), with Euclidean and with cosine distance (only
-// ClusterOpts.Metric when set). It reads Metric, Seed and Snapshot.
+// ClusterOpts.Snapshot (seed 002's summary): for each of layers (PixelsLayer, EmbeddingLayer or
+// recorded layers, each [n, d]) its number of features d, the silhouette and the ARI between
+// k-means clusters and the classes (reduce.ScoreClusters with ClusterOpts: by default the seed's
+// recipe). It reads Scale, Metric, Of, Seed and Snapshot.
 func (v *RunView) ClusterSummary(layers []string, opts ...ClusterOpts) *Figure {
 	o, err := one("ClusterSummary", opts)
 	if err == nil {
@@ -247,17 +308,10 @@ func (v *RunView) clusterSummary(layers []string, o ClusterOpts) (*dataTable, er
 	if err != nil {
 		return nil, err
 	}
-	metrics := []reduce.Metric{reduce.Euclidean, reduce.Cosine}
-	if o.Metric != "" {
-		metrics = []reduce.Metric{o.Metric}
-	}
 	k := len(d.classNames())
-	tb := &dataTable{Title: fmt.Sprintf("cluster quality of each representation · %s · %d points", d.captions[t], len(d.labels)),
-		Headers: []string{"representation", "features"},
-		Note:    "silhouette of the true classes in [-1, 1]; ARI between k-means clusters (k = number of classes) and the classes: 1 = the clusters are the classes, 0 = chance"}
-	for _, m := range metrics {
-		tb.Headers = append(tb.Headers, fmt.Sprintf("silhouette (%s)", m), fmt.Sprintf("ARI k-means (%s)", m))
-	}
+	tb := &dataTable{Title: fmt.Sprintf("clustering quality summary · %s · %d points", d.captions[t], len(d.labels)),
+		Headers: []string{"representation", "features", "silhouette", "ARI"},
+		Note:    fmt.Sprintf("%s; k-means with k = %d (number of classes); ARI between the clusters and the classes: 1 = the clusters are the classes, 0 = chance", o.recipe(), k)}
 	p := v.progress("cluster summary")
 	defer p.finish()
 	for i, layer := range layers {
@@ -265,26 +319,95 @@ func (v *RunView) clusterSummary(layers []string, o ClusterOpts) (*dataTable, er
 		if err != nil {
 			return nil, err
 		}
-		row := []string{layerName(layer), fmt.Sprint(x.Cols)}
-		for _, m := range metrics {
-			s, err := reduce.ScoreClusters(x, d.labels, k, o.scores(m))
-			if err != nil {
-				return nil, fmt.Errorf("vizlib: %s (%s): %w", layerName(layer), m, err)
-			}
-			row = append(row, fmt.Sprintf("%.3f", s.Silhouette), fmt.Sprintf("%.3f", s.ARI))
+		s, err := reduce.ScoreClusters(x, d.labels, k, o.scores())
+		if err != nil {
+			return nil, fmt.Errorf("vizlib: %s: %w", layerName(layer), err)
 		}
-		tb.Rows = append(tb.Rows, row)
+		tb.Rows = append(tb.Rows, []string{layerName(layer), fmt.Sprint(x.Cols), fmt.Sprintf("%.3f", s.Silhouette), fmt.Sprintf("%.3f", s.ARI)})
 		p.report(i+1, len(layers), layerName(layer))
 	}
 	return tb, nil
 }
 
-// LayerTSNEGrid draws a static grid of t-SNE maps: one row per layer (PixelsLayer, EmbeddingLayer
-// or recorded layers), one column per snapshot index in snapshots (negative counts from the end),
-// each titled with the layer, epoch and the ARI between k-means clusters and the classes
-// (ClusterOpts.Metric). Every panel is its own t-SNE (cached in the run directory); the panels of
-// a row are registered (Procrustes) onto their left neighbour so that clusters keep their side
-// where they can. ClusterOpts.Snapshot must be nil.
+// SeedEpochs are the epochs of seed 002's layer × epoch grid: LayerTSNEGrid's rows by default
+// (the nearest recorded snapshot of each).
+var SeedEpochs = []float64{0, 2, 5, 10, 20, 50, 100}
+
+// nearestSnapshots returns, for each epoch, the index of the snapshot whose epoch is nearest
+// (without repeats, in order).
+func (d *runData) nearestSnapshots(epochs []float64) []int {
+	var out []int
+	for _, e := range epochs {
+		best := 0
+		for i, s := range d.info.Snapshots {
+			if math.Abs(s.Epoch-e) < math.Abs(d.info.Snapshots[best].Epoch-e) {
+				best = i
+			}
+		}
+		if len(out) == 0 || out[len(out)-1] != best {
+			out = append(out, best)
+		}
+	}
+	return out
+}
+
+// layerCell is one (snapshot, layer) map of LayerTSNEGrid and LayerEvolution.
+type layerCell struct {
+	y     *reduce.Matrix // [n, 2] t-SNE layout, registered onto the previous snapshot's
+	ari   float64
+	epoch float64
+}
+
+// layerCells computes the t-SNE layouts and ARIs of layers at the snapshots ts: cells[i][j] is
+// snapshot ts[i], layer j. The layouts of a layer are registered (Procrustes) onto its previous
+// snapshot's so that clusters keep their side where they can.
+func (v *RunView) layerCells(d *runData, layers []string, ts []int, o ClusterOpts, title string) ([][]layerCell, error) {
+	p := v.progress(title)
+	defer p.finish()
+	k := len(d.classNames())
+	total, done := len(layers)*len(ts), 0
+	cells := make([][]layerCell, len(ts))
+	for i := range cells {
+		cells[i] = make([]layerCell, len(layers))
+	}
+	for j, layer := range layers {
+		name := layerName(layer)
+		var prev *reduce.Matrix
+		for i, t := range ts {
+			x, err := d.layerAt(v.run, layer, t)
+			if err != nil {
+				return nil, err
+			}
+			y, err := tsneLayout(d, x, o, fmt.Sprintf("%s at snapshot %d", name, t))
+			if err != nil {
+				return nil, err
+			}
+			if prev != nil {
+				if y, err = reduce.Procrustes(prev, y, nil); err != nil {
+					return nil, fmt.Errorf("vizlib: registering %s at snapshot %d: %w", name, t, err)
+				}
+			}
+			prev = y
+			s, err := reduce.ScoreClusters(x, d.labels, k, o.scores())
+			if err != nil {
+				return nil, fmt.Errorf("vizlib: %s at snapshot %d: %w", name, t, err)
+			}
+			cells[i][j] = layerCell{y: reduce.Normalize(y), ari: s.ARI, epoch: d.info.Snapshots[t].Epoch}
+			done++
+			p.report(done, total, name)
+		}
+	}
+	return cells, nil
+}
+
+// LayerTSNEGrid draws seed 002's static layer grid of t-SNE maps: one row per snapshot, one
+// column per layer (PixelsLayer, EmbeddingLayer or recorded layers), each titled
+// "layer @ Epoch e (ARI=…)" with the ARI between k-means clusters and the classes
+// (ClusterOpts: by default the seed's recipe) and colored by the true class. snapshots are
+// snapshot indices (negative counts from the end); nil means the snapshots nearest to the seed's
+// epochs 0, 2, 5, 10, 20, 50, 100 (SeedEpochs). Each map is the t-SNE of the layer's rows scaled
+// to unit length and reduced by PCA to 50 components when wider (ClusterOpts.PCA), cached in the
+// run directory, and registered onto the map above it. ClusterOpts.Snapshot must be nil.
 func (v *RunView) LayerTSNEGrid(layers []string, snapshots []int, opts ...ClusterOpts) *Figure {
 	o, err := one("LayerTSNEGrid", opts)
 	if err == nil {
@@ -300,62 +423,57 @@ func (v *RunView) LayerTSNEGrid(layers []string, snapshots []int, opts ...Cluste
 	return &Figure{content: g, notes: perplexityNotes(o.TSNE.Perplexity, n)}
 }
 
+// snapshotList resolves LayerTSNEGrid's snapshots (nil: the seed's epochs).
+func (d *runData) snapshotList(snapshots []int) ([]int, error) {
+	if snapshots == nil {
+		return d.nearestSnapshots(SeedEpochs), nil
+	}
+	ts := make([]int, len(snapshots))
+	for i, si := range snapshots {
+		var err error
+		if ts[i], err = d.snapshotIndex(si); err != nil {
+			return nil, err
+		}
+	}
+	return ts, nil
+}
+
 // layerTSNEGrid returns the grid and the number of points.
 func (v *RunView) layerTSNEGrid(layers []string, snapshots []int, o ClusterOpts) (*scatterGrid, int, error) {
-	if len(layers) == 0 || len(snapshots) == 0 {
-		return nil, 0, fmt.Errorf("vizlib: LayerTSNEGrid needs layers and snapshots (got %d and %d)", len(layers), len(snapshots))
+	if len(layers) == 0 || (snapshots != nil && len(snapshots) == 0) {
+		return nil, 0, fmt.Errorf("vizlib: LayerTSNEGrid needs layers and snapshots (got %d and %d; nil snapshots mean the seed's epochs)", len(layers), len(snapshots))
 	}
 	d, err := v.load(false)
 	if err != nil {
 		return nil, 0, err
 	}
-	ts := make([]int, len(snapshots))
-	for i, si := range snapshots {
-		if ts[i], err = d.snapshotIndex(si); err != nil {
-			return nil, 0, err
-		}
+	ts, err := d.snapshotList(snapshots)
+	if err != nil {
+		return nil, 0, err
 	}
-	names := d.classNames()
-	g := &scatterGrid{Title: "layers × snapshots (t-SNE)", Cols: len(snapshots), Size: o.Size,
-		Labels: d.labels, ClassNames: names, Indices: d.index, Thumbs: d.thumbnails()}
-	p := v.progress("t-SNE grid")
-	defer p.finish()
-	tsne := o.tsne()
-	total, done := len(layers)*len(snapshots), 0
-	for _, layer := range layers {
-		name := layerName(layer)
-		var prev *reduce.Matrix
-		for _, t := range ts {
-			x, err := d.layerAt(v.run, layer, t)
-			if err != nil {
-				return nil, 0, err
-			}
-			y, err := tsneLayout(d, x, tsne, fmt.Sprintf("%s at snapshot %d", name, t))
-			if err != nil {
-				return nil, 0, err
-			}
-			if prev != nil {
-				if y, err = reduce.Procrustes(prev, y, nil); err != nil {
-					return nil, 0, fmt.Errorf("vizlib: registering %s at snapshot %d: %w", name, t, err)
-				}
-			}
-			prev = y
-			km, err := reduce.KMeans(x, len(names), &reduce.KMeansOptions{Restarts: 3, Seed: o.Seed, Metric: o.Metric})
-			if err != nil {
-				return nil, 0, fmt.Errorf("vizlib: k-means of %s at snapshot %d: %w", name, t, err)
-			}
-			ari, err := reduce.AdjustedRandIndex(km.Assignments, d.labels)
-			if err != nil {
-				return nil, 0, err
-			}
-			title := fmt.Sprintf("%s · epoch %.2f · ARI %.3f", name, d.info.Snapshots[t].Epoch, ari)
+	cells, err := v.layerCells(d, layers, ts, o, "t-SNE grid")
+	if err != nil {
+		return nil, 0, err
+	}
+	g := &scatterGrid{Title: "layers (columns) × epochs (rows), t-SNE colored by true class · " + o.recipe(), Cols: len(layers), Size: o.Size,
+		Labels: d.labels, ClassNames: d.classNames(), Indices: d.index, Thumbs: d.thumbnails()}
+	for i := range ts {
+		for j, layer := range layers {
+			c := cells[i][j]
+			title := fmt.Sprintf("%s @ Epoch %s (ARI=%.2f)", layerName(layer), epochLabel(c.epoch), c.ari)
 			if layer == PixelsLayer {
-				title = fmt.Sprintf("%s · ARI %.3f", name, ari)
+				title = fmt.Sprintf("%s (ARI=%.2f)", layer, c.ari)
 			}
-			g.Panels = append(g.Panels, scatterPanel{Title: title, Points: reduce.Normalize(y)})
-			done++
-			p.report(done, total, name)
+			g.Panels = append(g.Panels, scatterPanel{Title: title, Points: c.y})
 		}
 	}
 	return g, len(d.labels), nil
+}
+
+// epochLabel writes an epoch as the seed does: an integer when it is one.
+func epochLabel(e float64) string {
+	if e == math.Trunc(e) {
+		return fmt.Sprint(int(e))
+	}
+	return fmt.Sprintf("%.2f", e)
 }

@@ -1,7 +1,10 @@
 package vizlib_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"image/gif"
 	"math/rand/v2"
 	"regexp"
 	"strconv"
@@ -146,14 +149,15 @@ func TestClusterViewAndSummary(t *testing.T) {
 	}
 	// At the last snapshot fc1 separates the 10 blob classes perfectly on one axis each: its ARI
 	// (the 4th cell of its row) is high. The blobs' raw inputs are well separated too.
-	row := regexp.MustCompile(`<td[^>]*>fc1</td><td[^>]*>12</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td>`).FindStringSubmatch(h)
+	row := regexp.MustCompile(`<td[^>]*>fc1</td><td[^>]*>12</td><td[^>]*>([-0-9.]+)</td><td[^>]*>([-0-9.]+)</td>`).FindStringSubmatch(h)
 	if row == nil {
-		t.Fatalf("no fc1 row with 12 features and 4 scores:\n%s", h)
+		t.Fatalf("no fc1 row with 12 features and 2 scores:\n%s", h)
 	}
 	if ari, err := strconv.ParseFloat(row[2], 64); err != nil || ari < 0.8 {
 		t.Errorf("fc1 ARI = %s, want > 0.8", row[2])
 	}
-	// The cells are reduce.ScoreClusters of the layer at the last snapshot.
+	// The cells are reduce.ScoreClusters of the layer at the last snapshot with its default
+	// options: seed 002's silhouette of the k-means clusters on unit rows, and the ARI.
 	fc1, err := run.Layer(3, "fc1")
 	if err != nil {
 		t.Fatal(err)
@@ -162,17 +166,23 @@ func TestClusterViewAndSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := reduce.ScoreClusters(fc1, labels, 10, &reduce.ScoreOptions{Metric: reduce.Cosine})
+	s, err := reduce.ScoreClusters(fc1, labels, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("%.3f", s.Silhouette); row[3] != want {
-		t.Errorf("fc1 cosine silhouette %s, reduce.ScoreClusters says %s", row[3], want)
+	if want := fmt.Sprintf("%.3f", s.Silhouette); row[1] != want {
+		t.Errorf("fc1 silhouette %s, reduce.ScoreClusters says %s", row[1], want)
 	}
-	// One metric: two score columns.
-	h = html(t, "ClusterSummary cosine", v.ClusterSummary(layers, vizlib.ClusterOpts{Metric: reduce.Cosine, Snapshot: &first}))
-	if strings.Contains(h, "euclidean") || !strings.Contains(h, "ARI k-means (cosine)") || !strings.Contains(h, "snapshot 1/4") {
-		t.Errorf("ClusterSummary with Metric cosine at snapshot 0: wrong columns or snapshot:\n%s", h)
+	if want := fmt.Sprintf("%.3f", s.ARI); row[2] != want {
+		t.Errorf("fc1 ARI %s, reduce.ScoreClusters says %s", row[2], want)
+	}
+	if !strings.Contains(h, "rows scaled to unit length, euclidean distance, silhouette of the k-means clusters") {
+		t.Errorf("ClusterSummary does not say it shows the seed's quantities:\n%s", h)
+	}
+	// The old quantities as named options: the silhouette of the classes on the rows as recorded.
+	h = html(t, "ClusterSummary of the classes", v.ClusterSummary(layers, vizlib.ClusterOpts{Scale: reduce.ScaleNone, Of: reduce.OfClasses, Metric: reduce.Cosine, Snapshot: &first}))
+	if !strings.Contains(h, "rows as recorded, cosine distance, silhouette of the classes") || !strings.Contains(h, "snapshot 1/4") {
+		t.Errorf("ClusterSummary with ScaleNone, OfClasses, cosine at snapshot 0: wrong recipe or snapshot:\n%s", h)
 	}
 	wantErr(t, "no layers", v.ClusterSummary(nil), "at least one layer")
 	wantErr(t, "summary size", v.ClusterSummary(layers, vizlib.ClusterOpts{Size: 200}), "Size")
@@ -200,7 +210,8 @@ func TestLayerTSNEGrid(t *testing.T) {
 	if k := kinds(h); k["player"] != 1 {
 		t.Errorf("kinds %v, want one static player", k)
 	}
-	for _, want := range []string{"layers × snapshots (t-SNE)", "fc1 · epoch 0.00 · ARI", "embedding · epoch 3.00 · ARI"} {
+	// The seed's orientation and titles: rows are epochs, columns layers.
+	for _, want := range []string{"layers (columns) × epochs (rows)", "fc1 @ Epoch 0 (ARI=", "embedding @ Epoch 3 (ARI=", `"cols":2`} {
 		if !strings.Contains(h, want) {
 			t.Errorf("no %q in the grid", want)
 		}
@@ -211,6 +222,50 @@ func TestLayerTSNEGrid(t *testing.T) {
 	wantErr(t, "snapshot out of range", v.LayerTSNEGrid([]string{"fc1"}, []int{9}), "out of range")
 	wantErr(t, "no layers", v.LayerTSNEGrid(nil, []int{0}), "needs layers")
 	wantErr(t, "Snapshot set", v.LayerTSNEGrid([]string{"fc1"}, []int{0}, vizlib.ClusterOpts{Snapshot: new(0)}), "Snapshot")
+	// nil snapshots: the snapshots nearest to the seed's epochs 0, 2, 5, ... (here 0, 2, 3).
+	h = html(t, "LayerTSNEGrid at the seed's epochs", v.LayerTSNEGrid([]string{"fc1"}, nil))
+	for _, want := range []string{"fc1 @ Epoch 0 (", "fc1 @ Epoch 2 (", "fc1 @ Epoch 3 ("} {
+		if !strings.Contains(h, want) {
+			t.Errorf("seed epochs: no %q", want)
+		}
+	}
+}
+
+// LayerEvolution is the seed's GIF: its frames carry the layer, the epoch and the ARI.
+func TestLayerEvolutionGIF(t *testing.T) {
+	run := blobsRun(t, 100, 4)
+	v := vizlib.View(run)
+	h := html(t, "LayerEvolution", v.LayerEvolution([]string{"fc1", vizlib.EmbeddingLayer}, nil, vizlib.ClusterOpts{Size: 120}))
+	m := regexp.MustCompile(`src="data:image/gif;base64,([^"]+)"`).FindStringSubmatch(h)
+	if m == nil || !strings.Contains(h, `download="latent_evolution.gif"`) {
+		t.Fatalf("no inline GIF with a download link:\n%.300s", h)
+	}
+	data, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gif.DecodeAll(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != 4 || g.Image[0].Bounds().Dx() < 240 {
+		t.Errorf("%d frames of %v, want 4 (one per snapshot) two panels wide", len(g.Image), g.Image[0].Bounds())
+	}
+	// The title line is drawn: dark pixels in the top rows of every frame.
+	for f, img := range g.Image {
+		dark := 0
+		for y := 0; y < 16; y++ {
+			for x := 0; x < img.Bounds().Dx(); x++ {
+				if r, _, _, _ := img.At(x, y).RGBA(); r < 0x4000 {
+					dark++
+				}
+			}
+		}
+		if dark < 50 {
+			t.Errorf("frame %d: %d dark pixels in the title line, want a title", f, dark)
+		}
+	}
+	wantErr(t, "no layers", v.LayerEvolution(nil, nil), "needs layers")
 }
 
 // The cluster views of a run: two maps of one layer, a grid of maps, a table of scores. In a

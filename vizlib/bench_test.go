@@ -57,14 +57,26 @@ func TestBrowserBenchmark(t *testing.T) {
 		seconds = "6"
 	}
 	start := time.Now()
-	res := runBrowser(t, []string{"-bench", seconds}, path)
+	res := runBrowser(t, []string{"-bench", seconds, "-bench-select", "1000"}, path)
 	t.Logf("benchmark page %d bytes; browser run %v", st.Size(), time.Since(start))
-	if len(res[0].Bench) != 1 {
-		t.Fatalf("got %d benchmark results, want 1", len(res[0].Bench))
+	if len(res[0].Bench) != 2 {
+		t.Fatalf("got %d benchmark results, want 2 (no selection; 1000 points selected with trails)", len(res[0].Bench))
 	}
-	b := res[0].Bench[0]
-	t.Logf("%d panels x %d points x %d snapshots: %d frames in %.2fs = %.1f fps; draw (all panels) mean %.2f ms, p95 %.2f ms, max %.2f ms",
-		b.Panels, b.Points, b.Snapshots, b.Frames, b.Seconds, b.FPS, b.MeanDrawMs, b.P95DrawMs, b.MaxDrawMs)
+	for _, b := range res[0].Bench {
+		t.Logf("%d panels x %d points x %d snapshots, %d selected (trails 8): %d frames in %.2fs = %.1f fps; draw (all panels) mean %.2f ms, p95 %.2f ms, max %.2f ms",
+			b.Panels, b.Points, b.Snapshots, b.Selected, b.Frames, b.Seconds, b.FPS, b.MeanDrawMs, b.P95DrawMs, b.MaxDrawMs)
+	}
+	if s := res[0].Bench[1].Selected; s != 1000 {
+		t.Errorf("selection benchmark ran with %d points selected, want 1000", s)
+	}
+	for _, b := range res[0].Bench {
+		checkBench(t, b)
+	}
+}
+
+// checkBench checks one benchmark result (the >= 30 fps target only with EMBVIZ_BENCH=1).
+func checkBench(t *testing.T, b benchResult) {
+	t.Helper()
 	if b.Panels != benchPanels || b.Points != benchPoints || b.Snapshots != benchFrames {
 		t.Errorf("benchmark ran %d panels x %d points x %d snapshots, want %d x %d x %d", b.Panels, b.Points, b.Snapshots, benchPanels, benchPoints, benchFrames)
 	}
@@ -74,7 +86,7 @@ func TestBrowserBenchmark(t *testing.T) {
 	drawFPS := 1000 / b.MeanDrawMs
 	if os.Getenv("EMBVIZ_BENCH") == "1" {
 		if b.FPS < 30 {
-			t.Errorf("played at %.1f fps, want >= 30", b.FPS)
+			t.Errorf("played at %.1f fps with %d points selected, want >= 30", b.FPS, b.Selected)
 		}
 	} else if b.FPS < 30 {
 		t.Logf("below 30 fps (%.1f; draw-limited rate %.0f fps) on this loaded machine; not enforced without EMBVIZ_BENCH=1", b.FPS, drawFPS)

@@ -30,19 +30,23 @@ type browserResult struct {
 		Static       bool          `json:"static"`
 		Linked       *linkedResult `json:"linked"`
 	} `json:"players"`
-	Charts   int `json:"charts"`
-	Heatmaps int `json:"heatmaps"`
-	Bench    []struct {
-		Frames     int     `json:"frames"`
-		MeanDrawMs float64 `json:"meanDrawMs"`
-		P95DrawMs  float64 `json:"p95DrawMs"`
-		MaxDrawMs  float64 `json:"maxDrawMs"`
-		FPS        float64 `json:"fps"`
-		Seconds    float64 `json:"seconds"`
-		Points     int     `json:"points"`
-		Snapshots  int     `json:"snapshots"`
-		Panels     int     `json:"panels"`
-	} `json:"bench"`
+	Charts   int           `json:"charts"`
+	Heatmaps int           `json:"heatmaps"`
+	Bench    []benchResult `json:"bench"`
+}
+
+// benchResult is one player's playback benchmark (check.mjs -bench), measured inside the player.
+type benchResult struct {
+	Frames     int     `json:"frames"`
+	MeanDrawMs float64 `json:"meanDrawMs"`
+	P95DrawMs  float64 `json:"p95DrawMs"`
+	MaxDrawMs  float64 `json:"maxDrawMs"`
+	FPS        float64 `json:"fps"`
+	Seconds    float64 `json:"seconds"`
+	Points     int     `json:"points"`
+	Snapshots  int     `json:"snapshots"`
+	Panels     int     `json:"panels"`
+	Selected   int     `json:"selected"` // points selected (with trails of 8 snapshots)
 }
 
 // runBrowser runs browsertest/check.mjs on files and returns its results. It skips (or fails under

@@ -388,7 +388,7 @@
     [["0", "off"], ["4", "4 snapshots"], ["8", "8 snapshots"], ["all", "all"]].forEach(function (o) {
       var op = el("option", { value: o[0], text: o[1] }, trailSel); if (o[0] === "8") op.selected = true;
     });
-    trailSel.addEventListener("change", function () { overlayAll(); });
+    trailSel.addEventListener("change", function () { render(true); });
     var qbar = el("div", { cls: "evz-controls evz-select", role: "toolbar", "aria-label": "Queries" }, root);
     var addL = el("label", { title: "add to the selection instead of replacing it (or hold Shift)" }, qbar);
     var addCb = el("input", { type: "checkbox", "aria-label": "Add to selection" }, addL); addL.appendChild(document.createTextNode(" add"));
@@ -515,6 +515,7 @@
         for (dy = 0; dy < ps; dy++, row += W) for (dx = 0; dx < ps; dx++) buf[row + dx] = cv;
       }
       if (emph === 1) {
+        trailsBuf(p, tt);
         for (var q = 0; q < selList.length; q++) {
           j = selList[q]; if (pos[2 * j] < -1e8) continue;
           cv = col[j]; row = pos[2 * j + 1] * W + pos[2 * j];
@@ -530,42 +531,40 @@
       p.ctx.putImageData(p.img, 0, 0);
     }
     function trailLen() { var v = trailSel.value; return v === "all" ? F : +v; }
-    // trails draws the path over the snapshots of each selected point (at most 2000) and of the
-    // hovered point, fading with age: segments are bucketed by age and class into few strokes.
+    // trailsBuf draws into the panel's pixels the path over the last snapshots of each selected
+    // point (at most 2000), in its color, fading with age (blended lines, under the points).
+    function trailsBuf(p, tt) {
+      var L = trailLen(), m = Math.min(selList.length, 2000);
+      if (!L || !m) return;
+      var s = tt / (K + 1), i0 = Math.min(F - 1, Math.floor(s)), start = Math.max(0, i0 - L + 1), span = i0 - start + 1;
+      var xy = p.xy, pos = p.pos, buf = p.buf, W = SP, off = h2 | 0, thick = dpr >= 2 ? 2 : 1;
+      for (var q = 0; q < m; q++) {
+        var j = selList[q];
+        if (pos[2 * j] < -1e8) continue;
+        var c = col[j], cr = c & 255, cg = (c >>> 8) & 255, cb = (c >>> 16) & 255;
+        var x0 = (pad + xy[(start * n + j) * 2] * scale + off) | 0, y0 = (pad + (1 - xy[(start * n + j) * 2 + 1]) * scale + off) | 0;
+        for (var si = start; si <= i0; si++) {
+          var x1, y1;
+          if (si === i0) { x1 = pos[2 * j] + off; y1 = pos[2 * j + 1] + off; }
+          else { x1 = (pad + xy[((si + 1) * n + j) * 2] * scale + off) | 0; y1 = (pad + (1 - xy[((si + 1) * n + j) * 2 + 1]) * scale + off) | 0; }
+          var A = Math.round((0.15 + 0.7 * (span - (i0 - si)) / span) * 256), B = 256 - A;
+          var dx = x1 - x0, dy = y1 - y0, len = Math.max(Math.abs(dx), Math.abs(dy));
+          for (var k = 0; k <= len; k++) {
+            var px = len ? (x0 + dx * k / len + 0.5) | 0 : x0, py = len ? (y0 + dy * k / len + 0.5) | 0 : y0;
+            for (var w = 0; w < thick; w++) {
+              var idx = py * W + px + w, e = buf[idx];
+              buf[idx] = ((255 << 24) | ((((e >>> 16) & 255) * B + cb * A) >> 8) << 16 | ((((e >>> 8) & 255) * B + cg * A) >> 8) << 8 | (((e & 255) * B + cr * A) >> 8)) >>> 0;
+            }
+          }
+          x0 = x1; y0 = y1;
+        }
+      }
+    }
+    // trails draws the path so far of the hovered (or pinned) point over the panel.
     function trails(p) {
-      var L = trailLen(), ctx = p.ctx, xy = p.xy;
-      if (!L) return;
-      var s = t / (K + 1), i0 = Math.min(F - 1, Math.floor(s)), start = Math.max(0, i0 - L + 1);
+      var ctx = p.ctx, xy = p.xy, i0 = Math.min(F - 1, Math.floor(t / (K + 1)));
       function X(si, j) { return pad + xy[(si * n + j) * 2] * scale + h2; }
       function Y(si, j) { return pad + (1 - xy[(si * n + j) * 2 + 1]) * scale + h2; }
-      var span = i0 - start + 1, levels = Math.min(span, 8), m = Math.min(selList.length, 2000);
-      if (m && span >= 1) {
-        var groups = labels && !rgb ? C : 1;
-        ctx.lineWidth = Math.max(1, dpr);
-        for (var lv = 0; lv < levels; lv++) {
-          for (var g = 0; g < groups; g++) {
-            ctx.beginPath(); var any = false;
-            for (var q = 0; q < m; q++) {
-              var j = selList[q];
-              if (p.pos[2 * j] < -1e8 || (groups > 1 && labels[j] !== g)) continue;
-              // segments whose age bucket is lv: segment si -> si+1 (the newest ends at the current position)
-              for (var si = start; si <= i0; si++) {
-                var age = i0 - si, bucket = Math.floor(age * levels / span);
-                if (levels - 1 - bucket !== lv) continue;
-                var x1, y1;
-                if (si === i0) { x1 = p.pos[2 * j] + h2; y1 = p.pos[2 * j + 1] + h2; if (si === s) continue; }
-                else { x1 = X(si + 1, j); y1 = Y(si + 1, j); }
-                ctx.moveTo(X(si, j), Y(si, j)); ctx.lineTo(x1, y1); any = true;
-              }
-            }
-            if (!any) continue;
-            ctx.globalAlpha = 0.12 + 0.68 * (lv + 1) / levels;
-            ctx.strokeStyle = groups > 1 ? color(g) : "#333";
-            ctx.stroke();
-          }
-        }
-        ctx.globalAlpha = 1;
-      }
       var hp = hover >= 0 ? hover : pin;
       if (hp >= 0 && p.pos[2 * hp] > -1e8) { // the hovered point's whole path so far
         ctx.lineWidth = 1.5 * dpr; ctx.strokeStyle = "#000";
@@ -847,7 +846,7 @@
       // selection: the selected point indices; select(points, add) and clear() change it
       selection: function () { return Array.prototype.slice.call(selList); },
       select: function (list, add) { select(list, !!add); }, clear: clearSelection,
-      setTrail: function (v) { trailSel.value = String(v); overlayAll(); },
+      setTrail: function (v) { trailSel.value = String(v); render(true); },
       // pin(j, run) shows point j's neighbours (as a click on it in a panel of that run); neighbors() reads them
       pin: function (j, run) { pin = j; nbRun = run || 0; overlayAll(); updateNeighbors(); },
       neighbors: function () {

@@ -16,9 +16,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const args = process.argv.slice(2);
-let bench = 0, shotDir = "", files = [], foreign = false;
+let bench = 0, benchSelect = 0, shotDir = "", files = [], foreign = false;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "-bench") bench = +args[++i];
+  else if (args[i] === "-bench-select") benchSelect = +args[++i]; // also benchmark with this many points selected, trails on
   else if (args[i] === "-foreign") foreign = true; // pages made by others (nbconvert exports): their blocked CDN loads are listed, not failed
   else if (args[i] === "-shot") shotDir = args[++i];
   else files.push(args[i]);
@@ -106,7 +107,8 @@ async function checkFile(file) {
       }
       res.players.push(r);
     }
-    if (bench > 0) res.bench = await runBench(page, roots, bench);
+    if (bench > 0) res.bench = await runBench(page, roots, bench, 0);
+    if (bench > 0 && benchSelect > 0) res.bench = res.bench.concat(await runBench(page, roots, bench, benchSelect));
     if (shotDir) {
       fs.mkdirSync(shotDir, { recursive: true });
       await page.screenshot({ path: path.join(shotDir, path.basename(file, ".html") + ".png"), fullPage: true });
@@ -153,12 +155,12 @@ async function checkPlayer(page, id, fail0) {
   const sel0 = `#${id} canvas[data-panel="0"]`;
   const before = await canvasSig(page, sel0);
   await play.click();
-  await page.waitForTimeout(700);
+  let frameAfterPlay = 0; // the highest frame seen while playing (a short loop may wrap to 0)
+  for (let k = 0; k < 7; k++) { await page.waitForTimeout(100); frameAfterPlay = Math.max(frameAfterPlay, +(await root.getAttribute("data-frame"))); }
   const pause = root.getByRole("button", { name: "Pause", exact: true });
   if (await pause.count() !== 1) fail("after clicking Play the button is not named Pause");
   const after = await canvasSig(page, sel0);
   if (after.h === before.h) fail("Play did not change the canvas");
-  const frameAfterPlay = +(await root.getAttribute("data-frame"));
   if (!(frameAfterPlay > 0)) fail("Play did not advance the frame");
   await pause.click();
   r.checks.push("play changes canvas");
@@ -232,15 +234,18 @@ async function checkHover(page, id, fail, r) {
   await page.mouse.move(1, 1);
 }
 
-async function runBench(page, ids, seconds) {
+async function runBench(page, ids, seconds, selected) {
   const out = [];
   for (const id of ids) {
     const root = page.locator("#" + id);
     if (await root.getByRole("button", { name: "Play", exact: true }).count() === 0) continue;
     await root.locator("select[aria-label=Speed]").selectOption("max");
-    await page.evaluate((id) => { const p = window.embviz.players[id]; p.seek(0); p.resetStats(); p.play(); }, id);
+    // selected > 0: that many points spread over the data selected, trails of 8 snapshots
+    await page.evaluate(([id, m]) => { const p = window.embviz.players[id], s = [];
+      if (m > 0) { for (let j = 0; j < m; j++) s.push(Math.floor(j * p.points / m)); p.select(s); p.setTrail(8); } else p.clear();
+      p.seek(0); p.resetStats(); p.play(); }, [id, selected]);
     await page.waitForTimeout(seconds * 1000);
-    const st = await page.evaluate((id) => { const p = window.embviz.players[id]; p.pause(); return Object.assign(p.stats(), { points: p.points, snapshots: p.snapshots, panels: document.querySelectorAll(`#${id} canvas[data-panel]`).length }); }, id);
+    const st = await page.evaluate((id) => { const p = window.embviz.players[id]; p.pause(); return Object.assign(p.stats(), { points: p.points, snapshots: p.snapshots, selected: p.selection().length, panels: document.querySelectorAll(`#${id} canvas[data-panel]`).length }); }, id);
     st.id = id;
     out.push(st);
   }

@@ -57,6 +57,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (checkpoints are always saved at snapshots and at the end)")
 	resume := fs.String("resume", "", "continue the interrupted run with this id (its recorded settings are used)")
 	quiet := fs.Bool("q", false, "no progress bar")
+	live := fs.String("live", "", "write this HTML page of the run's charts and animation, rewritten as snapshots land (it reloads itself; live.go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -136,7 +137,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var waitLive func() error
+	if *live != "" {
+		waitLive = startLive(&cfg, *live)
+	}
 	r, err := training.Train(ctx, cfg)
+	if waitLive != nil {
+		if lerr := waitLive(); lerr != nil {
+			fmt.Fprintf(stderr, "live page %s: %v\n", *live, lerr)
+		}
+	}
 	if err != nil {
 		if r != nil {
 			fmt.Fprintf(stderr, "run %s: %s (resume with: embviz train -runs %s -resume %s)\n", termSafe(r.ID()), termSafe(r.Info().Status), termSafe(*runsDir), termSafe(r.ID()))

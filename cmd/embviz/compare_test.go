@@ -53,3 +53,25 @@ func TestReportCompare(t *testing.T) {
 		t.Errorf("runs with different evaluation sets: got %v", err)
 	}
 }
+
+// TestTrainLive: `embviz train -live FILE.html` leaves the final page of the run.
+func TestTrainLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: trains a model")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "live.html")
+	var stdout, stderr bytes.Buffer
+	if err := runTrain([]string{"-dataset", "blobs", "-model", "mlp", "-snapshots", "4", "-steps", "80", "-eval-size", "200", "-runs", dir, "-q", "-live", page}, &stdout, &stderr); err != nil {
+		t.Fatalf("train -live: %v\n%s", err, stderr.String())
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"embviz live", "4 snapshots · status finished", `"kind":"player"`} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("live page lacks %q", want)
+		}
+	}
+}

@@ -523,7 +523,7 @@ func TestSamplePlane(t *testing.T) {
 	}
 }
 
-// TestLatentSummary checks the describe() table against values computed by hand (pandas'
+// TestLatentSummary checks LatentActivity's describe() table against values computed by hand (pandas'
 // definitions: std with n − 1, linearly interpolated quartiles).
 func TestLatentSummary(t *testing.T) {
 	info := training.RunInfo{Dataset: "synthetic", Model: "VAE", EmbedDim: 2, ClassNames: []string{"a", "b"}, Steps: 1, BatchSize: 8}
@@ -545,7 +545,7 @@ func TestLatentSummary(t *testing.T) {
 	if err := run.Finish(0); err != nil {
 		t.Fatal(err)
 	}
-	f := vizlib.View(run).LatentSummary()
+	f := vizlib.View(run).LatentActivity()
 	h := f.HTML()
 	// pandas: Series([1, 2, 3, 4, 10]).describe(): mean 4, std 3.535534, 25% 2, 50% 3, 75% 4.
 	for _, want := range []string{">count<", ">5<", ">4.000000<", ">3.535534<", ">1.000000<", ">2.000000<", ">3.000000<", ">10.000000<", ">-4.000000<", ">-2.000000<", ">25%<", ">z1<"} {

@@ -57,9 +57,11 @@
 // RunView.LatentAnimation, Animation.WithColors, RunView.PhaseEndLatents (PhaseEndOpts).
 //
 // VAE (vae_latent_explorer.ipynb): RunView.Reconstructions (ReconOpts), RunView.DecodedSamples
-// (SampleOpts), RunView.LatentTraversal (TraversalOpts), RunView.LatentManifold (ManifoldOpts),
-// RunView.DecodedPrototypes (PrototypeOpts), RunView.LatentActivity, RunView.LatentScatterMatrix,
-// RunView.DecodeAlongPath (PathOpts).
+// (SampleOpts), RunView.LatentExplorer (ExplorerOpts: sliders decoded in the browser, no kernel),
+// RunView.LatentTraversal (TraversalOpts), RunView.LatentManifold (ManifoldOpts),
+// RunView.DecodedPrototypes (PrototypeOpts), RunView.LatentActivity (with the describe() table),
+// RunView.LatentScatterMatrix,
+// RunView.SamplePlane (PlaneOpts), RunView.DecodeAlongPath (PathOpts).
 //
 // The whole workflow as one standalone page (`embviz report`): RunView.Report (ReportOpts),
 // Figure.WriteFile.

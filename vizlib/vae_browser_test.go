@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/embviz/embviz/internal/testutil"
 	"github.com/embviz/embviz/models"
 	"github.com/embviz/embviz/training"
 	"github.com/embviz/embviz/training/datasets"
@@ -87,13 +88,7 @@ var liveData = regexp.MustCompile(`<script type="application/json" id="[^"]*-dat
 // weights a LatentExplorer output carries (float16) and compares its images with the Go decoder's
 // (training.VAEDecoder, float32 weights) on random latent codes: max |pixel difference| <= 1e-3.
 func TestInBrowserDecoderMatchesGo(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("EMBVIZ_STRICT") == "1" {
-			t.Fatal("node not found (apt-get install nodejs)")
-		}
-		t.Skip("node not found (apt-get install nodejs)")
-	}
+	node := testutil.Tool(t, "node")
 	run := tinyVAERun(t)
 	f := vizlib.View(run).LatentExplorer()
 	if f.Err() != nil {
@@ -173,7 +168,7 @@ process.stdout.write(JSON.stringify({images: out, ms: (Date.now() - t0) / inp.z.
 			spread = max(spread, math.Abs(float64(v-want[0][p])))
 		}
 	}
-	t.Logf("run %s: in-browser (float16 weights) vs Go decoder on %d random codes: max |pixel difference| %.2e; %.1f ms per image in node; images differ by up to %.2f",
+	t.Logf("run %s: in-browser (float16 weights, float32 for tensors of <= 8192 values) vs Go decoder on %d random codes: max |pixel difference| %.2e; %.1f ms per image in node; images differ by up to %.2f",
 		run.ID(), len(z), maxDiff, got.Ms, spread)
 	if maxDiff > 1e-3 {
 		t.Errorf("the in-browser decoder differs from the Go decoder by %g > 1e-3", maxDiff)
@@ -282,4 +277,58 @@ func TestReconstructionsSeedRows(t *testing.T) {
 	if vizlib.View(run).Reconstructions(vizlib.ReconOpts{Threshold: 1}).Err() == nil {
 		t.Errorf("Reconstructions accepted threshold 1")
 	}
+}
+
+// TestBrowserVAEViews opens the explorer and the live manifold in Chromium (browsertest/vae.mjs):
+// with scripts off each shows its poster image; with scripts on each mounts, draws, and moving a
+// slider changes the decoded image. Screenshots go to test-output/vizlib.
+func TestBrowserVAEViews(t *testing.T) {
+	node := testutil.Tool(t, "node")
+	chromium := cmpOr(os.Getenv("EMBVIZ_CHROMIUM"), "/usr/bin/chromium")
+	if _, err := os.Stat(chromium); err != nil {
+		testutil.Missing(t, "%s not found (apt-get install chromium)", chromium)
+	}
+	dir, _ := filepath.Abs("browsertest")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
+		testutil.Missing(t, "playwright-core not installed: run `npm ci --prefix vizlib/browsertest`")
+	}
+	v := vizlib.View(tinyVAERun(t))
+	page := filepath.Join(t.TempDir(), "vae-views.html")
+	body := ""
+	for _, f := range []*vizlib.Figure{v.LatentExplorer(vizlib.ExplorerOpts{Class: "top"}), v.LatentManifold(vizlib.ManifoldOpts{Steps: 6, Sliders: true})} {
+		if f.Err() != nil {
+			t.Fatal(f.Err())
+		}
+		body += f.HTML()
+	}
+	if err := os.WriteFile(page, []byte(`<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>`+body+`</body></html>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join(dir, "vae.mjs"), testutil.OutDir(t, "vizlib"), page)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var res struct {
+		Failures []string `json:"failures"`
+		Views    []struct {
+			Changed bool `json:"changed"`
+		} `json:"views"`
+		Posters int `json:"postersWithoutScripts"`
+	}
+	if jerr := json.Unmarshal(out, &res); jerr != nil {
+		t.Fatalf("vae.mjs: %v %v\n%s\n%s", err, jerr, out, stderr.String())
+	}
+	for _, f := range res.Failures {
+		t.Error(f)
+	}
+	if len(res.Views) != 2 || res.Posters != 2 {
+		t.Errorf("%d live views, %d posters without scripts; want 2 and 2: %s", len(res.Views), res.Posters, out)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -198,15 +198,11 @@ func (v *RunView) decodedPrototypes(o PrototypeOpts) (fragments, error) {
 	return fragments{g, tab}, nil
 }
 
-// LatentSummary describes each latent dimension (each dimension of the view's layer: a VAE's
+// latentSummary describes each latent dimension (each dimension of the view's layer: a VAE's
 // latent means) over the evaluation points at the last snapshot, as pandas' DataFrame.describe()
 // does in the seed: count, mean, standard deviation (n − 1 in the denominator), minimum,
 // quartiles (linear interpolation between order statistics) and maximum; the activation bounds
 // of each dimension, to choose slider and manifold ranges.
-func (v *RunView) LatentSummary() *Figure {
-	return figure(v.latentSummary())
-}
-
 func (v *RunView) latentSummary() (*dataTable, error) {
 	d, err := v.load(false)
 	if err != nil {
@@ -284,14 +280,23 @@ func classIndex(names []string, class string) (int, error) {
 	return 0, fmt.Errorf("vizlib: no class %q; the classes are %s", class, strings.Join(names, ", "))
 }
 
-// LatentActivity charts, for each dimension of the view's layer (the embedding: a VAE's latent
-// means), over the snapshots, its activity Var_x(E[z_d|x]), the variance over the evaluation
+// LatentActivity describes the latent activations at the last snapshot in a table (see
+// latentSummary: the seed's DataFrame.describe()), then charts, for each dimension of the view's
+// layer (the embedding: a VAE's latent means), over the snapshots, its activity Var_x(E[z_d|x]), the variance over the evaluation
 // points (near 0: the dimension is unused, "collapsed" to the prior), and, when the view reads the
 // embedding and the run recorded the "logvar" layer (training.Config.Layers), its mean KL
 // divergence to the prior, mean_x ½(μ_d² + σ_d² − 1 − log σ_d²): the information each dimension
 // carries.
 func (v *RunView) LatentActivity() *Figure {
-	return figure(v.latentActivity())
+	tab, err := v.latentSummary()
+	if err != nil {
+		return figure(nil, err)
+	}
+	g, err := v.latentActivity()
+	if err != nil {
+		return figure(nil, err)
+	}
+	return figure(fragments{tab, g}, nil)
 }
 
 func (v *RunView) latentActivity() (*chartGrid, error) {

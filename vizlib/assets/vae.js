@@ -68,6 +68,24 @@
           case "conv": {
             var k = l.shape[0], cin = l.shape[2], cout = l.shape[3], H = shape[0], W = shape[1], lo = (k - 1) >> 1, kw = l.w, b = l.b;
             y = new Float64Array(H * W * cout);
+            if (cout === 1) { // one output channel: a dot product over (tap, cin) per pixel
+              for (i = 0; i < H; i++) for (j = 0; j < W; j++) {
+                var acc = b[0];
+                for (var di1 = 0; di1 < k; di1++) {
+                  var i1 = i + di1 - lo;
+                  if (i1 < 0 || i1 >= H) continue;
+                  for (var dj1 = 0; dj1 < k; dj1++) {
+                    var j1 = j + dj1 - lo;
+                    if (j1 < 0 || j1 >= W) continue;
+                    var xo = (i1 * W + j1) * cin, wo = (di1 * k + dj1) * cin;
+                    for (var c1 = 0; c1 < cin; c1++) acc += x[xo + c1] * kw[wo + c1];
+                  }
+                }
+                y[i * W + j] = acc;
+              }
+              x = y; shape = [H, W, 1];
+              break;
+            }
             for (i = 0; i < H; i++) for (j = 0; j < W; j++) {
               var base = (i * W + j) * cout;
               for (o = 0; o < cout; o++) y[base + o] = b[o];
@@ -191,13 +209,20 @@
     var ctx = cv.getContext("2d");
     var left = el("div", "display:flex;flex-direction:column;gap:2px");
     left.appendChild(el("div", "font:12px sans-serif;color:#555", spec.dimNames[dx] + " → (columns), " + spec.dimNames[dy] + " ↑ (rows), over ±" + spec.extent + "; the other dimensions:"));
+    // The grid is decoded a row at a time, yielding between rows so that the page stays
+    // responsive; a slider move restarts it from the top.
+    var gen = 0;
     var render = scheduler(function () {
-      var q = z.slice();
-      for (var r = 0; r < n; r++) for (var c = 0; c < n; c++) {
-        q[dx] = -spec.extent + 2 * spec.extent * c / (n - 1);
-        q[dy] = spec.extent - 2 * spec.extent * r / (n - 1);
-        draw(ctx, dec.decode(q), shape, c * w, r * h);
-      }
+      var my = ++gen, q = z.slice(), r = 0;
+      (function row() {
+        if (my !== gen) return;
+        for (var c = 0; c < n; c++) {
+          q[dx] = -spec.extent + 2 * spec.extent * c / (n - 1);
+          q[dy] = spec.extent - 2 * spec.extent * r / (n - 1);
+          draw(ctx, dec.decode(q), shape, c * w, r * h);
+        }
+        if (++r < n) setTimeout(row, 0);
+      })();
     });
     for (var d = 0; d < z.length; d++) {
       if (d === dx || d === dy) continue;

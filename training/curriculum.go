@@ -14,28 +14,43 @@ import (
 	"strings"
 )
 
-// Curriculum properties the training loop understands. Any other property column is interpolated
-// the same way and handed to hooks in Event.Values, so user code can act on it.
+// Curriculum properties: the columns of seed 003's dopesheet. A curriculum may have any of them
+// (and no other: an unknown column is an error). Empty cells are not keyframes; before a
+// property's first keyframe its first keyframed value holds.
 const (
 	// PropLR is the learning rate. When a curriculum has an "lr" column, its interpolated value
 	// replaces the cosine schedule entirely (warm-up included); otherwise the schedule is used.
 	PropLR = "lr"
-	// PropLoss is the weight of the task loss (cross-entropy or reconstruction). Default 1.
-	PropLoss = "loss"
+	// PropLoss is the weight of the task loss (the reconstruction of the color model, the seed's
+	// loss-recon; the cross-entropy of classifiers). Default 1.
+	PropLoss = "loss-recon"
 	// PropSeparation is the weight of the separation regularizer (see Regularizers). Default
 	// Regularizers.Separation.
-	PropSeparation = "separation"
+	PropSeparation = "reg-separate"
 	// PropPlanarity is the weight of the planarity regularizer. Default Regularizers.Planarity.
-	PropPlanarity = "planarity"
-	// PropUnitNorm is the weight of the unit-norm regularizer. Default Regularizers.UnitNorm.
-	PropUnitNorm = "unit_norm"
+	PropPlanarity = "reg-planar"
+	// PropUnitNorm is the weight of the unit-norm ("unitary") regularizer. Default
+	// Regularizers.UnitNorm.
+	PropUnitNorm = "reg-norm"
 	// PropAnchor is the weight of the anchor regularizer. Default Regularizers.Anchor. It has an
 	// effect only after the ActionAnchor action fired.
-	PropAnchor = "anchor"
-	// PropDataFraction is the fraction in (0, 1] of the training split (its first
-	// ceil(fraction*N) examples, in the dataset's order) that batches are drawn from. Default 1.
-	PropDataFraction = "data_fraction"
+	PropAnchor = "reg-anchor"
+	// PropDataFraction is the fraction in [0, 1] of the training split (its first
+	// max(1, ceil(fraction*N)) examples, in the dataset's order) that batches are drawn from.
+	// Default 1.
+	PropDataFraction = "data-fraction"
 )
+
+// Properties returns the property columns a curriculum may have, in seed 003's order.
+func Properties() []string {
+	return []string{PropLR, PropLoss, PropSeparation, PropPlanarity, PropUnitNorm, PropAnchor, PropDataFraction}
+}
+
+// propAliases are the column names of embviz's earlier curricula, read as seed 003's names.
+var propAliases = map[string]string{
+	"loss": PropLoss, "separation": PropSeparation, "planarity": PropPlanarity, "unit_norm": PropUnitNorm,
+	"anchor": PropAnchor, "data_fraction": PropDataFraction,
+}
 
 // ActionAnchor is the built-in action that records the current embedding of the anchor points
 // (Regularizers.AnchorIndices) as the targets of the anchor regularizer and switches it on.
@@ -124,16 +139,18 @@ func LoadCurriculum(path string) (*Curriculum, error) {
 	return c, nil
 }
 
-// ParseCurriculum reads a curriculum from CSV. The header is STEP, PHASE, ACTION (case
-// insensitive, in this order) followed by any number of property columns (names are lower-cased;
-// see the Prop* constants for the ones the loop uses). Each row is a keyframe: STEP is a
+// ParseCurriculum reads a curriculum from CSV, seed 003's dopesheet format. The header is STEP,
+// PHASE, ACTION (case insensitive, in this order) followed by property columns: lr, loss-recon,
+// reg-separate, reg-planar, reg-norm, reg-anchor, data-fraction (Properties; lower-cased; the
+// earlier names loss, separation, planarity, unit_norm, anchor, data_fraction are read as these).
+// An unknown column is an error that names it and lists the known ones. Each row is a keyframe: STEP is a
 // non-negative integer, strictly increasing from row to row; PHASE, if not empty, starts a phase
 // at that step; ACTION holds zero or more action names separated by ';'; a property cell is a
 // number or empty (empty: interpolated). Lines starting with '#' are comments.
 //
-//	STEP,PHASE,ACTION,lr,separation
-//	0,warmup,,0.01,0
-//	200,spread,anchor,,1
+//	STEP,PHASE,ACTION,lr,reg-separate
+//	0,Primary & secondary,,0.01,0
+//	200,All hues,anchor,,1
 //	600,,,0.001,
 func ParseCurriculum(r io.Reader) (*Curriculum, error) {
 	src, err := io.ReadAll(r)
@@ -166,6 +183,12 @@ func ParseCurriculum(r io.Reader) (*Curriculum, error) {
 		name := strings.ToLower(strings.TrimSpace(h))
 		if name == "" {
 			return nil, fmt.Errorf("header column %d is empty: every property column needs a name", i+4)
+		}
+		if a, ok := propAliases[name]; ok {
+			name = a
+		}
+		if !slices.Contains(Properties(), name) {
+			return nil, fmt.Errorf("header column %d: unknown property %q; known properties: %s", i+4, strings.TrimSpace(h), strings.Join(Properties(), ", "))
 		}
 		if slices.Contains(c.Properties, name) {
 			return nil, fmt.Errorf("header: property %q appears twice", name)
@@ -252,8 +275,19 @@ func (c *Curriculum) On(kind EventKind, fn Hook) *Curriculum {
 	return c
 }
 
-// Has reports whether the curriculum has a column for the property.
-func (c *Curriculum) Has(prop string) bool { return c != nil && slices.Contains(c.Properties, prop) }
+// Has reports whether the curriculum has a column for the property (an earlier name such as
+// "separation" means its seed 003 name).
+func (c *Curriculum) Has(prop string) bool {
+	return c != nil && slices.Contains(c.Properties, canonProp(prop))
+}
+
+// canonProp returns the seed 003 name of a property given by an earlier name, else prop.
+func canonProp(prop string) string {
+	if a, ok := propAliases[prop]; ok {
+		return a
+	}
+	return prop
+}
 
 // HasAction reports whether any keyframe fires the action.
 func (c *Curriculum) HasAction(action string) bool {
@@ -274,6 +308,7 @@ func (c *Curriculum) Value(prop string, step int) (v float64, ok bool) {
 	if c == nil {
 		return 0, false
 	}
+	prop = canonProp(prop)
 	// Keyframes of this property around step.
 	prevIdx, nextIdx := -1, -1
 	for i, kf := range c.Keyframes {

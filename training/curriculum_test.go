@@ -13,7 +13,7 @@ import (
 )
 
 const testCurriculum = `# a dopesheet
-STEP,PHASE,ACTION,lr,separation,custom
+STEP,PHASE,ACTION,lr,separation,reg-planar
 0,warm,,0.01,0,
 10,,mark,,,5
 20,spread,mark;anchor,0.002,1,
@@ -25,7 +25,7 @@ func TestParseCurriculumInterpolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(c.Properties, ","); got != "lr,separation,custom" {
+	if got := strings.Join(c.Properties, ","); got != "lr,reg-separate,reg-planar" {
 		t.Errorf("properties %q", got)
 	}
 	if len(c.Keyframes) != 4 || strings.Join(c.Keyframes[2].Actions, "|") != "mark|anchor" {
@@ -44,8 +44,8 @@ func TestParseCurriculumInterpolation(t *testing.T) {
 	near("lr", 20, 0.002)
 	near("lr", 100, 0.002) // held after the last keyframe
 	near("separation", 25, 1+2*0.5)
-	near("custom", 0, 5) // before the first keyframe of a property: its first value
-	near("custom", 20, 5+2*0.5)
+	near("reg-planar", 0, 5) // before the first keyframe of a property: its first value
+	near("reg-planar", 20, 5+2*0.5)
 	if _, ok := c.Value("unknown", 3); ok {
 		t.Error("unknown property has a value")
 	}
@@ -127,7 +127,7 @@ func TestCurriculumEventsOnColors(t *testing.T) {
 			return fmt.Errorf("pre-step for step %d, expected %d", ev.Step, preSteps)
 		}
 		preSteps++
-		customAt[ev.Step] = ev.Values["custom"]
+		customAt[ev.Step] = ev.Values[PropPlanarity]
 		return nil
 	})
 	name, opts := colorModel()
@@ -151,7 +151,7 @@ func TestCurriculumEventsOnColors(t *testing.T) {
 		t.Errorf("%d pre-step events, want 40", preSteps)
 	}
 	if math.Abs(customAt[20]-(5+2*0.5)) > 1e-12 {
-		t.Errorf("custom property at step 20 = %v, want 6", customAt[20])
+		t.Errorf("reg-planar at step 20 = %v, want 6", customAt[20])
 	}
 	// The interpolated lr is what the steps used (recorded per logged step: lr of the step that ended there).
 	recs, err := r.Metrics()
@@ -295,5 +295,24 @@ func TestColorsCurriculumFile(t *testing.T) {
 	}
 	if r.Info().Status != StatusFinished {
 		t.Errorf("status %q", r.Info().Status)
+	}
+}
+
+// An unknown column is an error that names it and lists the known ones; seed 003's columns and
+// the earlier names load.
+func TestCurriculumColumns(t *testing.T) {
+	_, err := ParseCurriculum(strings.NewReader("STEP,PHASE,ACTION,lr,reg-sparse\n0,a,,0.1,1\n"))
+	if err == nil || !strings.Contains(err.Error(), `"reg-sparse"`) || !strings.Contains(err.Error(), "reg-separate, reg-planar, reg-norm, reg-anchor, data-fraction") {
+		t.Errorf("unknown column: got %v", err)
+	}
+	c, err := ParseCurriculum(strings.NewReader("STEP,PHASE,ACTION,loss,separation,planarity,unit_norm,anchor,data_fraction\n0,a,,1,2,3,4,5,0.5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Properties, ","); got != "loss-recon,reg-separate,reg-planar,reg-norm,reg-anchor,data-fraction" {
+		t.Errorf("earlier names read as %s", got)
+	}
+	if v, ok := c.Value("unit_norm", 0); !ok || v != 4 {
+		t.Errorf("Value by an earlier name: %v %v", v, ok)
 	}
 }

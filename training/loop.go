@@ -84,7 +84,8 @@ func Train(ctx context.Context, cfg Config) (*Run, error) {
 // session is one call of Train.
 type session struct {
 	cfg      Config
-	given    Config // cfg before resolveEpochs: what run.json records
+	given    Config              // cfg before resolveEpochs: what run.json records
+	terms    [numWeights]float32 // the last step's unweighted loss terms (wTask...)
 	backend  compute.Backend
 	ds       *datasets.Dataset
 	train    *datasets.Split
@@ -244,12 +245,9 @@ func newSession(cfg Config) (*session, error) {
 	if s.useRegs && cfg.Batch < 2 {
 		return nil, errors.New("training: the embedding regularizers need a batch of at least 2")
 	}
-	if v, ok := cur.Value(PropDataFraction, 0); ok && (v <= 0 || v > 1) {
-		return nil, fmt.Errorf("training: curriculum %s %g at step 0 must be in (0, 1]", PropDataFraction, v)
-	}
 	for _, kf := range cur.keyframes() {
-		if v, ok := kf.Values[PropDataFraction]; ok && (v <= 0 || v > 1) {
-			return nil, fmt.Errorf("training: curriculum %s %g at step %d must be in (0, 1]", PropDataFraction, v, kf.Step)
+		if v, ok := kf.Values[PropDataFraction]; ok && (v < 0 || v > 1) {
+			return nil, fmt.Errorf("training: curriculum %s %g at step %d must be in [0, 1]", PropDataFraction, v, kf.Step)
 		}
 		if v, ok := kf.Values[PropLR]; ok && v < 0 {
 			return nil, fmt.Errorf("training: curriculum %s %g at step %d must be >= 0", PropLR, v, kf.Step)
@@ -500,7 +498,9 @@ func (s *session) run(ctx context.Context) (err error) {
 		s.ema.add(loss, acc)
 		done := step + 1
 		if done%s.cfg.LogEvery == 0 && done > s.lastMetric && !slices.Contains(s.schedule, done) {
-			if err := s.r.AppendMetrics(MetricRecord{Step: done, Epoch: s.epoch(done), Values: s.trainValues(lr)}); err != nil {
+			vals := s.trainValues(lr)
+			s.addTerms(vals, pre.Values)
+			if err := s.r.AppendMetrics(MetricRecord{Step: done, Epoch: s.epoch(done), Values: vals}); err != nil {
 				return s.fail(err)
 			}
 		}
@@ -514,6 +514,28 @@ func (s *session) run(ctx context.Context) (err error) {
 		return err
 	}
 	return nil
+}
+
+// termNames are the curriculum properties that weight the loss terms, by index (wTask...).
+var termNames = [numWeights]string{PropLoss, PropSeparation, PropPlanarity, PropUnitNorm, PropAnchor}
+
+// addTerms adds to vals, for a run with a curriculum, the step's curriculum values (the weights,
+// lr and data-fraction, under their column names) and each loss term that the step weighted
+// (non-zero weight), unweighted, as "term:<column>": seed 003's progress metrics.
+func (s *session) addTerms(vals, values map[string]float64) {
+	if s.cfg.Curriculum == nil {
+		return
+	}
+	w := s.weights(values)
+	for i, name := range termNames {
+		vals[name] = float64(w[i])
+		if w[i] != 0 && (i == wTask || s.useRegs || (i == wAnchor && s.useAnchor)) {
+			vals["term:"+name] = float64(s.terms[i])
+		}
+	}
+	if v, ok := values[PropDataFraction]; ok {
+		vals[PropDataFraction] = v
+	}
 }
 
 // trainValues are the train-side metric values: lr and the moving averages.
@@ -665,6 +687,7 @@ func (s *session) trainStep(step int, lr float64, values map[string]float64) (lo
 	defer finalizeAll(outs)
 	loss = float64(outs[0].Value().(float32))
 	acc = float64(outs[1].Value().(float32))
+	tensors.MustConstFlatData(outs[2], func(flat []float32) { copy(s.terms[:], flat) })
 	return loss, acc, nil
 }
 
@@ -675,7 +698,7 @@ func finalizeAll(ts []*tensors.Tensor) {
 }
 
 // taskLoss returns the scalar task loss and batch accuracy (0 for autoencoders) of out.
-func taskLoss(out models.Output, x, labels *Node) (loss, acc *Node) {
+func taskLoss(model models.Model, out models.Output, x, labels *Node) (loss, acc *Node) {
 	g := x.Graph()
 	if out.Logits != nil {
 		loss = models.CrossEntropy(out.Logits, labels)
@@ -686,7 +709,13 @@ func taskLoss(out models.Output, x, labels *Node) (loss, acc *Node) {
 	if out.Reconstruction == nil {
 		exceptions.Panicf("training: model returned neither logits nor a reconstruction")
 	}
-	loss = models.ReconstructionBCE(out.Reconstruction, x)
+	if m, ok := model.(interface {
+		ReconstructionLoss(recon, target *Node) *Node
+	}); ok {
+		loss = m.ReconstructionLoss(out.Reconstruction, x) // colormlp: seed 003's MSE
+	} else {
+		loss = models.ReconstructionBCE(out.Reconstruction, x)
+	}
 	return loss, ScalarZero(g, dtypes.Float32)
 }
 
@@ -698,28 +727,42 @@ func (s *session) trainGraph(scope *model.Scope, in []*Node) []*Node {
 	g := x.Graph()
 	store := scope.Store()
 	weight := func(i int) *Node { return Squeeze(Slice(w, AxisElem(i))) }
+	var terms [numWeights]*Node // unweighted loss terms, recorded in metrics.jsonl
 	lossFn := func(sc *model.Scope) (total, acc *Node) {
 		out := s.model.Build(sc, x, true, nil)
-		task, acc := taskLoss(out, x, labels)
+		task, acc := taskLoss(s.model, out, x, labels)
+		terms[wTask] = task
 		total = Mul(weight(wTask), task)
 		if out.ExtraLoss != nil {
 			total = Add(total, out.ExtraLoss)
 		}
+		add := func(i int, term *Node) {
+			terms[i] = term
+			total = Add(total, Mul(weight(i), term))
+		}
 		if s.useRegs {
 			z := out.Embedding
-			total = Add(total, Mul(weight(wSeparation), SeparationLoss(z, s.cfg.Regularizers.SeparationDims, s.cfg.Regularizers.SeparationEps)))
-			total = Add(total, Mul(weight(wPlanarity), PlanarityLoss(z)))
-			total = Add(total, Mul(weight(wUnitNorm), UnitNormLoss(z)))
+			add(wSeparation, SeparationLoss(z, s.cfg.Regularizers.SeparationDims, s.cfg.Regularizers.SeparationEps))
+			add(wPlanarity, PlanarityLoss(z))
+			add(wUnitNorm, UnitNormLoss(z))
 		}
 		if s.useAnchor {
 			anchorOut := s.model.Build(store.RootScope(), in[4], true, nil)
 			target := store.GetVariable(anchorTargetVar).NodeValue(g)
 			on := store.GetVariable(anchorOnVar).NodeValue(g)
-			total = Add(total, Mul(Mul(weight(wAnchor), on), AnchorLoss(anchorOut.Embedding, target)))
+			add(wAnchor, Mul(on, AnchorLoss(anchorOut.Embedding, target)))
 		}
 		return total, acc
 	}
 	total, acc := lossFn(scope)
+	termVec := make([]*Node, numWeights)
+	for i, t := range terms {
+		if t == nil {
+			t = ScalarZero(g, dtypes.Float32)
+		}
+		termVec[i] = Reshape(StopGradient(ConvertDType(t, dtypes.Float32)), 1)
+	}
+	termsOut := Concatenate(termVec, 0)
 
 	var vars []*model.Variable
 	var nodes []*Node
@@ -759,7 +802,7 @@ func (s *session) trainGraph(scope *model.Scope, in []*Node) []*Node {
 		exceptions.Panicf("training: optimizer %T cannot take precomputed gradients", s.optim)
 	}
 	updater.UpdateGraphWithGradients(scope, grads, dtypes.Float32)
-	return []*Node{total, acc}
+	return []*Node{total, acc, termsOut}
 }
 
 // globalNorm is sqrt(Σ_i |g_i|²) over all gradient tensors.
@@ -902,7 +945,18 @@ func (s *session) snapshot(step int, lr float64, extra map[string]float64) error
 		row := fw.output[i*fw.outCols : (i+1)*fw.outCols]
 		if s.isAE {
 			preds[i] = -1
-			lossSum += reconstructionBCE(row, s.evalX[i*s.train.Dim():(i+1)*s.train.Dim()])
+			target := s.evalX[i*s.train.Dim() : (i+1)*s.train.Dim()]
+			if _, mse := s.model.(interface {
+				ReconstructionLoss(recon, target *Node) *Node
+			}); mse {
+				var se float64
+				for j, r := range row {
+					se += (float64(r) - float64(target[j])) * (float64(r) - float64(target[j]))
+				}
+				lossSum += se / float64(len(row))
+				continue
+			}
+			lossSum += reconstructionBCE(row, target)
 			continue
 		}
 		best, mx := 0, float64(row[0])

@@ -222,7 +222,7 @@ func (c *Config) fillStepDefaults() {
 		c.LogEvery = max(1, c.Steps/100)
 	}
 	if c.Regularizers.SeparationEps == 0 {
-		c.Regularizers.SeparationEps = 0.01
+		c.Regularizers.SeparationEps = 1e-6
 	}
 }
 

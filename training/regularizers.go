@@ -13,14 +13,17 @@ import (
 // anchor regularizer, which acts on the anchor points.
 type Regularizers struct {
 	// Separation weights the mean inverse squared distance between the batch's points,
-	// measured in SeparationDims: mean_{i≠j} 1 / (Σ_{k∈dims} (z_ik - z_jk)² + SeparationEps).
-	// It pushes points apart.
+	// measured in SeparationDims: mean_{i≠j} 1 / (Σ_{k∈dims} (z_ik - z_jk)² + SeparationEps)
+	// (seed 003's Separate((0, 1))). It pushes points apart.
 	Separation float64 `json:"separation,omitempty"`
-	// SeparationDims are the embedding dimensions the separation distance uses. nil means all.
+	// SeparationDims are the embedding dimensions the separation distance uses. nil means the
+	// first two, (0, 1), as the seed.
 	SeparationDims []int `json:"separation_dims,omitempty"`
-	// SeparationEps keeps the inverse distance finite for coinciding points. Default 0.01.
+	// SeparationEps keeps the inverse distance finite for coinciding points. Default 1e-6 (the
+	// seed's epsilon).
 	SeparationEps float64 `json:"separation_eps,omitempty"`
-	// Planarity weights mean_i Σ_{k>=2} z_ik²: it flattens the embedding onto its first two dims.
+	// Planarity weights mean_{i, k>=2} z_ik² (seed 003's planarity: the mean over the batch and
+	// the dimensions after the first two): it flattens the embedding onto its first two dims.
 	Planarity float64 `json:"planarity,omitempty"`
 	// UnitNorm weights mean_i (|z_i| - 1)²: it pulls points onto the unit sphere.
 	UnitNorm float64 `json:"unit_norm,omitempty"`
@@ -51,7 +54,7 @@ func (r Regularizers) check(d int) error {
 }
 
 // SeparationLoss returns the scalar mean over pairs i≠j of 1/(Σ_{k∈dims} (z_ik-z_jk)² + eps)
-// for z [batch, d]; dims nil means all dimensions. batch must be >= 2.
+// for z [batch, d]; dims nil means (0, 1) (all dimensions when d < 2). batch must be >= 2.
 func SeparationLoss(z *Node, dims []int, eps float64) *Node {
 	g := z.Graph()
 	n, d := z.Shape().Dimensions[0], z.Shape().Dimensions[1]
@@ -59,6 +62,10 @@ func SeparationLoss(z *Node, dims []int, eps float64) *Node {
 	if dims == nil {
 		for k := range mask {
 			mask[k] = 1
+		}
+		if d > 2 {
+			dims = []int{0, 1}
+			clear(mask)
 		}
 	}
 	for _, k := range dims {
@@ -73,14 +80,15 @@ func SeparationLoss(z *Node, dims []int, eps float64) *Node {
 	return DivScalar(total, float64(n*(n-1)))
 }
 
-// PlanarityLoss returns mean_i Σ_{k>=2} z_ik² for z [batch, d] (zero when d <= 2).
+// PlanarityLoss returns mean_{i, k>=2} z_ik² for z [batch, d] (zero when d <= 2), seed 003's
+// torch.mean(latents[:, 2:] ** 2).
 func PlanarityLoss(z *Node) *Node {
 	d := z.Shape().Dimensions[1]
 	if d <= 2 {
 		return ScalarZero(z.Graph(), z.DType())
 	}
 	rest := Slice(z, AxisRange(), AxisRange(2, d))
-	return ReduceAllMean(ReduceSum(Square(rest), -1))
+	return ReduceAllMean(Square(rest))
 }
 
 // UnitNormLoss returns mean_i (|z_i| - 1)² for z [batch, d].
@@ -89,7 +97,8 @@ func UnitNormLoss(z *Node) *Node {
 	return ReduceAllMean(Square(AddScalar(norm, -1)))
 }
 
-// AnchorLoss returns mean_a |z_a - target_a|² for z, target [anchors, d].
+// AnchorLoss returns mean_{a, k} (z_ak - target_ak)² for z, target [anchors, d], seed 003's
+// torch.mean((latents - ref_latents) ** 2).
 func AnchorLoss(z, target *Node) *Node {
-	return ReduceAllMean(ReduceSum(Square(Sub(z, target)), -1))
+	return ReduceAllMean(Square(Sub(z, target)))
 }

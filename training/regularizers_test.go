@@ -56,8 +56,9 @@ func TestRegularizerValues(t *testing.T) {
 			anchor += d * d
 		}
 	}
-	want := []float64{sep([]int{0, 1, 2}), sep([]int{0, 1}), planar / 3, unit / 3, anchor / 3}
-	names := []string{"separation(all)", "separation(0,1)", "planarity", "unit norm", "anchor"}
+	// Seed 003's forms: separation in channels (0, 1) by default, means over all elements.
+	want := []float64{sep([]int{0, 1}), sep([]int{0, 1}), planar / 3, unit / 3, anchor / 9}
+	names := []string{"separation(default dims = 0, 1)", "separation(0,1)", "planarity", "unit norm", "anchor"}
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-4*max(1, math.Abs(want[i])) {
 			t.Errorf("%s = %.6f, want %.6f", names[i], got[i], want[i])

@@ -9,6 +9,15 @@
 # be the parent of the notebook's directory (GONB_DIR). It does what `go work use` + `%goworkfix` do:
 # a go.work using the repo, and a replace directive in the notebook's go.mod, plus pinned requirements.
 set -euo pipefail
+# A -mod=... in GOFLAGS (e.g. GOFLAGS=-mod=mod in the user's environment) is refused in workspace
+# mode ("-mod may only be set to readonly or vendor when in workspace mode"): drop it here, and say
+# so when the kernel itself has it (every cell would fail; kernels-setup/install.sh sets the kernel's
+# GOFLAGS without it).
+if [[ " ${GOFLAGS:-} " == *" -mod="* ]]; then
+  echo "gowork.sh: ignoring -mod in GOFLAGS='$GOFLAGS' (workspace mode refuses it); if cells fail with \"-mod may only be set to readonly\", re-run kernels-setup/install.sh" >&2
+  GOFLAGS="$(printf '%s' "$GOFLAGS" | tr -s ' \t' '\n\n' | { grep -v -- '^-mod=' || true; } | tr '\n' ' ' | sed 's/ *$//')"
+  export GOFLAGS
+fi
 ROOT="${EMBVIZ_ROOT:-${GONB_DIR:-$PWD}/..}"
 ROOT="$(cd "$ROOT" && pwd)"
 [[ -f "$ROOT/go.mod" ]] && grep -q '^module github.com/embviz/embviz$' "$ROOT/go.mod" \

@@ -3,7 +3,9 @@
 #   - Debian packages: jupyter-notebook, jupyter-nbconvert, python3-nbclient (apt; via sudo when not root)
 #   - Go tools: goimports v0.36.0, gopls v0.20.0, GoNB v0.11.5 (into $(go env GOPATH)/bin)
 #   - the kernel: `gonb --install`, then its kernel.json gets env GOEXPERIMENT=simd, GOMLX_BACKEND=go
-#     (unless set), EMBVIZ_ROOT=<this repo> and a PATH that finds go, goimports and gopls.
+#     (unless set), EMBVIZ_ROOT=<this repo>, a PATH that finds go, goimports and gopls, and GOFLAGS
+#     without any -mod=... (GoNB's go.work workspace rejects -mod=mod; the kernel's value overrides
+#     a GOFLAGS=-mod=mod in the environment Jupyter is started from).
 # Idempotent: every step checks first and says "ok" when nothing needs doing.
 # Run as a normal user (apt steps use sudo) or as root; run through `sudo` it installs the Go tools and
 # the kernel for $SUDO_USER.
@@ -97,18 +99,20 @@ fi
 KERNEL_DIR="${JUPYTER_DATA_DIR:-$USER_HOME/.local/share/jupyter}/kernels/gonb"
 KERNEL_JSON="$KERNEL_DIR/kernel.json"
 KPATH="$GOBIN_DIR:$GO_DIR:/usr/local/bin:/usr/bin:/bin"
+# The kernel's GOFLAGS: this environment's, less any -mod=... (workspace mode allows no -mod=mod).
+KGOFLAGS="$(printf '%s' "${GOFLAGS:-}" | tr -s ' \t' '\n\n' | { grep -v -- '^-mod=' || true; } | tr '\n' ' ' | sed 's/ *$//')"
 want_kernel() {
-  /usr/bin/python3 - "$KERNEL_JSON" "$GOBIN_DIR/gonb" "$KPATH" "$ROOT" <<'PY'
+  /usr/bin/python3 - "$KERNEL_JSON" "$GOBIN_DIR/gonb" "$KPATH" "$ROOT" "$KGOFLAGS" <<'PY'
 import json, sys
-path, gonb, kpath, root = sys.argv[1:5]
+path, gonb, kpath, root, goflags = sys.argv[1:6]
 try:
     spec = json.load(open(path))
 except Exception:
     sys.exit(1)
 env = spec.get("env") or {}
-want = {"GOEXPERIMENT": "simd", "PATH": kpath, "EMBVIZ_ROOT": root, "GOTOOLCHAIN": "local"}
+want = {"GOEXPERIMENT": "simd", "PATH": kpath, "EMBVIZ_ROOT": root, "GOTOOLCHAIN": "local", "GOFLAGS": goflags}
 ok = (spec.get("argv", [None])[0] == gonb and all(env.get(k) == v for k, v in want.items())
-      and env.get("GOMLX_BACKEND") and "GOFLAGS" not in env)
+      and env.get("GOMLX_BACKEND"))
 sys.exit(0 if ok else 1)
 PY
 }
@@ -118,19 +122,21 @@ else
   say "registering the GoNB kernel"
   as_user env PATH="$GOBIN_DIR:$PATH" "$GOBIN_DIR/gonb" --install >/dev/null 2>&1 \
     || as_user env PATH="$GOBIN_DIR:$PATH" "$GOBIN_DIR/gonb" --install || die "gonb --install failed"
-  as_user /usr/bin/python3 - "$KERNEL_JSON" "$KPATH" "$ROOT" "${GOMLX_BACKEND:-go}" <<'PY' || die "could not update $KERNEL_JSON"
+  as_user /usr/bin/python3 - "$KERNEL_JSON" "$KPATH" "$ROOT" "${GOMLX_BACKEND:-go}" "$KGOFLAGS" <<'PY' || die "could not update $KERNEL_JSON"
 import json, sys
-path, kpath, root, backend = sys.argv[1:5]
+path, kpath, root, backend, goflags = sys.argv[1:6]
 spec = json.load(open(path))
 env = spec.setdefault("env", {})
-env.pop("GOFLAGS", None)  # -mod=mod breaks the notebooks' go.work (workspace mode)
+# GOFLAGS is always set, so that a GOFLAGS=-mod=mod in the environment Jupyter starts from (which
+# breaks every cell: "-mod may only be set to readonly or vendor when in workspace mode") does not
+# reach the kernel.
 env.update({"GOEXPERIMENT": "simd", "PATH": kpath, "EMBVIZ_ROOT": root, "GOMLX_BACKEND": backend,
-            "GOTOOLCHAIN": "local"})
+            "GOTOOLCHAIN": "local", "GOFLAGS": goflags})
 spec["display_name"] = "Go (gonb)"
 json.dump(spec, open(path, "w"), indent=1)
 PY
   want_kernel || die "kernel spec $KERNEL_JSON is not as expected after installing"
-  say "registered kernel 'gonb' in $KERNEL_DIR (GOEXPERIMENT=simd, EMBVIZ_ROOT=$ROOT)"
+  say "registered kernel 'gonb' in $KERNEL_DIR (GOEXPERIMENT=simd, EMBVIZ_ROOT=$ROOT, GOFLAGS='$KGOFLAGS')"
 fi
 as_user /usr/bin/python3 -c 'from jupyter_client.kernelspec import KernelSpecManager as M; import sys; sys.exit("gonb" not in M().find_kernel_specs())' \
   || die "jupyter does not find the gonb kernel (installed in $KERNEL_DIR; is JUPYTER_DATA_DIR/JUPYTER_PATH set elsewhere?)"

@@ -12,8 +12,9 @@ import (
 )
 
 // imageGrid shows images in a grid with optional captions and row labels (reconstructions,
-// samples, latent traversals, 2-D latent manifolds). It needs no JavaScript: each image is an
-// inline PNG.
+// samples, latent traversals, 2-D latent manifolds). It needs no JavaScript and no stylesheet:
+// each image is an inline PNG in a table cell, laid out by the table and inline styles only, so
+// it looks the same where Jupyter's sanitizer strips <style> and <script> (untrusted notebooks).
 type imageGrid struct {
 	Title    string
 	Images   []image.Image
@@ -40,23 +41,28 @@ func (g *imageGrid) html() string {
 	if scale <= 0 {
 		scale = max(1, 56/max(1, w0))
 	}
+	const cell = `padding:2px;text-align:center;vertical-align:top;font-size:11px;border:none`
 	var b strings.Builder
 	b.WriteString(`<div class="evz-frag"><style>` + libCSS + `</style><div class="evz">`)
 	if g.Title != "" {
-		fmt.Fprintf(&b, `<div class="evz-title">%s</div>`, html.EscapeString(g.Title))
+		fmt.Fprintf(&b, `<div class="evz-title" style="font-weight:600;font-size:14px;margin:4px 0">%s</div>`, html.EscapeString(g.Title))
 	}
-	gridCols := fmt.Sprintf("repeat(%d,max-content)", cols)
-	if len(g.RowLabels) > 0 {
-		gridCols = "max-content " + gridCols
-	}
-	fmt.Fprintf(&b, `<div class="evz-images" style="grid-template-columns:%s">`, gridCols)
+	// The div keeps the class the tests and the stylesheet know; display:block overrides the
+	// stylesheet's grid so that the table lays the images out.
+	b.WriteString(`<div class="evz-images" style="display:block"><table style="border-collapse:collapse;border:none;margin:0">`)
 	for i, im := range g.Images {
-		if len(g.RowLabels) > 0 && i%cols == 0 {
-			lab := ""
-			if r := i / cols; r < len(g.RowLabels) {
-				lab = g.RowLabels[r]
+		if i%cols == 0 {
+			if i > 0 {
+				b.WriteString(`</tr>`)
 			}
-			fmt.Fprintf(&b, `<div style="align-self:center;font-size:11px">%s</div>`, html.EscapeString(lab))
+			b.WriteString(`<tr style="border:none;background:none">`)
+			if len(g.RowLabels) > 0 {
+				lab := ""
+				if r := i / cols; r < len(g.RowLabels) {
+					lab = g.RowLabels[r]
+				}
+				fmt.Fprintf(&b, `<td style="padding:2px 6px 2px 0;vertical-align:middle;text-align:right;font-size:11px;border:none">%s</td>`, html.EscapeString(lab))
+			}
 		}
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, im); err != nil {
@@ -67,10 +73,10 @@ func (g *imageGrid) html() string {
 		if i < len(g.Captions) {
 			cap = "<figcaption>" + html.EscapeString(g.Captions[i]) + "</figcaption>"
 		}
-		fmt.Fprintf(&b, `<figure><img width="%d" height="%d" src="data:image/png;base64,%s" alt="image %d">%s</figure>`,
-			bw*scale, bh*scale, base64.StdEncoding.EncodeToString(buf.Bytes()), i, cap)
+		fmt.Fprintf(&b, `<td style="%s"><figure style="margin:0"><img width="%d" height="%d" style="image-rendering:pixelated;display:block;margin:auto" src="data:image/png;base64,%s" alt="image %d">%s</figure></td>`,
+			cell, bw*scale, bh*scale, base64.StdEncoding.EncodeToString(buf.Bytes()), i, cap)
 	}
-	b.WriteString(`</div></div></div>`)
+	b.WriteString(`</tr></table></div></div></div>`)
 	return b.String()
 }
 

@@ -386,11 +386,8 @@ func (h *heatmapChart) poster() (*image.Paletted, error) {
 	c.text(bx+16, mt, fitText(posterTickLabel(roundSig(top, 3)), mr-28), pText)
 	c.text(bx+16, mt+bh-13, fitText(posterTickLabel(roundSig(bottom, 3)), mr-28), pText)
 	caption := fr.Label
-	if len(h.Frames) > 1 {
+	if len(h.Frames) > 1 && caption == "" {
 		caption = fmt.Sprintf("snapshot %d/%d", len(h.Frames), len(h.Frames))
-		if fr.Label != "" {
-			caption += " · " + fr.Label
-		}
 	}
 	if h.Normalize {
 		caption += " (rows normalized)"
@@ -650,21 +647,20 @@ func (p *playerView) poster() (*image.Paletted, error) {
 	if fi < len(ps.Captions) {
 		caption = ps.Captions[fi]
 	}
-	if f > 1 {
-		if caption != "" {
-			caption = fmt.Sprintf("frame %d/%d · %s", f, f, caption)
-		} else {
-			caption = fmt.Sprintf("frame %d/%d", f, f)
-		}
+	if f > 1 && caption == "" {
+		caption = fmt.Sprintf("frame %d/%d", f, f)
 	}
+	// The title, caption and legend may be wider than a single panel.
+	wide := max(W, min(720, max(textWidth(p.Title), textWidth(caption))+8))
 	var leg *image.Paletted
 	if colors == nil && labels != nil {
 		items := classLegend(ps.ClassNames, classes)
-		lc := newCanvas(W, legendHeight(items, W)+2)
-		lc.legend(0, 1, W, items)
+		lw := max(W, 480)
+		lc := newCanvas(lw, legendHeight(items, lw)+2)
+		lc.legend(0, 1, lw, items)
 		leg = lc.Paletted
 	}
-	return stackPosters(2, titleBlock(max(W, min(720, textWidth(p.Title)+8)), p.Title, caption), c.Paletted, leg), nil
+	return stackPosters(2, titleBlock(wide, p.Title, caption), c.Paletted, leg), nil
 }
 
 // rgbaOf converts an RGB triple to a color.

@@ -93,7 +93,10 @@ var (
 
 // CIFAR10 loads CIFAR-10 from dir, a directory holding the binary batches of the "CIFAR-10 binary
 // version" (data_batch_1.bin ... data_batch_5.bin for Train, test_batch.bin for Test); dir may also be
-// the directory that contains the extracted cifar-10-batches-bin/. Class names come from
+// the directory that contains the extracted cifar-10-batches-bin/. The "CIFAR-10 python version"
+// (the pickled batches data_batch_1 ... data_batch_5 and test_batch, with batches.meta, in
+// cifar-10-batches-py/ or the directory containing it) is read too (ReadCIFARPickle); a downloaded
+// .tar.gz must be extracted first, and the error says so. Class names come from
 // batches.meta.txt when present (10 non-empty lines), otherwise CIFAR10ClassNames. dir "" means
 // $EMBVIZ_CIFAR10_DIR; CIFAR-10 is not packaged, so one of them must be given.
 //
@@ -103,7 +106,8 @@ func CIFAR10(dir string) (*Dataset, error) { return readFiles("cifar10", dir) }
 
 func loadCIFAR10(dir string) (*Dataset, []string, error) {
 	hint := "CIFAR-10 needs a directory holding the binary batches " + strings.Join(cifarTrainFiles, ", ") + ", " +
-		cifarTestFile + " (optional " + cifarMetaFile + ")"
+		cifarTestFile + " (optional " + cifarMetaFile + "), or the python version's cifar-10-batches-py/ (" +
+		strings.Join(cifarPickleTrainFiles, ", ") + ", " + cifarPickleTestFile + ")"
 	if dir == "" {
 		return nil, nil, fmt.Errorf("datasets: cifar10 needs a directory (CIFAR-10 is not packaged): pass one or set $%s; %s",
 			EnvCIFAR10Dir, hint)
@@ -117,6 +121,9 @@ func loadCIFAR10(dir string) (*Dataset, []string, error) {
 			dir = sub
 		}
 	}
+	if pdir, ok := cifarPickleDir(dir); ok {
+		return loadCIFAR10Pickle(pdir)
+	}
 	names := append(append([]string(nil), cifarTrainFiles...), cifarTestFile)
 	paths := make([]string, len(names))
 	var missing []string
@@ -127,7 +134,7 @@ func loadCIFAR10(dir string) (*Dataset, []string, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, nil, fmt.Errorf("datasets: cifar10 directory %s lacks %s; %s", dir, strings.Join(missing, ", "), hint)
+		return nil, nil, fmt.Errorf("datasets: cifar10 directory %s lacks %s; %s%s", dir, strings.Join(missing, ", "), hint, cifarArchiveHint(dir))
 	}
 
 	classNames := CIFAR10ClassNames

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Curriculum properties: the columns of seed 003's dopesheet. A curriculum may have any of them
@@ -156,6 +157,17 @@ func ParseCurriculum(r io.Reader) (*Curriculum, error) {
 	src, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
+	}
+	if !utf8.Valid(src) { // run.json records the source as a JSON string, which must be UTF-8
+		bad := 0
+		for bad < len(src) {
+			r, size := utf8.DecodeRune(src[bad:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			bad += size
+		}
+		return nil, fmt.Errorf("curriculum is not UTF-8 text (invalid byte 0x%02x at offset %d); save the CSV as UTF-8", src[bad], bad)
 	}
 	cr := csv.NewReader(strings.NewReader(string(src)))
 	cr.Comment = '#'

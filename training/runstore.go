@@ -703,6 +703,11 @@ func readInfo(dir string) (*RunInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("training: %w", err)
 	}
+	return parseInfo(path, data)
+}
+
+// parseInfo parses and checks the content of a run.json (path is only for errors).
+func parseInfo(path string, data []byte) (*RunInfo, error) {
 	var info RunInfo
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, fmt.Errorf("training: %s is corrupt (%v); fix or delete that run directory", path, err)
@@ -713,7 +718,7 @@ func readInfo(dir string) (*RunInfo, error) {
 		return nil, fmt.Errorf("training: %s has unknown status %q (want running, finished or failed)", path, info.Status)
 	}
 	for i, s := range info.Snapshots {
-		if s.Index != i || s.Dir == "" || strings.Contains(s.Dir, "..") {
+		if s.Index != i || s.Dir == "" || strings.Contains(s.Dir, "..") || strings.HasPrefix(s.Dir, "/") || strings.HasPrefix(s.Dir, `\`) {
 			return nil, fmt.Errorf("training: %s lists a bad snapshot at position %d (index %d, dir %q)", path, i, s.Index, s.Dir)
 		}
 	}

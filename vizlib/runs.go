@@ -8,8 +8,9 @@ import (
 	"github.com/embviz/embviz/training"
 )
 
-// Runs shows a table of the runs in runsDir (id, status, dataset, model, embedding size,
-// snapshots, steps, final eval accuracy), newest last. A missing or empty directory is shown as a
+// Runs shows a table of the runs in runsDir (display id, status, dataset, model, embedding size,
+// snapshots, steps, final eval accuracy), newest last. A run whose training process died is
+// shown as interrupted (embviz train -resume continues it). A missing or empty directory is shown as a
 // note that says how to train a run, not as an error.
 func Runs(runsDir string) *Figure {
 	runs, err := training.ListRuns(runsDir)
@@ -35,9 +36,9 @@ func runsTable(runsDir string, runs []training.RunInfo) string {
 		if r.Status == training.StatusFinished {
 			acc = fmt.Sprintf("%.4f", r.FinalEvalAcc)
 		}
-		color := map[string]string{training.StatusFinished: "#2a7", training.StatusRunning: "#c80", training.StatusFailed: "#c33", "corrupt": "#c33"}[r.Status]
+		color := map[string]string{training.StatusFinished: "#2a7", training.StatusRunning: "#c80", training.StatusFailed: "#c33", training.StatusInterrupted: "#a50", "corrupt": "#c33"}[r.Status]
 		fmt.Fprintf(&b, `<tr><td style="padding:2px 8px">%s</td><td style="padding:2px 8px;color:%s">%s</td><td style="padding:2px 8px">%s</td><td style="padding:2px 8px">%s</td><td style="padding:2px 8px">%d</td><td style="padding:2px 8px">%d</td><td style="padding:2px 8px">%d</td><td style="padding:2px 8px">%s</td></tr>`,
-			html.EscapeString(r.ID), color, html.EscapeString(r.Status), html.EscapeString(r.Dataset), html.EscapeString(r.Model),
+			html.EscapeString(r.DisplayID()), color, html.EscapeString(r.Status), html.EscapeString(r.Dataset), html.EscapeString(r.Model),
 			r.EmbedDim, len(r.Snapshots), r.Steps, acc)
 	}
 	b.WriteString(`</table></div>`)

@@ -9,7 +9,7 @@ import (
 // whatever the number of threads (the SGD is chunked deterministically; see UMAPOptions.Seed).
 // Both the exact kNN (small n) and NN-descent paths, 2-D and 3-D layouts.
 func TestUMAPSeedReproducible(t *testing.T) {
-	x, _ := gaussianBlobs(1500, 12, 5, 6, 1, 3, 0)
+	x, _ := gaussianBlobs(700, 12, 5, 6, 1, 3, 0)
 	for _, tc := range []struct {
 		name   string
 		method string
@@ -18,7 +18,7 @@ func TestUMAPSeedReproducible(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var first *Matrix
 			for i, threads := range []int{0, 0, 1, 3} {
-				y, err := UMAP(x, &UMAPOptions{Seed: 0, KNNMethod: tc.method, NComponents: tc.dim, NEpochs: 120, Threads: threads})
+				y, err := UMAP(x, &UMAPOptions{Seed: 0, KNNMethod: tc.method, NComponents: tc.dim, NEpochs: 60, Threads: threads})
 				if err != nil {
 					t.Fatal(err)
 				}

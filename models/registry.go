@@ -35,7 +35,7 @@ type Options struct {
 	UnitNorm bool
 	// KLDWeight is the VAE's weight of the KL divergence in its loss (the seed's kld_weight); nil
 	// means 1, new(0.0) trains a plain autoencoder with a Gaussian encoder (no KL term).
-	KLDWeight *float64
+	KLDWeight *float64 `json:"kld_weight,omitempty"`
 	// PatchSize is the ViT patch size (default 4), Depth its number of blocks (default 4),
 	// Heads its number of attention heads (default 4).
 	PatchSize, Depth, Heads int

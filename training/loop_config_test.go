@@ -23,9 +23,9 @@ func fullConfig(t *testing.T) Config {
 		Model: "vit",
 		ModelOptions: models.Options{NumClasses: 7, EmbedDim: 5, Residual: true, Norm: "layer", Dropout: 0.1,
 			InputShape: []int{8, 8, 1}, Hidden: []int{16, 4}, Latent: 3, UnitNorm: true, KLDWeight: new(0.5),
-			PatchSize: 2, Depth: 3, Heads: 2, Pool: "mean"},
+			PatchSize: 2, Depth: 3, Heads: 2, Pool: "mean", TapGrid: models.TapFull},
 		Dataset: "blobs-small", DataDir: "/data/blobs",
-		Steps: 12, Batch: 8, LR: 2e-3, WarmupSteps: 2, MinLRFraction: 0.1, WeightDecay: 2e-4, ClipNorm: 0.5, SAMRho: 0.05,
+		Steps: 12, Epochs: 2, TrainSize: 40, SnapshotEpochs: 1, EpochAccuracy: true, Batch: 8, LR: 2e-3, WarmupSteps: 2, MinLRFraction: 0.1, WeightDecay: 2e-4, ClipNorm: 0.5, SAMRho: 0.05,
 		Snapshots: 3, SnapshotSchedule: ScheduleEvery, Every: 4, EvalSize: 16, EvalBatch: 8,
 		Layers: []string{"fc1", "fc2"}, Seed: 7,
 		Curriculum: parseCurriculum(t, "STEP,PHASE,ACTION,lr\n0,warm,,0.001\n6,cool,anchor,0.0005\n"),
@@ -229,8 +229,20 @@ func TestConfigLegacyRunJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(opts, r.Info().Options) {
-		t.Errorf("options recorded now\n%v\ndiffer from the legacy run.json's\n%v", opts, r.Info().Options)
+	// The legacy format wrote model_options.KLDWeight = 0 for "the default weight 1"; the field is
+	// now recorded as kld_weight (absent: the default), so a legacy 0 keeps its old meaning
+	// instead of becoming a zero KL weight. Everything else is recorded as before.
+	legacy := r.Info().Options
+	mo := legacy["config"].(map[string]any)["model_options"].(map[string]any)
+	if w, ok := mo["KLDWeight"]; !ok || w != 0.0 {
+		t.Fatalf("fixture: legacy model_options.KLDWeight = %v, want 0", w)
+	}
+	delete(mo, "KLDWeight")
+	if !reflect.DeepEqual(opts, legacy) {
+		t.Errorf("options recorded now\n%v\ndiffer from the legacy run.json's\n%v", opts, legacy)
+	}
+	if got.ModelOptions.KLDWeight != nil {
+		t.Errorf("a legacy KLDWeight 0 (the default 1) loaded as %v, want nil", *got.ModelOptions.KLDWeight)
 	}
 }
 

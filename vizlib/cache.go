@@ -15,8 +15,8 @@ import (
 	"github.com/embviz/embviz/training/npy"
 )
 
-// NoCacheEnv disables the reductions cache when set to 1.
-const NoCacheEnv = "EMBVIZ_NO_CACHE"
+// noCacheEnv names the environment variable that disables the reductions cache when set to 1.
+const noCacheEnv = "EMBVIZ_NO_CACHE"
 
 // cacheVersion is part of every cache key: bump it when a reduction's code changes its output.
 const cacheVersion = "embviz-cache-v2"
@@ -147,7 +147,7 @@ func sortByString(idx []int, key []string) {
 // best effort: a read-only run directory, or a corrupt or mis-shaped cache file, only means the
 // frames are computed (and the file rewritten). EMBVIZ_NO_CACHE=1 turns it off.
 func cachedFrames(dir, method string, opts any, inputs []*reduce.Matrix, t, n int, compute func() ([]*reduce.Matrix, error)) ([]*reduce.Matrix, error) {
-	if dir == "" || os.Getenv(NoCacheEnv) == "1" {
+	if dir == "" || os.Getenv(noCacheEnv) == "1" {
 		return compute()
 	}
 	path := filepath.Join(dir, cacheDir, method+"-"+cacheKey(method, opts, inputs)+".npy")

@@ -46,7 +46,7 @@ func hit(a *Animation) bool { return a.Err() == nil && a.Frames[0].Data[0] == ma
 // TestCacheContentAddressed checks the reductions cache: identical inputs and options hit it; a
 // changed option field, a replaced snapshot file or a corrupt cache file recompute.
 func TestCacheContentAddressed(t *testing.T) {
-	t.Setenv(NoCacheEnv, "")
+	t.Setenv(noCacheEnv, "")
 	run := syntheticRun(t, t.TempDir(), 60, 8, 4)
 	opts := reduce.TSNEAnimOptions{Update: 0.5, TSNE: reduce.TSNEOptions{Perplexity: 5, Iters: 300}}
 	first := View(run).TSNE(opts)
@@ -121,7 +121,7 @@ func TestCacheContentAddressed(t *testing.T) {
 	}
 	// Disabled cache computes every time.
 	markCache(t, run, marker)
-	t.Setenv(NoCacheEnv, "1")
+	t.Setenv(noCacheEnv, "1")
 	if a := View(run).TSNE(opts); a.Err() != nil || hit(a) {
 		t.Errorf("EMBVIZ_NO_CACHE=1 must not read the cache (err %v)", a.Err())
 	}
@@ -146,7 +146,7 @@ func TestCacheAcrossProcesses(t *testing.T) {
 		}
 		return
 	}
-	t.Setenv(NoCacheEnv, "")
+	t.Setenv(noCacheEnv, "")
 	dir := t.TempDir()
 	run := syntheticRun(t, dir, 40, 5, 4)
 	child := func() string {

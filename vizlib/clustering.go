@@ -329,9 +329,9 @@ func (v *RunView) clusterSummary(layers []string, o ClusterOpts) (*dataTable, er
 	return tb, nil
 }
 
-// SeedEpochs are the epochs of seed 002's layer × epoch grid: LayerTSNEGrid's rows by default
+// seedEpochs are the epochs of seed 002's layer × epoch grid: LayerTSNEGrid's rows by default
 // (the nearest recorded snapshot of each).
-var SeedEpochs = []float64{0, 2, 5, 10, 20, 50, 100}
+var seedEpochs = []float64{0, 2, 5, 10, 20, 50, 100}
 
 // nearestSnapshots returns, for each epoch, the index of the snapshot whose epoch is nearest
 // (without repeats, in order).
@@ -405,7 +405,7 @@ func (v *RunView) layerCells(d *runData, layers []string, ts []int, o ClusterOpt
 // "layer @ Epoch e (ARI=…)" with the ARI between k-means clusters and the classes
 // (ClusterOpts: by default the seed's recipe) and colored by the true class. snapshots are
 // snapshot indices (negative counts from the end); nil means the snapshots nearest to the seed's
-// epochs 0, 2, 5, 10, 20, 50, 100 (SeedEpochs). Each map is the t-SNE of the layer's rows scaled
+// epochs 0, 2, 5, 10, 20, 50, 100 (seedEpochs). Each map is the t-SNE of the layer's rows scaled
 // to unit length and reduced by PCA to 50 components when wider (ClusterOpts.PCA), cached in the
 // run directory, and registered onto the map above it. ClusterOpts.Snapshot must be nil.
 func (v *RunView) LayerTSNEGrid(layers []string, snapshots []int, opts ...ClusterOpts) *Figure {
@@ -426,7 +426,7 @@ func (v *RunView) LayerTSNEGrid(layers []string, snapshots []int, opts ...Cluste
 // snapshotList resolves LayerTSNEGrid's snapshots (nil: the seed's epochs).
 func (d *runData) snapshotList(snapshots []int) ([]int, error) {
 	if snapshots == nil {
-		return d.nearestSnapshots(SeedEpochs), nil
+		return d.nearestSnapshots(seedEpochs), nil
 	}
 	ts := make([]int, len(snapshots))
 	for i, si := range snapshots {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -321,6 +322,62 @@ func TestNotebooksShared(t *testing.T) {
 		}
 		t.Logf("%s (trusted): %d views mounted, %d outputs; screenshot %v", n, r.Mounted, r.Outputs, r.Shots)
 	}
+
+	// The HTML export, as `make demo` writes it: nothing loaded from outside the page; the main
+	// notebook's export opened in Chromium attempts no request outside the page and mounts its
+	// players (check.mjs; its interaction checks are TestMainNotebook's).
+	exports := filepath.Join(testutil.OutDir(t, "notebooks"), "share")
+	for _, n := range names {
+		page := exportSelfContained(t, jupyter, filepath.Join(nbDir, "trusted", n), exports)
+		if n != "embedding_visualization.ipynb" {
+			continue
+		}
+		out, _ := exec.Command(node, filepath.Join(testutil.RepoRoot(), "vizlib", "browsertest", "check.mjs"), "-shot", exports, page).Output()
+		var res struct {
+			Blocked []string          `json:"blocked"`
+			Players []json.RawMessage `json:"players"`
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "{") {
+				if err := json.Unmarshal([]byte(line), &res); err != nil {
+					t.Fatalf("check.mjs output: %v", err)
+				}
+			}
+		}
+		if len(res.Blocked) > 0 {
+			t.Errorf("the export %s requested %d URLs outside itself: %q", page, len(res.Blocked), res.Blocked)
+		}
+		if len(res.Players) < 6 {
+			t.Errorf("the export %s mounted %d players, want >= 6", page, len(res.Players))
+		}
+		t.Logf("%s: self-contained HTML export %s: %d players mounted, no request outside the page", n, page, len(res.Players))
+	}
+}
+
+// externalRE matches what an HTML page would load from outside itself: an element's src/href/data
+// to a file:, http(s): or protocol-relative URL, a CSS url(...) to one, an @import.
+var externalRE = regexp.MustCompile(`(?i)<(script|img|link|iframe|source|video|audio|embed|object)[^>]*(src|href|data)=["']?(file:|https?:|//)[^"' >]{0,80}|url\(["']?(file:|https?:|//)[^)]{0,80}|@import[^;]{0,80}`)
+
+// exportSelfContained exports an executed notebook to HTML in outDir as `make demo` does (the
+// embviz template in kernels-setup/nbconvert: JupyterLab's, without require.js and MathJax) and
+// checks that the page references nothing outside itself.
+func exportSelfContained(t *testing.T, jupyter, nb, outDir string) string {
+	t.Helper()
+	cmd := exec.Command(jupyter, "nbconvert", "--to", "html",
+		"--TemplateExporter.extra_template_basedirs="+filepath.Join(testutil.RepoRoot(), "kernels-setup", "nbconvert"),
+		"--template", "embviz", "--output-dir", outDir, nb)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nbconvert --to html --template embviz %s: %v\n%s", nb, err, tail(string(out), 2000))
+	}
+	page := filepath.Join(outDir, strings.TrimSuffix(filepath.Base(nb), ".ipynb")+".html")
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refs := externalRE.FindAllString(string(data), 5); len(refs) > 0 {
+		t.Errorf("%s loads from outside itself: %q", page, refs)
+	}
+	return page
 }
 
 func copyFile(t *testing.T, src, dst string) {

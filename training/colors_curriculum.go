@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/embviz/embviz/training/datasets"
 )
 
 // ScaleCurriculum returns a copy of c whose keyframe steps are multiplied by factor and rounded
 // to the nearest integer (STEP k -> round(k*factor)); phases, actions and property values are
-// unchanged, and so are the hooks registered on c. Use it to run a curriculum written for a long
+// unchanged, and so are the hooks and the phase data registered on c. Use it to run a curriculum written for a long
 // run in fewer steps (quick mode, EMBVIZ_QUICK=1), keeping the proportions of its phases.
 //
 // The copy's Source is the scaled CSV (c's leading comment lines, a comment saying how it was
@@ -40,6 +42,9 @@ func ScaleCurriculum(c *Curriculum, factor float64) (*Curriculum, error) {
 		for k, hs := range c.hooks {
 			out.hooks[k] = slices.Clone(hs)
 		}
+	}
+	if c.phaseData != nil {
+		out.phaseData = maps.Clone(c.phaseData)
 	}
 	var b strings.Builder
 	for _, line := range strings.Split(c.source, "\n") {
@@ -127,4 +132,43 @@ func QuickScale(factor float64) float64 {
 		return factor
 	}
 	return 1
+}
+
+// Seed 003's phase names, as its dopesheet writes them.
+const (
+	PhasePrimaries = "Primary & secondary"
+	PhaseAllHues   = "All hues"
+	PhaseFullColor = "Full color space"
+)
+
+// ColorCurriculumData returns seed 003's data for its dopesheet: the run's data set and the data
+// of its three phases (pass them to Curriculum.SetPhaseData). The data set, named
+// "colors-seed003", trains on the HSV cube of 36 hues (every 10°) x 10 saturations x 10 values
+// (linspace(0, 1, 10); 3,600 colors) and tests on the 10x10x10 RGB cube (1,000 colors, the seed's
+// validation set: use EvalSize 1000 to evaluate all of it).
+//
+//   - PhasePrimaries trains on the 6 pure primary and secondary hues (0°, 60°, ..., 300°), all six
+//     in every batch, and validates on them.
+//   - PhaseAllHues and PhaseFullColor draw batches from the HSV cube with probability ∝ the cube's
+//     bias (datasets.HSVCubeBias) times the vibrancy s·v read through data-fraction (see
+//     PropDataFraction): at 0 only the 36 pure hues, at 1 the whole cube. They validate on the RGB
+//     cube.
+func ColorCurriculumData() (*datasets.Dataset, map[string]PhaseData) {
+	must := func(ds *datasets.Dataset, err error) *datasets.Dataset {
+		if err != nil {
+			panic(err) // fixed options: cannot fail
+		}
+		return ds
+	}
+	prim := must(datasets.Colors(datasets.ColorsOptions{Kind: datasets.ColorsHueRing, Steps: 6}))
+	lin := datasets.Linspace(0, 1, 10)
+	hsv := must(datasets.Colors(datasets.ColorsOptions{Kind: datasets.ColorsHueRing, Steps: 36, Saturations: lin, Values: lin}))
+	rgb := must(datasets.Colors(datasets.ColorsOptions{Steps: 10}))
+	data := &datasets.Dataset{Name: "colors-seed003", ClassNames: rgb.ClassNames, Train: hsv.Train, Test: rgb.Test}
+	cube := PhaseData{Train: hsv.Train, Focus: datasets.Vibrancy(hsv.Train), Bias: datasets.HSVCubeBias(hsv.Train, 36, 10), Validation: rgb.Test}
+	return data, map[string]PhaseData{
+		PhasePrimaries: {Train: prim.Train, Batch: FullBatch, Validation: prim.Test},
+		PhaseAllHues:   cube,
+		PhaseFullColor: cube,
+	}
 }

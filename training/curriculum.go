@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/embviz/embviz/training/datasets"
 )
 
 // Curriculum properties: the columns of seed 003's dopesheet. A curriculum may have any of them
@@ -36,9 +38,17 @@ const (
 	// PropAnchor is the weight of the anchor regularizer. Default Regularizers.Anchor. It has an
 	// effect only after the ActionAnchor action fired.
 	PropAnchor = "reg-anchor"
-	// PropDataFraction is the fraction in [0, 1] of the training split (its first
-	// max(1, ceil(fraction*N)) examples, in the dataset's order) that batches are drawn from.
-	// Default 1.
+	// PropDataFraction in [0, 1] widens the data as seed 003 does: every training example has a
+	// focus in [0, 1] (PhaseData.Focus; for RGB colors by default their vibrancy s·v, see
+	// datasets.Vibrancy), and batches are drawn with replacement with probability proportional to
+	// bias·levels(focus), where the levels filter maps focus to
+	// outLow + (1−outLow)·clip((focus−inLow)/(1−inLow), 0, 1), inLow falling from 0.99 at
+	// fraction 0 to 0 at 0.5 and outLow rising from 0 at 0.5 to 1 at 1. So 0 draws only the
+	// examples of focus >= 0.99 (seed 003's "All hues": the pure hues of the HSV cube), 0.5 draws
+	// in proportion to the focus and 1 draws all examples alike (times PhaseData.Bias). Data with
+	// no focus (not RGB colors, no PhaseData.Focus nor Bias) draw uniformly from their first
+	// max(1, ceil(fraction·N)) examples. Without the column batches are epoch-wise permutations
+	// of the split (or, for PhaseData, draws weighted by Bias).
 	PropDataFraction = "data-fraction"
 )
 
@@ -98,6 +108,13 @@ type Event struct {
 	// Values are the interpolated property values at Step. Pre-step hooks may change them: the
 	// changed values are used for this step only.
 	Values map[string]float64
+	// Validation is set for EventPhaseEnd: the phase's validation data (PhaseData.Validation,
+	// else the run's evaluation subset), [n, dim]; Result is the model's inference on it
+	// (seed 003's PhaseEndEvent.validation_data and inference_result). Every event fired by
+	// Train can also run the model on other examples (Infer).
+	Validation *datasets.Split
+	Result     *Inference
+	infer      func(x []float32) (*Inference, error)
 }
 
 // Hook is called for curriculum events; an error stops training (the run is marked failed).
@@ -123,6 +140,7 @@ type Curriculum struct {
 	// Properties are the property column names, lower case, in file order.
 	Properties []string
 	hooks      map[EventKind][]Hook
+	phaseData  map[string]PhaseData
 	// source is the CSV text it was parsed from (recorded in run.json so -resume can re-read it).
 	source string
 }

@@ -119,6 +119,7 @@ type session struct {
 	xBuf                 []float32
 	idxBuf               []int32
 	lblBuf               []int32
+	samplers             map[*datasets.Split]*sampler // per training split (curriculum_data.go)
 	started              time.Time
 	lastEvalLoss, evalAc float64
 	bar                  *textBar
@@ -253,10 +254,17 @@ func newSession(cfg Config) (*session, error) {
 			return nil, fmt.Errorf("training: curriculum %s %g at step %d must be >= 0", PropLR, v, kf.Step)
 		}
 	}
+	if err := cur.checkPhaseData(s.train.Shape); err != nil {
+		return nil, err
+	}
 
 	// Evaluation subset.
-	s.evalIdx, err = s.test.EvalSubset(cfg.EvalSize, cfg.Seed)
-	if err != nil {
+	if cfg.EvalSize == s.test.N { // the whole test split (what a class-balanced subset of that size is, when one exists)
+		s.evalIdx = make([]int32, s.test.N)
+		for i := range s.evalIdx {
+			s.evalIdx[i] = int32(i)
+		}
+	} else if s.evalIdx, err = s.test.EvalSubset(cfg.EvalSize, cfg.Seed); err != nil {
 		return nil, fmt.Errorf("training: %w", err)
 	}
 	s.evalX = s.test.Gather(s.evalIdx, nil)
@@ -275,6 +283,8 @@ func newSession(cfg Config) (*session, error) {
 			}
 			s.anchorX = s.train.Gather(idx, nil)
 			s.numAnchors = len(idx)
+		} else if first := cur.firstPhaseTrain(); first != nil { // seed 003: the first phase's colors
+			s.anchorX, s.numAnchors = anchorRows(first)
 		} else {
 			n := min(32, len(s.evalIdx))
 			d := s.test.Dim()
@@ -482,7 +492,7 @@ func (s *session) run(ctx context.Context) (err error) {
 		}
 		// 3. Pre-step hooks and the step.
 		values := cur.Values(step)
-		pre := Event{Kind: EventPreStep, Step: step, Phase: cur.PhaseAt(step), Values: values}
+		pre := Event{Kind: EventPreStep, Step: step, Phase: cur.PhaseAt(step), Values: values, infer: s.infer}
 		if err := cur.fire(&pre); err != nil {
 			return s.fail(err)
 		}
@@ -582,6 +592,9 @@ func CosineLR(step, steps, warmup int, peak, minFraction float64) float64 {
 
 // handleEvent runs the built-in behaviour of an event, then its hooks.
 func (s *session) handleEvent(ev *Event) error {
+	if err := s.prepareEvent(ev); err != nil {
+		return err
+	}
 	if ev.Kind == EventAction && ev.Action == ActionAnchor {
 		if err := s.recordAnchors(); err != nil {
 			return fmt.Errorf("training: anchor action at step %d: %w", ev.Step, err)
@@ -659,17 +672,13 @@ func (s *session) weights(values map[string]float64) []float32 {
 
 // trainStep runs one optimizer step; it returns the batch loss and accuracy (0 for autoencoders).
 func (s *session) trainStep(step int, lr float64, values map[string]float64) (loss, acc float64, err error) {
-	fraction := 1.0
-	if v, ok := values[PropDataFraction]; ok {
-		fraction = min(max(v, 1e-9), 1)
-	}
-	idx := s.batchIndices(step, fraction)
-	s.xBuf = s.train.Gather(idx, s.xBuf)
-	s.lblBuf = s.train.GatherLabels(idx, s.lblBuf)
-	dims := append([]int{s.cfg.Batch}, s.train.Shape...)
+	split, idx := s.batch(step, values) // curriculum_data.go: phase data, data-fraction
+	s.xBuf = split.Gather(idx, s.xBuf)
+	s.lblBuf = split.GatherLabels(idx, s.lblBuf)
+	dims := append([]int{len(idx)}, s.train.Shape...)
 	args := []any{
 		tensors.FromFlatDataAndDimensions(s.xBuf, dims...),
-		tensors.FromFlatDataAndDimensions(s.lblBuf, s.cfg.Batch),
+		tensors.FromFlatDataAndDimensions(s.lblBuf, len(idx)),
 		tensors.FromValue(float32(lr)),
 		tensors.FromFlatDataAndDimensions(s.weights(values), numWeights),
 	}

@@ -84,7 +84,8 @@ type Config struct {
 	// accuracy curves. Classifiers only; it costs one inference pass over both sets per epoch.
 	EpochAccuracy bool `json:"epoch_accuracy,omitempty"`
 	// EvalSize is the size of the fixed class-balanced evaluation subset of the test split.
-	// Default 1000 (or the test split size when smaller).
+	// Default 1000 (or the test split size when smaller). The test split's size means the whole
+	// split, class-balanced or not (seed 003 validates on the whole RGB cube).
 	EvalSize int `json:"eval_size"`
 	// EvalBatch is the batch size of evaluation (fixed shape: the last batch is padded).
 	// Default min(EvalSize, 200).

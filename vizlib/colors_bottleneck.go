@@ -222,67 +222,211 @@ func phaseEnds(info training.RunInfo, cur *training.Curriculum) ([]phaseEnd, err
 	return out, nil
 }
 
-// PhaseEndOpts are the options of PhaseEndLatents. The zero value draws the pairs (z0, z1),
-// (z0, z2), (z1, z2) (those the layer has) in class colors.
+// PhaseEndOpts are the options of PhaseEndLatents. The zero value draws seed 003's figure: the
+// pairs (z0, z1) and (z0, z2) in class colors.
 type PhaseEndOpts struct {
-	// Pairs are the dimension pairs (dx, dy), one column each; nil means (0, 1), (0, 2), (1, 2),
-	// or only (0, 1) for a 2-dimensional layer.
+	// Pairs are the dimension pairs (dx, dy), one column each; nil means seed 003's (0, 1) and
+	// (0, 2), or only (0, 1) for a 2-dimensional layer.
 	Pairs [][2]int
 	// Colors, when not nil, draws every point in its own RGB color read from this data set of RGB
 	// vectors (the colors data set the run was trained on; see Animation.WithColors); nil means
 	// class colors.
 	Colors *datasets.Dataset
+	// Player draws the panels in the interactive player (class legend, hover for the class and
+	// index, auto-scaled axes) instead of seed 003's static figure. Default false.
+	Player bool
+	// Size is the side of each panel's plot area in CSS pixels; 0 means 260 (200 in the player).
+	Size int
 }
 
 // PhaseEndLatents draws, for each phase of the curriculum cur (rows), the raw dimension pairs of
 // the view's layer (columns, PhaseEndOpts.Pairs) at the snapshot that ends the phase (the last
-// snapshot at or before the phase's end). Each panel's title names the phase, the snapshot's step
-// and the dimensions.
+// snapshot at or before the phase's end), in seed 003's form (its PhasePlotter): a dark figure,
+// each row labelled "Phase: <name> (End Step: <step>)", columns titled "Dims i vs j", axes with
+// ticks and labels "Dim i", dashed zero lines, the dashed unit circle, equal scales on both axes
+// (the same range in every panel) and the points in their own RGB colors (PhaseEndOpts.Colors;
+// hover a point for its index and color). PhaseEndOpts.Player draws the interactive player instead.
 func (v *RunView) PhaseEndLatents(cur *training.Curriculum, opts ...PhaseEndOpts) *Figure {
 	o, err := one("PhaseEndLatents", opts)
 	if err != nil {
 		return figure(nil, err)
 	}
-	return figure(v.phaseEndLatents(cur, o))
+	if o.Size < 0 {
+		return figure(nil, fmt.Errorf("vizlib: PhaseEndOpts.Size %d must be >= 0", o.Size))
+	}
+	g, meta, err := v.phaseEndLatents(cur, o)
+	if err != nil {
+		return figure(nil, err)
+	}
+	if o.Player {
+		return figure(g, nil)
+	}
+	return figure(&phaseEndFigure{g: g, meta: meta, size: o.Size}, nil)
 }
 
-func (v *RunView) phaseEndLatents(cur *training.Curriculum, o PhaseEndOpts) (*scatterGrid, error) {
+// phaseEndPanel says what a panel of the phase-end grid shows.
+type phaseEndPanel struct {
+	phase string
+	step  int
+	dims  [2]int
+}
+
+func (v *RunView) phaseEndLatents(cur *training.Curriculum, o PhaseEndOpts) (*scatterGrid, []phaseEndPanel, error) {
 	d, err := v.load(true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ends, err := phaseEnds(d.info, cur)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pairs := o.Pairs
 	if pairs == nil {
-		pairs = [][2]int{{0, 1}, {0, 2}, {1, 2}}
+		pairs = [][2]int{{0, 1}, {0, 2}}
 		if d.seq[0].Cols == 2 {
 			pairs = pairs[:1]
 		}
 	}
 	if len(pairs) == 0 {
-		return nil, errors.New("vizlib: PhaseEndOpts.Pairs is empty: pass nil for the default pairs")
+		return nil, nil, errors.New("vizlib: PhaseEndOpts.Pairs is empty: pass nil for the default pairs")
 	}
 	var colors [][3]uint8
 	if o.Colors != nil {
 		if colors, err = rgbColors(o.Colors, d.index, d.labels); err != nil {
-			return nil, fmt.Errorf("vizlib: run %s: %w", d.info.ID, err)
+			return nil, nil, fmt.Errorf("vizlib: run %s: %w", d.info.ID, err)
 		}
 	}
+	size := o.Size
+	if size == 0 {
+		size = 200
+	}
 	g := &scatterGrid{Title: "latent at the end of each phase · " + d.info.ID, Labels: d.labels, ClassNames: d.classNames(),
-		Colors: colors, Indices: d.index, Thumbs: d.thumbnails(), Cols: len(pairs), Size: 200}
+		Colors: colors, Indices: d.index, Thumbs: d.thumbnails(), Cols: len(pairs), Size: size}
+	var meta []phaseEndPanel
 	for _, e := range ends {
 		for _, p := range pairs {
 			f, err := dimFrames(d.seq[e.index:e.index+1], p[0], p[1])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			g.Panels = append(g.Panels, scatterPanel{Title: fmt.Sprintf("%s · step %d · z%d vs z%d", e.phase.Name, e.step, p[0], p[1]), Points: f[0]})
+			meta = append(meta, phaseEndPanel{phase: e.phase.Name, step: e.step, dims: p})
 		}
 	}
-	return g, nil
+	return g, meta, nil
+}
+
+// phaseEndFigure renders a phase-end scatter grid as seed 003's static figure (an inline SVG).
+type phaseEndFigure struct {
+	g    *scatterGrid
+	meta []phaseEndPanel
+	size int
+}
+
+func (f *phaseEndFigure) html() string {
+	g := f.g
+	cols := max(1, g.Cols)
+	rows := (len(g.Panels) + cols - 1) / cols
+	side := float64(f.size)
+	if side == 0 {
+		side = 260
+	}
+	// One range for every panel: the unit circle and every point, with a margin.
+	lim := 1.1
+	for _, p := range g.Panels {
+		for _, v := range p.Points.Data {
+			if a := math.Abs(float64(v)); !math.IsNaN(a) && !math.IsInf(a, 0) {
+				lim = max(lim, a*1.05)
+			}
+		}
+	}
+	step := niceStep(2 * lim / 4)
+	const left, top, gapX, gapY, rowLabel = 48.0, 30.0, 40.0, 46.0, 130.0
+	width := rowLabel + float64(cols)*(left+side+gapX)
+	height := top + float64(rows)*(side+gapY) + 10
+	var b strings.Builder
+	b.WriteString(`<div class="evz-frag embviz-phase-end" style="margin:4px 0;overflow-x:auto">`)
+	fmt.Fprintf(&b, `<div style="font:600 13px sans-serif;margin:4px 0">%s</div>`, html.EscapeString(g.Title))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" style="background:#333;font-family:sans-serif">`,
+		width, height, width, height)
+	for i, p := range g.Panels {
+		m := f.meta[i]
+		r, c := i/cols, i%cols
+		x0 := rowLabel + float64(c)*(left+side+gapX) + left
+		y0 := top + float64(r)*(side+gapY)
+		sx := func(v float64) float64 { return x0 + (v+lim)/(2*lim)*side }
+		sy := func(v float64) float64 { return y0 + (lim-v)/(2*lim)*side }
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#222" stroke="#888"/>`, x0, y0, side, side)
+		// Ticks and tick labels.
+		for t := math.Ceil(-lim/step) * step; t <= lim+1e-9; t += step {
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ccc"/>`, sx(t), y0+side, sx(t), y0+side+4)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#ddd" font-size="10" text-anchor="middle">%s</text>`, sx(t), y0+side+14, tickLabel(t))
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ccc"/>`, x0-4, sy(t), x0, sy(t))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#ddd" font-size="10" text-anchor="end">%s</text>`, x0-6, sy(t)+3, tickLabel(t))
+		}
+		// Zero lines and the unit circle, dashed gray as the seed.
+		fmt.Fprintf(&b, `<g stroke="gray" stroke-dasharray="5 4" fill="none"><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke-opacity="0.5"/>`+
+			`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke-opacity="0.5"/>`+
+			`<circle cx="%.1f" cy="%.1f" r="%.1f" stroke-opacity="0.3"/></g>`,
+			x0, sy(0), x0+side, sy(0), sx(0), y0, sx(0), y0+side, sx(0), sy(0), side/(2*lim))
+		// Points.
+		fmt.Fprintf(&b, `<g fill-opacity="0.7">`)
+		for j := 0; j < p.Points.Rows; j++ {
+			px, py := float64(p.Points.At(j, 0)), float64(p.Points.At(j, 1))
+			if math.IsNaN(px) || math.IsNaN(py) {
+				continue
+			}
+			fill, name := "", ""
+			if g.Colors != nil {
+				c := g.Colors[j]
+				fill = fmt.Sprintf("rgb(%d,%d,%d)", c[0], c[1], c[2])
+				name = fmt.Sprintf("#%02x%02x%02x", c[0], c[1], c[2])
+			} else {
+				fill = classColorCSS(int(g.Labels[j]))
+				if l := int(g.Labels[j]); l >= 0 && l < len(g.ClassNames) {
+					name = g.ClassNames[l]
+				}
+			}
+			idx := j
+			if g.Indices != nil {
+				idx = int(g.Indices[j])
+			}
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.2" fill="%s"><title>%d %s (%.3g, %.3g)</title></circle>`,
+				sx(px), sy(py), fill, idx, html.EscapeString(name), px, py)
+		}
+		b.WriteString(`</g>`)
+		// Titles and labels.
+		if r == 0 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#eee" font-size="13" text-anchor="middle">Dims %d vs %d</text>`, x0+side/2, y0-10, m.dims[0], m.dims[1])
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#ddd" font-size="11" text-anchor="middle">Dim %d</text>`, x0+side/2, y0+side+28, m.dims[0])
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#ddd" font-size="11" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">Dim %d</text>`,
+			x0-32, y0+side/2, x0-32, y0+side/2, m.dims[1])
+		if c == 0 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#eee" font-size="12" text-anchor="middle"><tspan x="%.1f">Phase: %s</tspan><tspan x="%.1f" dy="16">(End Step: %d)</tspan></text>`,
+				rowLabel/2, y0+side/2-4, rowLabel/2, html.EscapeString(m.phase), rowLabel/2, m.step)
+		}
+	}
+	b.WriteString(`</svg></div>`)
+	return b.String()
+}
+
+// niceStep rounds a tick spacing up to 1, 2 or 5 times a power of ten.
+func niceStep(raw float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func tickLabel(t float64) string {
+	if math.Abs(t) < 1e-9 {
+		t = 0
+	}
+	return strconv.FormatFloat(t, 'g', 3, 64)
 }
 
 // noClasses reports whether predictions carry no classes: autoencoder runs (colormlp, vae) record

@@ -2,6 +2,7 @@ package vizlib_test
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"math"
 	"reflect"
@@ -67,7 +68,7 @@ func TestCurriculumTable(t *testing.T) {
 		t.Fatal(f.Err())
 	}
 	h := f.HTML()
-	for _, want := range []string{`embviz-curriculum`, "<th", "STEP", "planarity", "<b>flat</b>", "anchor", "0.001", "·", ">200</td>"} {
+	for _, want := range []string{`embviz-curriculum`, "<th", "STEP", "reg-planar", "<b>flat</b>", "anchor", "0.001", "·", ">200</td>"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("table lacks %q:\n%s", want, h)
 		}
@@ -165,21 +166,31 @@ func TestColorViews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Pairs: [][2]int{{0, 1}, {1, 2}}, Colors: data})
+	f := v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Pairs: [][2]int{{0, 1}, {1, 2}}, Colors: data, Player: true})
 	if f.Err() != nil {
 		t.Fatal(f.Err())
 	}
 	h := f.HTML()
 	for _, want := range []string{`"kind":"player"`, "one · step 10 · z0 vs z1", "two · step 40 · z1 vs z2", `"colors":`} {
 		if !strings.Contains(h, want) {
-			t.Errorf("PhaseEndLatents lacks %q", want)
+			t.Errorf("PhaseEndLatents (player) lacks %q", want)
 		}
 	}
-	h = v.PhaseEndLatents(cur).HTML()
-	for _, want := range []string{"one · step 10 · z0 vs z2", "two · step 40 · z1 vs z2"} {
-		if !strings.Contains(h, want) || strings.Contains(h, `"colors":`) {
-			t.Errorf("PhaseEndLatents with the default options lacks %q or has colors", want)
+	// Seed 003's figure by default: rows "Phase: <name> (End Step: <step>)", columns "Dims 0 vs 1"
+	// and "Dims 0 vs 2", axis labels, dashed zero lines and unit circle, points in their RGB colors.
+	h = v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Colors: data}).HTML()
+	r0, g0, b0 := want[0][0], want[0][1], want[0][2]
+	for _, w := range []string{"<svg", "Phase: one", "(End Step: 10)", "Phase: two", "(End Step: 40)", "Dims 0 vs 1", "Dims 0 vs 2",
+		">Dim 0<", ">Dim 2<", `stroke-dasharray="5 4"`, "<circle cx=", fmt.Sprintf(`fill="rgb(%d,%d,%d)"`, r0, g0, b0)} {
+		if !strings.Contains(h, w) {
+			t.Errorf("PhaseEndLatents lacks %q", w)
 		}
+	}
+	if strings.Contains(h, "Dims 1 vs 2") || strings.Contains(h, `"kind":"player"`) {
+		t.Error("PhaseEndLatents' default is not the seed's (0,1), (0,2) static figure")
+	}
+	if v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Size: -1}).Err() == nil {
+		t.Error("PhaseEndLatents accepted a negative size")
 	}
 	if v.PhaseEndLatents(cur, vizlib.PhaseEndOpts{Colors: cube}).Err() == nil {
 		t.Error("PhaseEndLatents accepted the wrong data set")

@@ -243,3 +243,59 @@ func HSVToRGB(h, s, v float64) (r, g, b float64) {
 	m := v - c
 	return r + m, g + m, b + m
 }
+
+// Vibrancy returns seed 003's focus of each color of s (RGB rows in [0, 1]): its HSV saturation
+// times its value, s·v in [0, 1] — 1 for the pure hues, 0 for black and the grays. s is [n, 3];
+// returns [n].
+func Vibrancy(s *Split) []float64 {
+	checkRGB("Vibrancy", s)
+	out := make([]float64, s.N)
+	for i := range s.N {
+		_, sat, val := RGBToHSV(float64(s.X[3*i]), float64(s.X[3*i+1]), float64(s.X[3*i+2]))
+		out[i] = sat * val
+	}
+	return out
+}
+
+// HSVCubeBias returns seed 003's base sampling weight (its ColorCube.bias) of each color of s, a
+// grid of hues x saturations HSV colors (any number of values, e.g. ColorsHueRing with
+// Saturations and Values set):
+//
+//	w(s, v) = (1−v)/(saturations·hues) + (1−s)·v/hues + s·v
+//
+// so a vibrant color (s = v = 1) weighs 1, white (one copy per hue) 1/hues and black (one copy
+// per hue and saturation) 1/(saturations·hues). s is [n, 3]; returns [n]. hues and saturations
+// must be positive.
+func HSVCubeBias(s *Split, hues, saturations int) []float64 {
+	checkRGB("HSVCubeBias", s)
+	if hues < 1 || saturations < 1 {
+		panic(fmt.Sprintf("datasets: HSVCubeBias: hues (%d) and saturations (%d) must be positive", hues, saturations))
+	}
+	black, white := 1/float64(saturations*hues), 1/float64(hues)
+	out := make([]float64, s.N)
+	for i := range s.N {
+		_, sat, val := RGBToHSV(float64(s.X[3*i]), float64(s.X[3*i+1]), float64(s.X[3*i+2]))
+		out[i] = black*(1-val) + white*(1-sat)*val + sat*val
+	}
+	return out
+}
+
+// Linspace returns n evenly spaced values from lo to hi inclusive (numpy's linspace): the
+// saturations and values of seed 003's HSV cube are Linspace(0, 1, 10).
+func Linspace(lo, hi float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		if n == 1 {
+			out[i] = lo
+			continue
+		}
+		out[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+	}
+	return out
+}
+
+func checkRGB(fn string, s *Split) {
+	if s == nil || len(s.Shape) != 1 || s.Shape[0] != 3 || len(s.X) != 3*s.N {
+		panic(fmt.Sprintf("datasets: %s needs a split of RGB vectors (shape [3])", fn))
+	}
+}

@@ -18,12 +18,34 @@ const (
 	FitFrame = "frame"
 )
 
-// PCAAnimOptions configures PCAFrames. The zero value (or nil) fits one 2-D basis on all snapshots.
+// Camera modes of PCAFrames.
+const (
+	// CameraFixed keeps every frame in its basis' own units: with one basis (FitAll) and one axis
+	// range for all frames, motion in the animation is motion of the embedding, and an early,
+	// small embedding is drawn small.
+	CameraFixed = "fixed"
+	// CameraFollow moves a camera with the data: frame t is re-centred on its centroid and zoomed
+	// so its spread (RMS distance from the centroid) is that of the last frame, with the centre
+	// and the log-zoom smoothed over frames (Gaussian-weighted local linear fits, CameraSmooth) so
+	// the camera glides instead of jumping. Every frame then fills the view; relative motion and shape are kept.
+	CameraFollow = "follow"
+)
+
+// PCAAnimOptions configures PCAFrames. The zero value (or nil) fits one 2-D basis on all snapshots
+// with a fixed camera.
 type PCAAnimOptions struct {
 	// FitBasis is FitAll ("all", also ""), FitWindow ("window") or FitFrame ("frame").
 	FitBasis string
 	// Window is the number of snapshots per window for FitWindow; 0 means 16 (clipped to T).
 	Window int
+	// Camera is CameraFixed ("fixed") or CameraFollow ("follow"). "" means CameraFixed for FitAll
+	// (the seed's "PCA on all": one basis, absolute motion) and CameraFollow for FitWindow and
+	// FitFrame (per-frame fits, whose point is that early frames are not squashed by the scale of
+	// late ones).
+	Camera string
+	// CameraSmooth is the standard deviation, in frames, of the Gaussian that smooths the follow
+	// camera's centre and log-zoom; 0 means 2, negative means no smoothing.
+	CameraSmooth float64
 	// Components is the output dimension; 0 means 2.
 	Components int
 	// Progress, if not nil, is called after each frame (stage "pca frames").
@@ -38,6 +60,10 @@ type PCAAnimOptions struct {
 //   - FitWindow: for frame t a basis from the w snapshots [lo, lo+w) with lo = clamp(t - w/2, 0, T-w);
 //     frame t = (E_t - mu_t) V_t^T.
 //   - FitFrame: as FitWindow with w = 1.
+//
+// With CameraFollow (the default for FitWindow and FitFrame) each frame is then moved by the
+// camera: Y_t = (X_t - c~_t) s_{T-1} / s~_t + c_{T-1}, with c_t the centroid and s_t the RMS spread of
+// X_t, and c~, log s~ their Gaussian-smoothed values over frames (see CameraFollow).
 //
 // Per-frame bases are aligned frame to frame so the picture does not flip or spin: V_t is replaced
 // by Q V_t with Q ([c, c], orthogonal, reflections allowed) the Procrustes solution minimizing
@@ -81,6 +107,20 @@ func PCAFrames(seq []*Matrix, opts *PCAAnimOptions) ([]*Matrix, error) {
 	if w*n < 2 {
 		return nil, fmt.Errorf("reduce: PCA frames: a window holds %d rows, need at least 2", w*n)
 	}
+	camera := opts.Camera
+	switch camera {
+	case "":
+		camera = CameraFollow
+		if w == T && opts.FitBasis != FitFrame && opts.FitBasis != FitWindow {
+			camera = CameraFixed
+		}
+	case CameraFixed, CameraFollow:
+	default:
+		return nil, fmt.Errorf("reduce: PCA frames: unknown camera %q (want %q or %q)", opts.Camera, CameraFixed, CameraFollow)
+	}
+	if bad(opts.CameraSmooth) {
+		return nil, fmt.Errorf("reduce: PCA frames: camera smoothing %v must be finite", opts.CameraSmooth)
+	}
 	// Shift every snapshot by the global mean to keep the running sums well conditioned.
 	shift := make([]float64, d)
 	for _, x := range seq {
@@ -120,7 +160,74 @@ func PCAFrames(seq []*Matrix, opts *PCAAnimOptions) ([]*Matrix, error) {
 		frames[t] = projectFrame(seq[t], mean, axes, c)
 		reportProgress(opts.Progress, t+1, T, "pca frames")
 	}
+	if camera == CameraFollow {
+		sigma := opts.CameraSmooth
+		if sigma == 0 {
+			sigma = 2
+		}
+		followCamera(frames, sigma)
+	}
 	return frames, nil
+}
+
+// followCamera applies CameraFollow to frames in place: frame t is centred on its smoothed
+// centroid and zoomed to the last frame's spread by its smoothed log-spread (Gaussian-weighted
+// local linear fits over frames with standard deviation sigma; sigma <= 0: no smoothing).
+func followCamera(frames []*Matrix, sigma float64) {
+	T := len(frames)
+	c := frames[0].Cols
+	cen := make([][]float64, T)
+	logS := make([]float64, T)
+	for t, f := range frames {
+		mu, s := rmsSpread(f)
+		cen[t] = mu
+		logS[t] = math.Log(math.Max(s, 1e-30))
+	}
+	smooth := func(get func(t int) float64) []float64 {
+		out := make([]float64, T)
+		for t := range out {
+			if sigma <= 0 {
+				out[t] = get(t)
+				continue
+			}
+			// Gaussian-weighted local linear fit a + b (s - t), evaluated at t: a steady zoom or pan
+			// is followed exactly, also at the first and last frames.
+			r := int(math.Ceil(3 * sigma))
+			var sw, sx, sxx, sy, sxy float64
+			for s := max(0, t-r); s <= min(T-1, t+r); s++ {
+				x := float64(s - t)
+				w := math.Exp(-x * x / (2 * sigma * sigma))
+				y := get(s)
+				sw += w
+				sx += w * x
+				sxx += w * x * x
+				sy += w * y
+				sxy += w * x * y
+			}
+			if det := sw*sxx - sx*sx; det > 1e-12*sw*sw {
+				out[t] = (sxx*sy - sx*sxy) / det
+			} else {
+				out[t] = sy / sw
+			}
+		}
+		return out
+	}
+	sm := smooth(func(t int) float64 { return logS[t] })
+	smC := make([][]float64, c)
+	for j := range smC {
+		smC[j] = smooth(func(t int) float64 { return cen[t][j] })
+	}
+	target := math.Exp(logS[T-1])
+	last := cen[T-1]
+	for t, f := range frames {
+		z := target / math.Exp(sm[t])
+		for i := 0; i < f.Rows; i++ {
+			row := f.Row(i)
+			for j := range row {
+				row[j] = float32((float64(row[j])-smC[j][t])*z + last[j])
+			}
+		}
+	}
 }
 
 // windowMoments keeps running float64 sums over the rows of a window of snapshots, shifted by a
@@ -262,7 +369,8 @@ func RegisterFrames(frames []*Matrix, opts *ProcrustesOptions) ([]*Matrix, error
 }
 
 // DenoiseOptions configures Denoise. The zero value (or nil) is a Gaussian temporal smoothing with
-// sigma 1 frame, no CKA weighting, frames rescaled to their original spread.
+// sigma 1 frame, CKA weighting when Snapshots are given (vizlib's Animation.Denoise gives them),
+// frames rescaled to their original spread.
 type DenoiseOptions struct {
 	// Sigma is the standard deviation of the temporal Gaussian, in frames; 0 means 1.
 	Sigma float64
@@ -276,6 +384,9 @@ type DenoiseOptions struct {
 	// Tau is the CKA-distance scale of that weight; 0 means twice the median of 1 - CKA between
 	// consecutive snapshots.
 	Tau float64
+	// NoCKA switches the CKA weighting off even when Snapshots are given (the seed's
+	// denoise(do_cka_similarities=False)): a plain Gaussian over time.
+	NoCKA bool
 	// Register aligns the frames with RegisterFrames (rotation/reflection + translation) before
 	// smoothing; use it for layouts whose orientation is arbitrary per frame. Default false.
 	Register bool
@@ -332,7 +443,7 @@ func Denoise(frames []*Matrix, opts *DenoiseOptions) ([]*Matrix, error) {
 		dt := float64(t - s)
 		return math.Exp(-dt * dt / (2 * sigma * sigma))
 	}
-	if opts.Snapshots != nil {
+	if opts.Snapshots != nil && !opts.NoCKA {
 		snaps := opts.Snapshots
 		if len(snaps) != T {
 			return nil, fmt.Errorf("reduce: denoise: %d snapshots for %d frames", len(snaps), T)

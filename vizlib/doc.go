@@ -50,7 +50,7 @@
 //
 // Layers and clusters (latent_clustering_evolution.ipynb): RunView.LayerScores,
 // RunView.LayerGrid (LayerOpts), RunView.ClusterView, RunView.ClusterSummary,
-// RunView.LayerTSNEGrid (ClusterOpts); PixelsLayer and EmbeddingLayer name the raw inputs and the
+// RunView.LayerTSNEGrid, RunView.LayerEvolution (ClusterOpts); PixelsLayer and EmbeddingLayer name the raw inputs and the
 // embedding.
 //
 // Color bottleneck (color_bottleneck_superposition.ipynb): CurriculumTable, CurriculumTimeline,

@@ -160,10 +160,15 @@
       if (spec.xlabel) sv("text", { x: m.l + pw / 2, y: H - 6, "text-anchor": "middle", text: spec.xlabel }, ax);
       if (spec.ylabel) sv("text", { x: 12, y: m.t + ph / 2, "text-anchor": "middle", transform: "rotate(-90 12 " + (m.t + ph / 2) + ")", text: spec.ylabel }, ax);
       var g = sv("g", { "clip-path": "url(#" + clip + ")" }, svg);
+      var rowEnds = [];  // labels that would overlap the previous ones drop to the next free row
       (spec.vlines || []).forEach(function (v) {
         var x = X(v.x);
         sv("line", { x1: x, x2: x, y1: m.t, y2: m.t + ph, stroke: v.color || "#999", "stroke-dasharray": "4 3" }, g);
-        if (v.label) sv("text", { x: x + 2, y: m.t + 10, text: v.label, fill: "#666" }, g);
+        if (!v.label) return;
+        var row = 0;
+        while (row < rowEnds.length && rowEnds[row] > x + 2) row++;
+        rowEnds[row] = x + 2 + 6.5 * v.label.length;
+        sv("text", { x: x + 2, y: m.t + 10 + 12 * row, text: v.label, fill: "#666" }, g);
       });
       series.forEach(function (s) {
         if (!s.on) return;

@@ -34,19 +34,34 @@ func TestColorBottleneckNotebook(t *testing.T) {
 	if n := strings.Count(all, `class="evz-frag embviz-curriculum"`); n != 1 {
 		t.Errorf("want 1 curriculum table, got %d", n)
 	}
-	for _, phase := range []string{"fit-easy", "fit-all", "anchor", "flatten", "settle"} {
-		if !strings.Contains(all, phase) {
+	// The seed's dopesheet: its phases in the table, the timeline and the phase-end figure.
+	for _, phase := range []string{"Primary &amp; secondary", "All hues", "Full color space"} {
+		if !strings.Contains(all, phase) && !strings.Contains(all, strings.ReplaceAll(phase, "&amp;", `\u0026`)) {
 			t.Errorf("phase %q missing from the outputs", phase)
 		}
 	}
 	// Timeline (grid of charts), training records (grid of charts), eigenvalues (chart): >= 4
-	// charts, >= 2 grids. Phase-end scatter grid and the synced animation: 2 players.
-	if kinds["chart"] < 4 || kinds["grid"] < 2 || kinds["player"] != 2 {
-		t.Errorf("expected >= 4 charts, >= 2 grids, 2 players; got %v", kinds)
+	// charts, >= 2 grids. The synced animation: 1 player.
+	if kinds["chart"] < 4 || kinds["grid"] < 2 || kinds["player"] != 1 {
+		t.Errorf("expected >= 4 charts, >= 2 grids, 1 player; got %v", kinds)
 	}
-	// Points carry their own colors (Animation.WithColors, PhaseEndOpts.Colors): both players.
-	if n := strings.Count(all, `"colors":`); n < 2 {
-		t.Errorf("want per-point colors in both players, got %d", n)
+	// Seed 003's phase-end figure: one row per phase, dims (0,1), (0,2), (0,3), zero lines and
+	// unit circle, points in their own RGB colors (the 1,000 colors of the RGB cube per panel).
+	for _, want := range []string{"Phase: Primary &amp; secondary", "Phase: All hues", "Phase: Full color space",
+		"(End Step: 300)", "(End Step: 1000)", "(End Step: 2000)", "Dims 0 vs 1", "Dims 0 vs 2", "Dims 0 vs 3", `stroke-dasharray="5 4"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("phase-end figure lacks %q", want)
+		}
+	}
+	if n := strings.Count(all, `<circle cx=`); n < 9*1000 {
+		t.Errorf("phase-end figure has %d points, want 3 phases x 3 pairs x 1,000 colors", n)
+	}
+	if !strings.Contains(all, `fill="rgb(255,0,0)"`) {
+		t.Error("phase-end points are not drawn in their own RGB colors")
+	}
+	// The animation's points carry their own colors (Animation.WithColors).
+	if n := strings.Count(all, `"colors":`); n < 1 {
+		t.Errorf("want per-point colors in the player, got %d", n)
 	}
 }
 

@@ -58,8 +58,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	resume := fs.String("resume", "", "continue the interrupted run with this id (its recorded settings are used)")
 	quiet := fs.Bool("q", false, "no progress bar")
 	live := fs.String("live", "", "write this HTML page of the run's charts and animation, rewritten as snapshots land (it reloads itself; live.go)")
+	preset := fs.String("preset", "", "train a preset run matrix instead of one run: "+strings.Join(training.PresetNames(), "|")+" (train_preset.go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *preset != "" {
+		return runTrainPreset(fs, *preset, stdout, stderr)
 	}
 	if *resume != "" {
 		if err := resumeFlagConflicts(fs); err != nil {

@@ -3,43 +3,69 @@ package reduce
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
 )
 
-// MPHATEOptions are the parameters of MPHATE. The zero value (or nil) gives the defaults.
+// Normalizations of MPHATEOptions.
+const (
+	// MPHATENormItems z-scores each item's feature vector within its snapshot (mean 0, standard
+	// deviation 1 over its features), as the m-phate package (m_phate.utils.normalize).
+	MPHATENormItems = "items"
+	// MPHATENormSlice centers each snapshot's columns and scales it to unit RMS row norm.
+	MPHATENormSlice = "slice"
+	// MPHATENormNone uses the features as they are.
+	MPHATENormNone = "none"
+)
+
+// MPHATEOptions are the parameters of MPHATE. The zero value (or nil) gives the defaults of the
+// reference implementation (m_phate.M_PHATE of scottgigante/m-phate 0.1.6 with PHATE 1.0 and
+// graphtools 1.5), except the number of landmarks (see Landmarks).
 type MPHATEOptions struct {
 	// Mode is "samples" (default, ""): seq[t] is [n, d] and its rows (evaluation samples) are the
-	// points, giving an animation of the embedding space; or "units" (the paper's): seq[t] is
-	// [nTrace, nUnits], the activations of nUnits hidden units on a fixed trace set of nTrace
-	// inputs, and the points are the units (columns), each described by its activation vector.
+	// items, giving an animation of the embedding space whose frames move as the samples move; or
+	// "units" (the paper's): seq[t] is [nTrace, nUnits], the activations of nUnits hidden units on a
+	// fixed trace set of nTrace inputs, and the items are the units (columns), each described by its
+	// activation vector.
 	Mode string
-	// KNN is the intraslice k: the adaptive bandwidth sigma_i is the distance from point i to its
-	// KNN-th nearest other point in the same snapshot. 0 means 5 (PHATE's; the m-phate package uses 2).
+	// Normalize is how each snapshot's items are scaled before the kernels: MPHATENormItems (the
+	// reference's, default) z-scores every item's feature vector; MPHATENormSlice centers and scales
+	// the snapshot as a whole; MPHATENormNone keeps the features. "" means MPHATENormItems, except in
+	// samples mode with fewer than 4 features (a 2-D or 3-D bottleneck, e.g. a color run) where
+	// z-scoring each point's 2 or 3 coordinates would leave it 0 or 1 degree of freedom (every point
+	// on a circle or at ±1): there "" means MPHATENormSlice.
+	Normalize string
+	// KNN is the intraslice k: the adaptive bandwidth sigma_t(i) is the distance from item i to its
+	// KNN-th nearest other item in the same snapshot. 0 means 2 (intraslice_knn of the reference).
 	KNN int
-	// Decay is alpha of the intraslice alpha-decay kernel exp(-(d/sigma_i)^alpha). 0 means 40
-	// (PHATE's; the m-phate package uses 5).
+	// Decay is alpha of the intraslice alpha-decay kernel exp(-(d/sigma)^alpha). 0 means 5.
 	Decay float64
-	// IntersliceKNN sets the interslice bandwidth when IntersliceBandwidth is 0: the mean over points
-	// of the median over snapshots of the distance to the IntersliceKNN-th nearest snapshot of the same
-	// point (capped at T-1). 0 means 25 (m-phate's).
+	// IntersliceKNN sets the interslice bandwidth when IntersliceBandwidth is 0: the mean over items
+	// of the median over snapshots of the distance to the IntersliceKNN-th nearest other snapshot of
+	// the same item (capped at T-1; the reference needs T > IntersliceKNN). 0 means 25.
 	IntersliceKNN int
 	// IntersliceBandwidth, if positive, is the fixed bandwidth eps of the interslice kernel
 	// exp(-(||x_t(i) - x_s(i)|| / eps)^2).
 	IntersliceBandwidth float64
-	// Landmarks is the number of landmarks the diffusion is computed on (k-means clusters within each
-	// snapshot, about Landmarks/T per snapshot). 0 means automatic: none (exact diffusion on all
-	// vertices) when T*n <= 1000, else 20 per snapshot, at least 500 and at most 1000 in all (the
-	// dense eigendecomposition of the landmark operator costs O(Landmarks^3)). Negative means never
-	// use landmarks.
+	// NPCA: when the items have more features, the normalized items of all snapshots are projected
+	// on their top NPCA principal axes before the kernels (n_pca of the reference). 0 means 100;
+	// negative means never.
+	NPCA int
+	// Landmarks is the number of landmarks the diffusion is computed on (spectral clusters of the
+	// multislice graph, as graphtools' LandmarkGraph). 0 means automatic: none (exact diffusion on
+	// all T*n vertices) when T*n <= 1000, else 1000 (the reference uses 4000; the landmark operator's
+	// powers and the metric MDS cost O(Landmarks^3) and O(Landmarks^2) per iteration, and 1000
+	// landmarks agree with the reference's layouts within the reference's own seed-to-seed spread).
+	// Negative means never use landmarks.
 	Landmarks int
 	// T is the diffusion time. 0 means automatic: the knee of the von Neumann entropy of the
-	// diffusion operator's spectrum over t = 1..100.
+	// diffusion operator's singular values (PHATE's t = "auto").
 	T int
-	// Gamma selects the potential: 1 (default, nil) the log potential -log(P^t + 1e-7); -1 the raw
-	// P^t; otherwise (P^t)^c / c with c = (1 - Gamma)/2 (0 gives the square root potential of the
-	// m-phate package). Use reduce.Float(0) for 0.
+	// Gamma selects the potential of P^t: 1 the log potential -log(P^t + 1e-7); -1 the raw P^t;
+	// otherwise (P^t)^c / c with c = (1 - Gamma)/2. nil means 0 (the reference's: the square root
+	// potential). Use reduce.Float(1) for PHATE's log potential.
 	Gamma *float64
 	// NComponents is the output dimension. 0 means 2.
 	NComponents int
@@ -55,7 +81,8 @@ type MPHATEResult struct {
 	Frames    []*Matrix // T frames [n, NComponents] (samples) or [nUnits, NComponents] (units)
 	T         int       // diffusion time used (the automatic choice when MPHATEOptions.T == 0)
 	Landmarks int       // number of landmarks used (0: exact diffusion on all T*n points)
-	Entropy   []float64 // von Neumann entropy for t = 1..len(Entropy) (nil when T was given)
+	Normalize string    // the normalization used
+	Entropy   []float64 // von Neumann entropy for t = 0..len(Entropy)-1 (nil when T was given)
 }
 
 // MPHATE embeds a sequence of snapshots with M-PHATE (Gigante, Charles, Krishnaswamy & Mishne,
@@ -69,25 +96,27 @@ func MPHATE(seq []*Matrix, opts *MPHATEOptions) ([]*Matrix, error) {
 	return r.Frames, nil
 }
 
-// MPHATEFit runs M-PHATE and returns the frames with the diffusion time and landmarks used.
+// MPHATEFit runs M-PHATE and returns the frames with the diffusion time and landmarks used. It
+// follows the reference implementation (m_phate.M_PHATE().fit_transform on the [T, n, d] tensor):
 //
-// Points: in samples mode the rows of seq[t] ([n, d], every snapshot the same samples and d),
-// each snapshot centered and scaled to unit RMS norm; in units mode the columns of seq[t]
-// ([nTrace, nUnits]), each unit's activation vector standardized to mean 0, standard deviation 1
-// (as the m-phate package). The multislice graph has N = T*n vertices (t, i):
-//
-//   - intraslice: K((t,i),(t,j)) = (k_t(i,j) + k_t(j,i))/2, k_t(i,j) = exp(-(||x_t(i)-x_t(j)||/sigma_t(i))^alpha),
-//     sigma_t(i) the distance to the KNN-th neighbour, entries below 1e-4 dropped;
-//   - interslice: K((t,i),(s,i)) = exp(-(||x_t(i)-x_s(i)|| / eps)^2) linking the same point across
-//     snapshots, eps fixed (IntersliceBandwidth, or the IntersliceKNN rule).
-//
-// The diffusion operator is P = D^-1 K. With landmarks, the vertices of each snapshot are
-// clustered by k-means on their (standardized) features, and P is replaced by PHATE's landmark
-// operator P_mn P_nm (PHATE clusters spectral coordinates of the whole graph instead; per-snapshot
-// clusters keep late frames from being averaged with early ones). The diffusion time t is the knee of the von Neumann entropy
-// H(t) = -sum_i p_i log p_i, p_i = |lambda_i|^t / sum_j |lambda_j|^t. The potential of P^t (Gamma)
-// gives potential distances between rows, embedded by classical MDS followed by SMACOF metric MDS;
-// landmark coordinates are carried to all vertices through the point-to-landmark transitions.
+//   - items: the rows of seq[t] ([n, d], samples mode) or its columns ([nTrace, nUnits], units
+//     mode), normalized per snapshot (Normalize; by default each item's vector z-scored) and, with
+//     more than NPCA features, projected on the top NPCA principal axes of all snapshots together;
+//   - the multislice graph has N = T*n vertices (t, i), slice-major. Intraslice:
+//     K((t,i),(t,j)) = (k_t(i,j) + k_t(j,i))/2, k_t(i,j) = exp(-(||x_t(i)-x_t(j)||/sigma_t(i))^alpha),
+//     sigma_t(i) the distance to the KNN-th other item, entries below 1e-4 dropped (graphtools'
+//     kNNGraph). Interslice: K((t,i),(s,i)) = exp(-(||x_t(i)-x_s(i)|| / eps)^2) for s != t, eps
+//     fixed (IntersliceBandwidth, or the IntersliceKNN rule);
+//   - the diffusion operator P = D^-1 K, or with landmarks graphtools' landmark operator
+//     P_mn P_nm: vertices clustered by k-means on P V (V the top 100 singular vectors of
+//     D^-1/2 K D^-1/2), C[c, j] = sum_{i in c} K[i, j], P_mn = C row-normalized, P_nm = Cᵀ
+//     row-normalized;
+//   - t: the knee of the von Neumann entropy of P's singular values over t = 0..99 (PHATE's
+//     find_knee_point index); the potential of P^t (Gamma); Euclidean distances between potential
+//     rows; classical MDS (PHATE's: top principal components of the double-centered squared
+//     distances) refined by SMACOF metric MDS (scikit-learn's stopping rule, at most 3000
+//     iterations) and rotated onto the classical solution; landmark coordinates are carried to all
+//     vertices by P_nm.
 func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	if opts == nil {
 		opts = &MPHATEOptions{}
@@ -96,29 +125,37 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 		return nil, fmt.Errorf("reduce: MPHATE: %w", err)
 	}
 	o := *opts
-	var pts []*Matrix
+	var items []*Matrix
 	switch o.Mode {
 	case "", "samples":
 		o.Mode = "samples"
-		for _, m := range seq {
-			pts = append(pts, mphateScaleSnapshot(m))
-		}
+		items = seq
 	case "units":
 		for _, m := range seq {
-			pts = append(pts, mphateStandardizeUnits(m))
+			items = append(items, transpose(m))
 		}
 	default:
 		return nil, fmt.Errorf("reduce: MPHATE: unknown mode %q (want \"samples\" or \"units\")", o.Mode)
 	}
-	T, n := len(pts), pts[0].Rows
+	switch o.Normalize {
+	case "":
+		o.Normalize = MPHATENormItems
+		if o.Mode == "samples" && items[0].Cols < 4 {
+			o.Normalize = MPHATENormSlice
+		}
+	case MPHATENormItems, MPHATENormSlice, MPHATENormNone:
+	default:
+		return nil, fmt.Errorf("reduce: MPHATE: unknown normalization %q (want %q, %q or %q)", o.Normalize, MPHATENormItems, MPHATENormSlice, MPHATENormNone)
+	}
+	T, n := len(items), items[0].Rows
 	if o.KNN == 0 {
-		o.KNN = 5
+		o.KNN = 2
 	}
 	if o.KNN < 1 || o.KNN > n-1 {
-		return nil, fmt.Errorf("reduce: MPHATE: knn = %d needs 1 <= knn <= points-1 = %d (%s mode has %d points per snapshot)", o.KNN, n-1, o.Mode, n)
+		return nil, fmt.Errorf("reduce: MPHATE: knn = %d needs 1 <= knn <= items-1 = %d (%s mode has %d items per snapshot)", o.KNN, n-1, o.Mode, n)
 	}
 	if o.Decay == 0 {
-		o.Decay = 40
+		o.Decay = 5
 	}
 	if bad(o.Decay) || o.Decay <= 0 {
 		return nil, fmt.Errorf("reduce: MPHATE: decay = %v must be positive", o.Decay)
@@ -132,10 +169,13 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	if bad(o.IntersliceBandwidth) || o.IntersliceBandwidth < 0 {
 		return nil, fmt.Errorf("reduce: MPHATE: interslice bandwidth = %v must be positive (or 0 for automatic)", o.IntersliceBandwidth)
 	}
+	if o.NPCA == 0 {
+		o.NPCA = 100
+	}
 	if o.T < 0 {
 		return nil, fmt.Errorf("reduce: MPHATE: t = %d cannot be negative", o.T)
 	}
-	gamma := 1.0
+	gamma := 0.0
 	if o.Gamma != nil {
 		gamma = *o.Gamma
 	}
@@ -151,7 +191,7 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	}
 	landmarks := o.Landmarks
 	if landmarks == 0 && N > 1000 {
-		landmarks = min(1000, max(500, 20*T))
+		landmarks = 1000
 	}
 	if landmarks < 0 || landmarks >= N {
 		landmarks = 0
@@ -161,6 +201,16 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	}
 
 	reportProgress(o.Progress, 0, 2, "mphate kernel")
+	pts := make([]*Matrix, T)
+	for t, m := range items {
+		pts[t] = mphateNormalize(m, o.Normalize)
+	}
+	if o.NPCA > 0 && pts[0].Cols > o.NPCA {
+		var err error
+		if pts, err = mphatePCA(pts, o.NPCA); err != nil {
+			return nil, err
+		}
+	}
 	K, err := mphateKernel(pts, o.KNN, o.Decay, o.IntersliceKNN, o.IntersliceBandwidth)
 	if err != nil {
 		return nil, err
@@ -172,60 +222,43 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 			deg[i] += float64(K.Val[p])
 		}
 	}
-	// The symmetric conjugate M of the (landmark) diffusion operator, its degrees dm, and the
-	// transitions from vertices to landmarks (nil: identity).
-	var sym *mat.SymDense
-	var dm []float64
+	// The diffusion operator P ([M, M], row-stochastic) and the transitions from vertices to
+	// landmarks (nil: identity).
+	var P *mat.Dense
 	var trans *Graph
 	if landmarks == 0 {
-		sym = mat.NewSymDense(N, nil)
+		P = mat.NewDense(N, N, nil)
 		for i := 0; i < N; i++ {
 			for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
-				j := int(K.Col[p])
-				if j >= i {
-					sym.SetSym(i, j, float64(K.Val[p])/math.Sqrt(deg[i]*deg[j]))
-				}
+				P.Set(i, int(K.Col[p]), float64(K.Val[p])/deg[i])
 			}
 		}
-		dm = deg
 	} else {
 		reportProgress(o.Progress, 0, 1, "mphate landmarks")
-		labels, L, err := mphateSliceLandmarks(pts, landmarks, o.Seed)
+		labels, L, err := mphateSpectralLandmarks(K, deg, landmarks, o.Seed)
 		if err != nil {
 			return nil, err
 		}
-		sym, dm, trans = mphateLandmarkOperator(K, deg, labels, L)
+		P, trans = mphateLandmarkOperator(K, deg, labels, L)
 		landmarks = L
 		reportProgress(o.Progress, 1, 1, "mphate landmarks")
 	}
-	M := sym.SymmetricDim()
+	M, _ := P.Dims()
 	reportProgress(o.Progress, 0, 1, "mphate diffusion")
-	var es mat.EigenSym
-	if !es.Factorize(sym, true) {
-		return nil, fmt.Errorf("reduce: MPHATE: eigendecomposition of the %d x %d diffusion operator failed", M, M)
-	}
-	lam := es.Values(nil)
-	var U mat.Dense
-	es.VectorsTo(&U)
-	res := &MPHATEResult{Landmarks: landmarks, T: o.T}
+	res := &MPHATEResult{Landmarks: landmarks, T: o.T, Normalize: o.Normalize}
 	if res.T == 0 {
-		res.Entropy = vonNeumannEntropy(lam, 100)
-		res.T = findKnee(res.Entropy) + 1
-	}
-	// P^t = Dm^-1/2 U Λ^t Uᵀ Dm^1/2.
-	ul := mat.NewDense(M, M, nil)
-	for i := 0; i < M; i++ {
-		for c := 0; c < M; c++ {
-			ul.Set(i, c, U.At(i, c)*math.Pow(lam[c], float64(res.T)))
+		var svd mat.SVD
+		if !svd.Factorize(P, mat.SVDNone) {
+			return nil, fmt.Errorf("reduce: MPHATE: singular values of the %d x %d diffusion operator failed", M, M)
 		}
+		res.Entropy = vonNeumannEntropy(svd.Values(nil), 100)
+		res.T = max(1, findKnee(res.Entropy))
 	}
-	var pt mat.Dense
-	pt.Mul(ul, U.T())
+	pt := matPow(P, res.T)
 	pot := mat.NewDense(M, M, nil)
 	for i := 0; i < M; i++ {
-		si := 1 / math.Sqrt(dm[i])
 		for j := 0; j < M; j++ {
-			v := math.Max(0, pt.At(i, j)*si*math.Sqrt(dm[j]))
+			v := math.Max(0, pt.At(i, j))
 			switch {
 			case gamma == 1:
 				v = -math.Log(v + 1e-7)
@@ -276,6 +309,70 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	return res, nil
 }
 
+// transpose returns mᵀ.
+func transpose(m *Matrix) *Matrix {
+	out := NewMatrix(m.Cols, m.Rows)
+	for i := 0; i < m.Rows; i++ {
+		for j, v := range m.Row(i) {
+			out.Data[j*m.Rows+i] = v
+		}
+	}
+	return out
+}
+
+// mphateNormalize returns m ([items, features]) normalized by mode (MPHATENorm*).
+func mphateNormalize(m *Matrix, mode string) *Matrix {
+	switch mode {
+	case MPHATENormItems:
+		return mphateZScoreItems(m)
+	case MPHATENormSlice:
+		return mphateScaleSnapshot(m)
+	}
+	return m
+}
+
+// mphatePCA projects the rows of all snapshots together on their top k principal axes.
+func mphatePCA(pts []*Matrix, k int) ([]*Matrix, error) {
+	n, d := pts[0].Rows, pts[0].Cols
+	all := NewMatrix(len(pts)*n, d)
+	for t, m := range pts {
+		copy(all.Data[t*n*d:], m.Data)
+	}
+	proj, err := PCAProject(all, k)
+	if err != nil {
+		return nil, fmt.Errorf("reduce: MPHATE: PCA to %d dimensions: %w", k, err)
+	}
+	out := make([]*Matrix, len(pts))
+	for t := range pts {
+		out[t] = &Matrix{Rows: n, Cols: k, Data: proj.Data[t*n*k : (t+1)*n*k]}
+	}
+	return out, nil
+}
+
+// matPow returns p^t (t >= 1) by repeated squaring (numpy's matrix_power).
+func matPow(p *mat.Dense, t int) *mat.Dense {
+	var result *mat.Dense
+	base := mat.DenseCopyOf(p)
+	for t > 0 {
+		if t&1 == 1 {
+			if result == nil {
+				result = mat.DenseCopyOf(base)
+			} else {
+				var r mat.Dense
+				r.Mul(result, base)
+				result = &r
+			}
+		}
+		t >>= 1
+		if t > 0 {
+			var b mat.Dense
+			b.Mul(base, base)
+			base = &b
+		}
+	}
+	return result
+}
+
 // mphateScaleSnapshot centers m's columns and scales it to unit RMS row norm (samples mode).
 func mphateScaleSnapshot(m *Matrix) *Matrix {
 	n, d := m.Rows, m.Cols
@@ -308,26 +405,31 @@ func mphateScaleSnapshot(m *Matrix) *Matrix {
 	return out
 }
 
-// mphateStandardizeUnits returns the [nUnits, nTrace] transpose of m ([nTrace, nUnits]) with each
-// unit's row standardized to mean 0 and standard deviation 1 (constant units become 0).
-func mphateStandardizeUnits(m *Matrix) *Matrix {
-	nt, nu := m.Rows, m.Cols
-	out := NewMatrix(nu, nt)
-	for u := 0; u < nu; u++ {
-		var s, ss float64
-		for r := 0; r < nt; r++ {
-			v := float64(m.Data[r*nu+u])
-			s += v
-			ss += v * v
+// mphateZScoreItems returns m ([items, features]) with each item's row standardized to mean 0 and
+// standard deviation 1 over its features (a constant row becomes 0), as m_phate.utils.normalize.
+func mphateZScoreItems(m *Matrix) *Matrix {
+	n, d := m.Rows, m.Cols
+	out := NewMatrix(n, d)
+	for i := 0; i < n; i++ {
+		row := m.Row(i)
+		var s float64
+		for _, v := range row {
+			s += float64(v)
 		}
-		mean := s / float64(nt)
-		sd := math.Sqrt(math.Max(0, ss/float64(nt)-mean*mean))
-		inv := 0.0
-		if sd > 1e-12 {
+		mean := s / float64(d)
+		var ss float64
+		for _, v := range row {
+			c := float64(v) - mean
+			ss += c * c
+		}
+		sd := math.Sqrt(ss / float64(d))
+		inv := 1.0
+		if sd > 0 {
 			inv = 1 / sd
 		}
-		for r := 0; r < nt; r++ {
-			out.Data[u*nt+r] = float32((float64(m.Data[r*nu+u]) - mean) * inv)
+		dst := out.Row(i)
+		for j, v := range row {
+			dst[j] = float32((float64(v) - mean) * inv)
 		}
 	}
 	return out
@@ -365,9 +467,26 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 				}
 			}
 			r := []mphateEntry{{int32(i), 1}}
+			radius := sigma * radiusScale
+			if len(idx) < n-1 && float64(dist[len(dist)-1]) <= radius {
+				// Every searched neighbour is within the kernel's radius: scan the whole snapshot
+				// (graphtools widens its search until the radius is covered).
+				xi := x.Row(i)
+				for j := 0; j < n; j++ {
+					if j == i {
+						continue
+					}
+					dd := math.Sqrt(float64(sqDist32(xi, x.Row(j))))
+					if w := math.Exp(-math.Pow(dd/sigma, decay)); dd <= radius && w >= thresh {
+						r = append(r, mphateEntry{int32(j), float32(w)})
+					}
+				}
+				directed[i] = r
+				continue
+			}
 			for jj, j := range idx {
 				dd := float64(dist[jj])
-				if dd > sigma*radiusScale {
+				if dd > radius {
 					break
 				}
 				if w := math.Exp(-math.Pow(dd/sigma, decay)); w >= thresh {
@@ -427,10 +546,9 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 					if t == s {
 						continue
 					}
+					// Dense, as the reference's interslice kernels (no threshold).
 					v := dists[i*T*T+s*T+t] / bw
-					if w := math.Exp(-v * v); w >= thresh {
-						rows[s*n+i] = append(rows[s*n+i], mphateEntry{int32(t*n + i), float32(w)})
-					}
+					rows[s*n+i] = append(rows[s*n+i], mphateEntry{int32(t*n + i), float32(math.Exp(-v * v))})
 				}
 			}
 		}
@@ -472,49 +590,135 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 	return out
 }
 
-// mphateSliceLandmarks clusters the vertices into about L landmarks, ceil(L/T) per snapshot (at
-// least 1): KMeans (one k-means++ start, at most 8 Lloyd iterations) on each snapshot's points
-// (projected on their top 32 principal axes when they have more features). Landmarks never mix snapshots, so a landmark of a
-// late snapshot is not averaged with points of early ones (PHATE's spectral clustering of the whole
-// multislice graph does mix them, which blurred late frames in our tests). Returns a label per
-// vertex (t*n+i) and the number of landmarks.
-func mphateSliceLandmarks(pts []*Matrix, L int, seed int64) ([]int32, int, error) {
-	T, n := len(pts), pts[0].Rows
-	per := max(1, min(n, (L+T-1)/T))
-	labels := make([]int32, T*n)
+// mphateSpectralLandmarks clusters the N vertices of the symmetric kernel K (degrees deg) into L
+// landmarks as graphtools' LandmarkGraph: the top min(100, N-1) singular vectors V of the symmetric
+// diffusion affinity A = D^-1/2 K D^-1/2 (randomized subspace iteration: 10 oversamples, 7 power
+// iterations, as scikit-learn's randomized_svd), then k-means (one k-means++ start, at most 20
+// Lloyd iterations) on the rows of P V with P = D^-1 K. Returns a label per vertex and the
+// number of non-empty clusters (labels are renumbered 0..L-1).
+func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int32, int, error) {
+	N := K.N
+	k := min(100, N-1)
+	q := min(N, k+10)
+	isq := make([]float64, N)
+	for i, d := range deg {
+		isq[i] = 1 / math.Sqrt(d)
+	}
+	// mul sets dst = A src (src, dst [N, q] row-major).
+	mul := func(dst, src []float64, scale func(i, j int) float64) {
+		parallelFor(N, 256, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				out := dst[i*q : (i+1)*q]
+				for c := range out {
+					out[c] = 0
+				}
+				for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
+					j := int(K.Col[p])
+					w := float64(K.Val[p]) * scale(i, j)
+					in := src[j*q : (j+1)*q]
+					for c := range out {
+						out[c] += w * in[c]
+					}
+				}
+			}
+		})
+	}
+	affinity := func(i, j int) float64 { return isq[i] * isq[j] }
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x1a2d))
+	Q := make([]float64, N*q)
+	for i := range Q {
+		Q[i] = rng.NormFloat64()
+	}
+	tmp := make([]float64, N*q)
+	orth := func(x []float64) error {
+		var qr mat.QR
+		qr.Factorize(mat.NewDense(N, q, x))
+		var qm mat.Dense
+		qr.QTo(&qm)
+		for i := 0; i < N; i++ {
+			for c := 0; c < q; c++ {
+				x[i*q+c] = qm.At(i, c)
+			}
+		}
+		return nil
+	}
+	if err := orth(Q); err != nil {
+		return nil, 0, err
+	}
+	for it := 0; it < 7; it++ {
+		mul(tmp, Q, affinity)
+		Q, tmp = tmp, Q
+		if err := orth(Q); err != nil {
+			return nil, 0, err
+		}
+	}
+	// B = Qᵀ A Q ([q, q], symmetric); its eigenvectors W give A's singular vectors V = Q W.
+	mul(tmp, Q, affinity)
+	B := mat.NewSymDense(q, nil)
+	for a := 0; a < q; a++ {
+		for b := a; b < q; b++ {
+			var s float64
+			for i := 0; i < N; i++ {
+				s += Q[i*q+a] * tmp[i*q+b]
+			}
+			B.SetSym(a, b, s)
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(B, true) {
+		return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks: eigendecomposition of the %d x %d projected operator failed", q, q)
+	}
+	ev := es.Values(nil)
+	var W mat.Dense
+	es.VectorsTo(&W)
+	order := make([]int, q)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return math.Abs(ev[order[a]]) > math.Abs(ev[order[b]]) })
+	V := make([]float64, N*q) // columns 0..k-1 used
+	for i := 0; i < N; i++ {
+		for c := 0; c < k; c++ {
+			col := order[c]
+			var s float64
+			for a := 0; a < q; a++ {
+				s += Q[i*q+a] * W.At(a, col)
+			}
+			V[i*q+c] = s
+		}
+	}
+	mul(tmp, V, func(i, _ int) float64 { return 1 / deg[i] }) // P V
+	feat := NewMatrix(N, k)
+	for i := 0; i < N; i++ {
+		for c := 0; c < k; c++ {
+			feat.Data[i*k+c] = float32(tmp[i*q+c])
+		}
+	}
+	km, err := KMeans(feat, L, &KMeansOptions{Restarts: 1, MaxIter: 20, Seed: uint64(seed)})
+	if err != nil {
+		return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks: %w", err)
+	}
+	remap := make([]int32, L)
+	for i := range remap {
+		remap[i] = -1
+	}
+	labels := make([]int32, N)
 	next := int32(0)
-	for t, x := range pts {
-		feat := x
-		if x.Cols > 32 && n > 32 {
-			var err error
-			if feat, err = PCAProject(x, 32); err != nil {
-				return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks of snapshot %d: %w", t, err)
-			}
+	for i, l := range km.Assignments {
+		if remap[l] < 0 {
+			remap[l] = next
+			next++
 		}
-		km, err := KMeans(feat, per, &KMeansOptions{Restarts: 1, MaxIter: 8, Seed: uint64(seed + int64(t))})
-		if err != nil {
-			return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks of snapshot %d: %w", t, err)
-		}
-		lab := km.Assignments
-		remap := make([]int32, per)
-		for i := range remap {
-			remap[i] = -1
-		}
-		for i, l := range lab {
-			if remap[l] < 0 {
-				remap[l] = next
-				next++
-			}
-			labels[t*n+i] = remap[l]
-		}
+		labels[i] = remap[l]
 	}
 	return labels, int(next), nil
 }
 
-// mphateLandmarkOperator returns the symmetric conjugate Dm^-1/2 S Dm^-1/2 of the landmark operator
-// P_mn P_nm = Dm^-1 S, with C[c, j] = sum_{i in c} K[i, j], S = C D^-1 Cᵀ, Dm = C 1; and the
-// row-stochastic transitions P_nm = D^-1 Cᵀ ([N, L]).
-func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*mat.SymDense, []float64, *Graph) {
+// mphateLandmarkOperator returns graphtools' landmark operator P_mn P_nm ([L, L], row-stochastic)
+// with C[c, j] = sum_{i in c} K[i, j], P_mn = C row-normalized (Dm^-1 C, Dm = C 1) and
+// P_nm = Cᵀ row-normalized (D^-1 Cᵀ, [N, L], also returned as the transitions from vertices to
+// landmarks).
+func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*mat.Dense, *Graph) {
 	N := K.N
 	// Column view: for vertex j, the clusters c with C[c, j] > 0. Since K is symmetric,
 	// C[c, j] = sum_{i in c} K[j, i]: accumulate over row j.
@@ -551,13 +755,13 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 			}
 		}
 	}
-	sym := mat.NewSymDense(L, nil)
+	P := mat.NewDense(L, L, nil)
 	for a := 0; a < L; a++ {
-		for b := a; b < L; b++ {
-			sym.SetSym(a, b, S[a*L+b]/math.Sqrt(dm[a]*dm[b]))
+		for b := 0; b < L; b++ {
+			P.Set(a, b, S[a*L+b]/dm[a])
 		}
 	}
-	return sym, dm, trans
+	return P, trans
 }
 
 // vonNeumannEntropy returns H(t) for t = 1..tMax: H(t) = -sum_i p_i log p_i with
@@ -630,10 +834,13 @@ func findKnee(y []float64) int {
 	return best
 }
 
-// metricMDS embeds the symmetric distance matrix dist ([M, M]) in k dimensions: classical MDS
-// (top-k eigenvectors of -1/2 J D² J scaled by sqrt(eigenvalue)), refined by SMACOF (Guttman
-// transform) until the relative stress decrease is below 1e-6 or 300 iterations. Returns [M, k]
-// row-major.
+// metricMDS embeds the symmetric distance matrix dist ([M, M]) in k dimensions as PHATE's
+// embed_MDS(how="metric", solver="smacof"): classical MDS (PHATE's: the top-k principal components
+// U S of the double-centered squared distances J D² J, i.e. the top eigenvectors of
+// B = -1/2 J D² J scaled by 2 lambda), refined by SMACOF (scikit-learn's smacof with that
+// initialization: at most 3000 Guttman transforms, stopping when the stress per unit of
+// configuration norm decreases by less than 1e-6), then rotated (orthogonal Procrustes,
+// reflections allowed) onto the classical solution. Returns [M, k] row-major.
 func metricMDS(dist *mat.SymDense, k int, seed int64) ([]float64, error) {
 	M := dist.SymmetricDim()
 	// Double centering of squared distances.
@@ -694,18 +901,65 @@ func metricMDS(dist *mat.SymDense, k int, seed int64) ([]float64, error) {
 			}
 		}
 		for c := 0; c < k; c++ {
-			s := math.Sqrt(math.Max(vals[c], 0))
+			s := 2 * math.Abs(vals[c])
 			for i := 0; i < M; i++ {
 				y[i*k+c] = vecs[c][i] * s
 			}
 		}
 	}
-	smacof(dist, y, k, 300, 1e-6)
+	classic := append([]float64(nil), y...)
+	smacof(dist, y, k, 3000, 1e-6)
+	rotateOnto(y, classic, M, k)
 	return y, nil
 }
 
+// rotateOnto replaces y ([M, k]) by y Q, Q the orthogonal matrix (reflections allowed) minimizing
+// ||y_c Q - ref_c||_F for the centered configurations (Q = U Vᵀ for y_cᵀ ref_c = U S Vᵀ); y keeps
+// its centre and scale.
+func rotateOnto(y, ref []float64, M, k int) {
+	mean := func(x []float64) []float64 {
+		m := make([]float64, k)
+		for i := 0; i < M; i++ {
+			for c := 0; c < k; c++ {
+				m[c] += x[i*k+c] / float64(M)
+			}
+		}
+		return m
+	}
+	my, mr := mean(y), mean(ref)
+	cross := mat.NewDense(k, k, nil)
+	for i := 0; i < M; i++ {
+		for a := 0; a < k; a++ {
+			for b := 0; b < k; b++ {
+				cross.Set(a, b, cross.At(a, b)+(y[i*k+a]-my[a])*(ref[i*k+b]-mr[b]))
+			}
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(cross, mat.SVDFull) {
+		return
+	}
+	var u, v, q mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	q.Mul(&u, v.T())
+	row := make([]float64, k)
+	for i := 0; i < M; i++ {
+		for b := 0; b < k; b++ {
+			var s float64
+			for a := 0; a < k; a++ {
+				s += (y[i*k+a] - my[a]) * q.At(a, b)
+			}
+			row[b] = s + my[b]
+		}
+		copy(y[i*k:(i+1)*k], row)
+	}
+}
+
 // smacof refines the [M, k] configuration y in place to reduce the raw stress
-// sum_{i<j} (||y_i - y_j|| - dist_ij)^2 by Guttman transforms y <- (1/M) B(y) y.
+// sigma = sum_{i<j} (||y_i - y_j|| - dist_ij)^2 by Guttman transforms y <- (1/M) B(y) y, as
+// scikit-learn's smacof (metric): it stops when sigma / sum_i ||y_i|| (the norm taken after the
+// transform) decreases by less than eps, or after maxIter transforms.
 func smacof(dist *mat.SymDense, y []float64, k, maxIter int, eps float64) {
 	M := dist.SymmetricDim()
 	dflat := make([]float64, M*M)
@@ -716,7 +970,7 @@ func smacof(dist *mat.SymDense, y []float64, k, maxIter int, eps float64) {
 	}
 	next := make([]float64, M*k)
 	rowStress := make([]float64, M)
-	prevStress := math.Inf(1)
+	prev := math.Inf(1)
 	for it := 0; it < maxIter; it++ {
 		// Rows in parallel; the stress per row, summed in row order (independent of the workers).
 		parallelFor(M, 8, func(i0, i1 int) {
@@ -743,12 +997,13 @@ func smacof(dist *mat.SymDense, y []float64, k, maxIter int, eps float64) {
 					if j > i {
 						local += (dd - dij) * (dd - dij)
 					}
-					if dd > 1e-12 {
-						r := dij / dd
-						diag += r
-						for c := range acc {
-							acc[c] -= r * yj[c]
-						}
+					if dd == 0 {
+						dd = 1e-5 // scikit-learn's guard
+					}
+					r := dij / dd
+					diag += r
+					for c := range acc {
+						acc[c] -= r * yj[c]
 					}
 				}
 				for c := range acc {
@@ -762,9 +1017,20 @@ func smacof(dist *mat.SymDense, y []float64, k, maxIter int, eps float64) {
 			stress += v
 		}
 		copy(y, next)
-		if prevStress-stress < eps*prevStress {
+		var norm float64
+		for i := 0; i < M; i++ {
+			var s float64
+			for _, v := range y[i*k : (i+1)*k] {
+				s += v * v
+			}
+			norm += math.Sqrt(s)
+		}
+		if norm > 0 {
+			stress /= norm
+		}
+		if prev-stress < eps {
 			break
 		}
-		prevStress = stress
+		prev = stress
 	}
 }

@@ -259,16 +259,15 @@ func TestFindKnee(t *testing.T) {
 }
 
 func TestMPHATEUnitsAutoLandmarks(t *testing.T) {
-	// 300 units x 4 snapshots = 1200 vertices > 1000: automatic landmarks (500, 125 per snapshot,
-	// clustered on the top 32 principal axes of the 64 trace features).
+	// 300 units x 4 snapshots = 1200 vertices > 1000: automatic landmarks (1000 spectral clusters).
 	const nTrace, nUnits, T = 64, 300, 4
 	seq := mphateUnitsSeq(nTrace, nUnits, T)
 	r, err := MPHATEFit(seq, &MPHATEOptions{Mode: "units", Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Landmarks < 400 || r.Landmarks > 500 {
-		t.Errorf("automatic landmarks: %d, want about 500", r.Landmarks)
+	if r.Landmarks < 900 || r.Landmarks > 1000 {
+		t.Errorf("automatic landmarks: %d, want about 1000", r.Landmarks)
 	}
 	labels := make([]int, nUnits)
 	for u := range labels {

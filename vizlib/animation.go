@@ -62,6 +62,8 @@ type playerView struct {
 	SharedAxes bool
 	// Confusion adds a confusion-matrix panel that follows the frame (needs Labels and Predictions).
 	Confusion bool
+	// ConfusionNoAnnotate leaves the counts out of the confusion-matrix cells.
+	ConfusionNoAnnotate bool
 	// Interpolate draws this many in-between frames between consecutive snapshots.
 	Interpolate int
 	// Size is each panel's side in CSS pixels; 0 means 320.
@@ -128,6 +130,7 @@ type playerSpec struct {
 	Indices    []int32     `json:"indices,omitempty"`
 	Thumbs     *thumbSpec  `json:"thumbs,omitempty"`
 	Confusion  bool        `json:"confusion,omitempty"`
+	NoAnnot    bool        `json:"confNoAnnot,omitempty"`
 	Panels     []panelSpec `json:"panels"`
 	// Knn holds the KnnK nearest neighbours of every point at every snapshot (see encodeKnn),
 	// KnnBytes bytes per index; with several runs each run's are in Runs.
@@ -404,6 +407,7 @@ func (p *playerView) spec() (any, error) {
 		s.Preds, s.Knn, s.Runs = s.Runs[0].Preds, s.Runs[0].Knn, nil
 	}
 	s.Confusion = p.Confusion && labels != nil && anyPreds
+	s.NoAnnot = p.ConfusionNoAnnotate
 	boxes := p.panelBoxes()
 	for i, a := range p.Panels {
 		x0, y0, side := boxes[i][0], boxes[i][1], boxes[i][2]

@@ -487,15 +487,22 @@ type GridOpts struct {
 	// Cols is the number of grid columns; 0 means min(3, panels).
 	Cols int
 	// Confusion adds a confusion-matrix panel that follows the frame (the run must record
-	// predictions).
+	// predictions), its rows and columns named by the run's class names.
 	Confusion bool
+	// NoConfusionAnnotate leaves the counts out of the confusion-matrix cells (the seed's
+	// annotate_confusion_matrix=False; by default they are written, as the seed's True).
+	NoConfusionAnnotate bool
 	// Interpolate draws this many in-between frames between consecutive snapshots (the seed's
 	// steps per transition minus one).
 	Interpolate int
 	// SharedAxes gives every panel the same coordinate range.
 	SharedAxes bool
-	// Size is each panel's side in CSS pixels; 0 means 320 (the seed's figsize_per_plot).
+	// Size is each panel's side in CSS pixels; 0 means FigSizePerPlot, else 320.
 	Size int
+	// FigSizePerPlot is the seed's figsize_per_plot (w, h) in inches, at 80 CSS pixels per inch
+	// (the seed's (4, 4) is 320 pixels). Panels keep equal axis scales, so they are square: the
+	// side is 80 * min(w, h). Zero means Size. Used when Size is 0.
+	FigSizePerPlot [2]float64
 	// PointSize is the side of a point in CSS pixels; 0 means 2 above 3000 points, else 3.
 	PointSize float64
 	// GIFDownload adds a download link for an animated GIF of the grid.
@@ -536,6 +543,10 @@ func Grid(opts GridOpts, anims ...*Animation) *Figure {
 
 func newPlayer(anims []*Animation, o GridOpts) (*playerView, []error) {
 	p := &playerView{Cols: o.Cols, Confusion: o.Confusion, Interpolate: o.Interpolate, SharedAxes: o.SharedAxes, Size: o.Size, PointSize: o.PointSize}
+	p.ConfusionNoAnnotate = o.NoConfusionAnnotate
+	if w, h := o.FigSizePerPlot[0], o.FigSizePerPlot[1]; p.Size == 0 && w > 0 && h > 0 {
+		p.Size = int(math.Round(80 * math.Min(w, h)))
+	}
 	var errs []error
 	for i, a := range anims {
 		title := ""

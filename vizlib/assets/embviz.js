@@ -609,11 +609,20 @@
       for (var j = 0; j < n; j++) { var v = pr[o + j]; if (v >= 0 && v < C) m[labels[j] * C + v]++; }
       cf.counts[si] = m; return m;
     }
-    function confGeom() { var L = Math.round(34 * dpr); return { L: L, cs: (SP - L - 4 * dpr) / C }; }
+    // confMargin: room for the class names left of and above the confusion matrix (CSS px).
+    var confMargin = (function () {
+      if (!spec.classNames) return 34;
+      var mc = document.createElement("canvas").getContext("2d"), w = 0;
+      mc.font = "11px sans-serif";
+      spec.classNames.forEach(function (nm) { w = Math.max(w, mc.measureText(String(nm)).width); });
+      return Math.round(Math.min(S * 0.3, Math.max(34, w + 8)));
+    })();
+    function confGeom() { var L = Math.round(confMargin * dpr); return { L: L, cs: (SP - L - 4 * dpr) / C }; }
     function drawConfusion(cf, si, force) {
       if (!cf || (cf.snap === si && !force)) return;
       cf.snap = si;
       cf.canvas.setAttribute("data-snapshot", si);
+      cf.canvas.setAttribute("data-margin", confMargin); // CSS px left of and above the cells
       var ctx = cf.ctx, g = confGeom(), L = g.L, cs = g.cs;
       if (cf.bitmaps[si]) ctx.putImageData(cf.bitmaps[si], 0, 0);
       else {
@@ -628,15 +637,21 @@
           for (var c2 = 0; c2 < C; c2++) {
             var v = m[r * C + c2], fr = rs > 0 ? v / rs : 0;
             ctx.fillStyle = seqColor(fr); ctx.fillRect(L + c2 * cs, L + r * cs, cs - 1, cs - 1);
-            if (cs >= 14 * dpr) { ctx.fillStyle = fr > 0.55 ? "#fff" : "#222"; ctx.fillText(String(v), L + c2 * cs + cs / 2, L + r * cs + cs / 2); }
+            if (cs >= 14 * dpr && !spec.confNoAnnot) { ctx.fillStyle = fr > 0.55 ? "#fff" : "#222"; ctx.fillText(String(v), L + c2 * cs + cs / 2, L + r * cs + cs / 2); }
           }
         }
         ctx.fillStyle = "#333";
-        var short = spec.classNames && spec.classNames.every(function (s) { return String(s).length <= 5; });
+        var short = !spec.classNames || spec.classNames.every(function (s) { return String(s).length <= 5; });
+        if (!short) ctx.font = Math.round(Math.min(11, cs / dpr * 0.8) * dpr) + "px sans-serif";
         for (var k = 0; k < C; k++) {
-          var nm = short && spec.classNames[k] !== undefined ? String(spec.classNames[k]) : String(k);
-          ctx.fillText(nm, L + k * cs + cs / 2, L / 2);
-          ctx.save(); ctx.translate(L / 2, L + k * cs + cs / 2); ctx.fillText(nm, 0, 0); ctx.restore();
+          var nm = spec.classNames && spec.classNames[k] !== undefined ? String(spec.classNames[k]) : String(k);
+          if (short) {
+            ctx.fillText(nm, L + k * cs + cs / 2, L / 2);
+            ctx.save(); ctx.translate(L / 2, L + k * cs + cs / 2); ctx.fillText(nm, 0, 0); ctx.restore();
+          } else { // long names: right-aligned row labels, column labels rotated (as matplotlib's)
+            ctx.save(); ctx.textAlign = "right"; ctx.fillText(nm, L - 4 * dpr, L + k * cs + cs / 2);
+            ctx.translate(L + k * cs + cs / 2, L - 4 * dpr); ctx.rotate(-Math.PI / 2); ctx.textAlign = "left"; ctx.fillText(nm, 0, 0); ctx.restore();
+          }
         }
         cf.acc[si] = (correct / n).toFixed(4);
         cf.bitmaps[si] = ctx.getImageData(0, 0, SP, SP); // replayed when the snapshot comes back

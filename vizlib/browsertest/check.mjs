@@ -331,7 +331,7 @@ async function checkLinked(page, id, fail, shot) {
     const cb = await conf.boundingBox();
     const C = await page.evaluate((id) => document.querySelectorAll(`#${id} .evz-legend span`).length, id) || 2;
     const dpr = await page.evaluate(() => Math.max(1, Math.min(2, window.devicePixelRatio || 1)));
-    const L = Math.round(34 * dpr) / dpr, cs = (cb.width - L - 4) / C;
+    const L = Math.round((+(await conf.getAttribute("data-margin")) || 34) * dpr) / dpr, cs = (cb.width - L - 4) / C;
     for (let r = 0; r < C && !out.cell; r++) for (let c = 0; c < C && !out.cell; c++) {
       if (r === c) continue;
       await page.mouse.click(cb.x + L + (c + 0.5) * cs, cb.y + L + (r + 0.5) * cs);

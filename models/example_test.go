@@ -21,7 +21,7 @@ func ExampleNew() {
 	fmt.Println(err)
 	// Output:
 	// cnn      CNN      embed=32  taps=[conv1 conv2 fc1 fc2]
-	// colormlp ColorMLP embed=3   taps=[fc1 fc2 fc3 fc4]
+	// colormlp ColorMLP embed=4   taps=[fc1 fc2 fc3 fc4]
 	// mlp      MLP      embed=32  taps=[fc1 fc2 fc3]
 	// vae      VAE      embed=2   taps=[enc1 enc2 enc3 mean logvar]
 	// vit      ViT      embed=256 taps=[patch_embed block1 block2 block3 block4]

@@ -119,7 +119,7 @@ func TestMetricsAndClusterBadInput(t *testing.T) {
 		{[]string{"metrics", "-method", "eigen", "-in", ints, "-k", "1"}, 1, "want float32 or float64"},
 		{[]string{"metrics", "-method", "eigen", "-in", other, "-k", "9"}, 1, "k = 9"},
 		{[]string{"metrics", "-method", "cka", "-in", good}, 2, "needs -b"},
-		{[]string{"metrics", "-method", "eigen", "-in", good, "-k", "-1"}, 1, "k = -1"},
+		{[]string{"metrics", "-method", "eigen", "-in", good, "-k", "-1"}, 2, "-k must be >= 0 (0: min(10, n, d)), got -1"},
 		{[]string{"metrics", "-method", "pca", "-in", good}, 2, "unknown -method"},
 		{[]string{"metrics", "-method", "cka", "-in", filepath.Join(dir, "missing.npy"), "-b", good}, 1, "missing.npy"},
 		{[]string{"cluster", "-in", other, "-k", "2", "-labels", labs}, 1, "3 labels for 5 rows"},

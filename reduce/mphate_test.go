@@ -279,3 +279,37 @@ func TestMPHATEUnitsAutoLandmarks(t *testing.T) {
 		t.Errorf("%d frames of %d rows, silhouette %.3f: want %d frames of %d rows, silhouette >= 0.5", len(r.Frames), r.Frames[0].Rows, s, T, nUnits)
 	}
 }
+
+// TestMPHATELowDimNotALine: a 3-D embedding (a color bottleneck) keeps two dimensions: per-item
+// z-scoring of 3 features would put every point on a circle, so "" normalizes the slice instead.
+func TestMPHATELowDimNotALine(t *testing.T) {
+	seq, _ := mphateSeparating(90, 3, 6, 4)
+	r, err := MPHATEFit(seq, &MPHATEOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Normalize != MPHATENormSlice {
+		t.Errorf("3 features: normalization %q, want %q", r.Normalize, MPHATENormSlice)
+	}
+	f := r.Frames[len(r.Frames)-1]
+	var sxx, syy, sxy, mx, my float64
+	for i := 0; i < f.Rows; i++ {
+		mx += float64(f.At(i, 0)) / float64(f.Rows)
+		my += float64(f.At(i, 1)) / float64(f.Rows)
+	}
+	for i := 0; i < f.Rows; i++ {
+		x, y := float64(f.At(i, 0))-mx, float64(f.At(i, 1))-my
+		sxx, syy, sxy = sxx+x*x, syy+y*y, sxy+x*y
+	}
+	tr, det := sxx+syy, sxx*syy-sxy*sxy
+	l2 := tr/2 - math.Sqrt(math.Max(0, tr*tr/4-det))
+	l1 := tr - l2
+	t.Logf("last frame: variance ratio of the two axes %.3f", l2/l1)
+	if l2/l1 < 0.02 {
+		t.Errorf("last frame collapsed to a line: variance ratio %.4f", l2/l1)
+	}
+	r2, err := MPHATEFit(seq, &MPHATEOptions{Seed: 1, Normalize: MPHATENormItems})
+	if err != nil || r2.Normalize != MPHATENormItems {
+		t.Errorf("explicit items normalization: %v, %q", err, r2.Normalize)
+	}
+}

@@ -149,8 +149,8 @@ func TestTSNELoggerNotebook(t *testing.T) {
 
 // TestLatentClusteringNotebook executes latent_clustering_evolution.ipynb in quick mode on an empty
 // runs directory and checks its outputs: two cluster views (pixels and the embedding), the
-// per-layer scores, the t-SNE and PCA layer grids, the synced per-layer animation with its GIF
-// download link, and the summary table with a row per layer and the pixel baseline. The HTML export
+// per-layer scores, the t-SNE grid in the seed's orientation (rows epochs, columns layers, ARI in the
+// titles), the PCA layer grid, the seed's GIF (inline, with its download link), and the summary table with a row per layer and the pixel baseline. The HTML export
 // is played in Chromium with the network blocked.
 func TestLatentClusteringNotebook(t *testing.T) {
 	if testing.Short() {
@@ -163,20 +163,22 @@ func TestLatentClusteringNotebook(t *testing.T) {
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
 	// Cluster views: 2 static players each; layer scores: a grid of 2 charts; t-SNE and PCA layer
-	// grids: 1 static player each; the per-layer animation: 1 player.
-	if kinds["grid"] < 1 || kinds["chart"] < 2 || kinds["player"] < 7 {
-		t.Errorf("expected >= 1 grid, >= 2 charts, >= 7 players; got %v", kinds)
+	// grids: 1 static player each; the seed's GIF is an image (no player).
+	if kinds["grid"] < 1 || kinds["chart"] < 2 || kinds["player"] < 6 {
+		t.Errorf("expected >= 1 grid, >= 2 charts, >= 6 players; got %v", kinds)
 	}
 	all := strings.Join(htmls, "\n")
-	if !strings.Contains(all, `download="embviz-animation.gif" href="data:image/gif;base64,`) {
-		t.Errorf("no GIF download link")
+	if !strings.Contains(all, `<img alt="t-SNE of each layer over training"`) ||
+		!strings.Contains(all, `download="latent_evolution.gif" href="data:image/gif;base64,`) {
+		t.Errorf("no inline GIF with its download link")
 	}
-	if !strings.Contains(all, "layers × snapshots (t-SNE)") || !strings.Contains(all, "layers × snapshots (PCA)") {
+	if !strings.Contains(all, "layers (columns) × epochs (rows), t-SNE") || !strings.Contains(all, "conv1 @ Epoch 0 (ARI=") ||
+		!strings.Contains(all, "layers × snapshots (PCA)") {
 		t.Errorf("missing a layer grid")
 	}
 	page := exportHTML(t, executed)
-	if players := browserCheck(t, page); players < 7 {
-		t.Errorf("the HTML export mounted %d players, want >= 7", players)
+	if players := browserCheck(t, page); players < 6 {
+		t.Errorf("the HTML export mounted %d players, want >= 6", players)
 	}
 	i := strings.Index(all, `class="embviz-table"`)
 	if i < 0 {

@@ -96,8 +96,9 @@ func TestTrainMLPBlobs(t *testing.T) {
 	if info.Status != StatusFinished {
 		t.Fatalf("status %q, want finished", info.Status)
 	}
-	if !strings.HasPrefix(info.ID, "run-0001-MLP_blobs_32_") {
-		t.Errorf("run id %q", info.ID)
+	// The directory name (the id) is fixed at creation; the display id appends the final accuracy.
+	if info.ID != "run-0001-MLP_blobs_32" || !strings.HasPrefix(info.DisplayID(), "run-0001-MLP_blobs_32_") {
+		t.Errorf("run id %q, display id %q", info.ID, info.DisplayID())
 	}
 	// Reopen from disk.
 	r2, err := OpenRun(dir, info.ID)

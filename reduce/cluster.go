@@ -93,7 +93,11 @@ func KMeans(x *Matrix, k int, opts *KMeansOptions) (*KMeansResult, error) {
 }
 
 // unitRows returns a copy of x with every nonzero row scaled to unit length.
-func unitRows(x *Matrix) *Matrix {
+func unitRows(x *Matrix) *Matrix { return scaleRows(x, 0) }
+
+// scaleRows returns a copy of x ([n, d]) with every row divided by its length plus eps (norms
+// accumulated in float64); a zero row stays zero.
+func scaleRows(x *Matrix, eps float64) *Matrix {
 	out := x.Clone()
 	for i := 0; i < x.Rows; i++ {
 		row := out.Row(i)
@@ -102,7 +106,7 @@ func unitRows(x *Matrix) *Matrix {
 			s += float64(v) * float64(v)
 		}
 		if s > 0 {
-			inv := 1 / math.Sqrt(s)
+			inv := 1 / (math.Sqrt(s) + eps)
 			for j, v := range row {
 				row[j] = float32(float64(v) * inv)
 			}

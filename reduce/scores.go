@@ -70,21 +70,7 @@ type ClusterScores struct {
 // ScaleRowsUnit returns x ([n, d]) with every row divided by its length plus 1e-8,
 // x_i / (||x_i|| + 1e-8) (norms accumulated in float64), as seed 002 normalizes activations; a
 // zero row stays zero.
-func ScaleRowsUnit(x *Matrix) *Matrix {
-	out := x.Clone()
-	for i := 0; i < x.Rows; i++ {
-		row := out.Row(i)
-		var s float64
-		for _, v := range row {
-			s += float64(v) * float64(v)
-		}
-		inv := 1 / (math.Sqrt(s) + 1e-8)
-		for j, v := range row {
-			row[j] = float32(float64(v) * inv)
-		}
-	}
-	return out
-}
+func ScaleRowsUnit(x *Matrix) *Matrix { return scaleRows(x, 1e-8) }
 
 // ScoreClusters scores x ([n, d]) against labels ([n], classes 0..k-1, or more): k-means with k
 // clusters (KMeans) on the rows of x scaled as opts.Scale, the silhouette (Silhouette) of the

@@ -14,8 +14,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-
-	"github.com/embviz/embviz/reduce"
 )
 
 // GIFOptions configures WriteGIF and WritePNG. The zero value means every default.
@@ -231,19 +229,12 @@ func (r *raster) frame(t float64) *image.Paletted {
 		drawBorder(img, ox, oy, S)
 		si := min(r.f-1, int(math.Round(s)))
 		C := max(1, r.classes)
-		m, err := reduce.ConfusionMatrix(r.labels, r.preds[si], C)
+		m, err := rowNormalizedConfusion(r.labels, r.preds[si], C)
 		if err == nil {
 			cs := float64(S-8) / float64(C)
 			for i := 0; i < C; i++ {
-				sum := 0.0
 				for j := 0; j < C; j++ {
-					sum += m[i*C+j]
-				}
-				for j := 0; j < C; j++ {
-					v := 0.0
-					if sum > 0 {
-						v = m[i*C+j] / sum
-					}
+					v := m[i*C+j]
 					idx := r.confRamp[int(math.Round(v*15))]
 					x0, y0 := ox+4+int(float64(j)*cs), oy+4+int(float64(i)*cs)
 					x1, y1 := ox+4+int(float64(j+1)*cs)-1, oy+4+int(float64(i+1)*cs)-1

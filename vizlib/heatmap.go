@@ -1,6 +1,10 @@
 package vizlib
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/embviz/embviz/reduce"
+)
 
 // HeatmapFrame is one matrix of a Heatmap: Values is row-major [rows, cols].
 type heatmapFrame struct {
@@ -71,3 +75,25 @@ func (h *heatmapChart) spec() (any, error) {
 
 // HTML returns the heatmap as a self-contained fragment.
 func (h *heatmapChart) html() string { return render(h, true) }
+
+// rowNormalizedConfusion returns the confusion matrix of labels and preds ([n] each, classes
+// 0..c-1; reduce.ConfusionMatrix) with each row divided by its sum (per-class recall): [c, c]
+// row-major, rows without samples all zero.
+func rowNormalizedConfusion(labels, preds []int32, c int) ([]float64, error) {
+	m, err := reduce.ConfusionMatrix(labels, preds, c)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < c; i++ {
+		sum := 0.0
+		for _, v := range m[i*c : (i+1)*c] {
+			sum += v
+		}
+		if sum > 0 {
+			for j := i * c; j < (i+1)*c; j++ {
+				m[j] /= sum
+			}
+		}
+	}
+	return m, nil
+}

@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"math"
 	"strconv"
-
-	"github.com/embviz/embviz/reduce"
 )
 
 // The posters of the views drawn by the JavaScript library: the same layout as the interactive
@@ -606,21 +604,14 @@ func (p *playerView) poster() (*image.Paletted, error) {
 		if pi == len(p.Panels) { // the confusion-matrix panel
 			c.textAt(ox+S/2, oy+1, fitText("confusion (rows normalized)", S), pText, 0)
 			C := max(1, classes)
-			m, err := reduce.ConfusionMatrix(labels, preds[fi], C)
+			m, err := rowNormalizedConfusion(labels, preds[fi], C)
 			if err != nil {
 				continue
 			}
 			cs := float64(S-8) / float64(C)
 			for i := 0; i < C; i++ {
-				sum := 0.0
 				for j := 0; j < C; j++ {
-					sum += m[i*C+j]
-				}
-				for j := 0; j < C; j++ {
-					v := 0.0
-					if sum > 0 {
-						v = m[i*C+j] / sum
-					}
+					v := m[i*C+j]
 					x0, y0 := sq.Min.X+4+int(float64(j)*cs), sq.Min.Y+4+int(float64(i)*cs)
 					x1, y1 := sq.Min.X+4+int(float64(j+1)*cs)-1, sq.Min.Y+4+int(float64(i+1)*cs)-1
 					c.fill(image.Rect(x0, y0, max(x0+1, x1), max(y0+1, y1)), seqIndex(v))

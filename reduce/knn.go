@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sort"
 )
 
@@ -344,4 +345,117 @@ func knnTileGeneric(q0, q1, q2, q3, panel, nrm []float32, tops *[4]float32, tile
 		}
 	}
 	return mask
+}
+
+// knnRefineHop is how many of a point's nearest neighbours (and of theirs) refineKNN visits.
+const knnRefineHop = 12
+
+// refineKNN returns an approximate k-nearest-neighbour graph of the rows of x ([n, d]) seeded by
+// prev, a graph over the same n points with prev.K >= k (for example the previous snapshot of a
+// sequence, whose neighbourhoods are mostly still neighbourhoods): the candidates of point i are its
+// prev.K neighbours in prev, the knnRefineHop nearest neighbours of each of its knnRefineHop nearest
+// neighbours and its reverse neighbours among those (a local join as in NN-descent), scored with
+// distances under metric in x; the k nearest are kept, nearest first (ties by smaller index).
+// It also returns the fraction of the k*n neighbour entries that are not in prev's rows.
+// Cost O(n (K + hop^2) d) time instead of KNN's O(n^2 d).
+func refineKNN(x *Matrix, prev *Neighbors, k int, metric Metric) (*Neighbors, float64) {
+	n, d := x.Rows, x.Cols
+	hop := min(knnRefineHop, prev.K)
+	// Reverse lists: j -> the points i that have j among their hop nearest (at most hop of them).
+	revCnt := make([]int32, n)
+	rev := make([]int32, n*hop)
+	for i := 0; i < n; i++ {
+		idx, _ := prev.Row(i)
+		for _, j := range idx[:hop] {
+			if c := revCnt[j]; int(c) < hop {
+				rev[int(j)*hop+int(c)] = int32(i)
+				revCnt[j]++
+			}
+		}
+	}
+	out := &Neighbors{N: n, K: k, Index: make([]int32, n*k), Dist: make([]float32, n*k)}
+	changed := make([]int, runtime.GOMAXPROCS(0))
+	type scratch struct {
+		stamp []int32 // stamp[j] == i: j is already a candidate of i
+		heap  knnHeap
+		top   []uint64
+	}
+	scr := make([]*scratch, len(changed))
+	parallelBlocks((n+knnQueryBlock-1)/knnQueryBlock, len(changed), func(w, b int) {
+		if scr[w] == nil {
+			scr[w] = &scratch{stamp: make([]int32, n), heap: knnHeap{keys: make([]float32, k), idx: make([]int32, k)}, top: make([]uint64, k)}
+			for t := range scr[w].stamp {
+				scr[w].stamp[t] = -1
+			}
+		}
+		s := scr[w]
+		h := &s.heap
+		for i := b * knnQueryBlock; i < min(n, (b+1)*knnQueryBlock); i++ {
+			clearUpper()
+			s.stamp[i] = int32(i)
+			h.reset()
+			xi := x.Data[i*d : (i+1)*d]
+			add := func(j int32) {
+				if s.stamp[j] == int32(i) {
+					return
+				}
+				s.stamp[j] = int32(i)
+				var key float32
+				if metric == Cosine {
+					key = float32(exactDistance(x, i, int(j), metric))
+				} else {
+					key = tsneSqDist(xi, x.Data[int(j)*d:(int(j)+1)*d])
+				}
+				if key < h.keys[0] {
+					h.replaceTop(key, j)
+				}
+			}
+			idx, _ := prev.Row(i)
+			for _, j := range idx {
+				add(j)
+			}
+			for _, j := range idx[:hop] {
+				jdx, _ := prev.Row(int(j))
+				for _, l := range jdx[:hop] {
+					add(l)
+				}
+			}
+			for _, j := range rev[i*hop : i*hop+int(revCnt[i])] {
+				add(j)
+			}
+			// Nearest first, ties by index: keys are >= 0, so their bits order like the values.
+			top := s.top
+			for c := range top {
+				top[c] = uint64(math.Float32bits(h.keys[c]))<<32 | uint64(h.idx[c])
+			}
+			slices.Sort(top)
+			for c, key := range top {
+				out.Index[i*k+c] = int32(uint32(key))
+				v := math.Float32frombits(uint32(key >> 32))
+				if metric != Cosine {
+					v = float32(math.Sqrt(float64(v)))
+				}
+				out.Dist[i*k+c] = v
+			}
+			// Entries new to the row: mark the new row, unmark prev's row, count what is left.
+			row := out.Index[i*k : (i+1)*k]
+			for _, j := range row {
+				s.stamp[j] = -2
+			}
+			for _, j := range idx {
+				s.stamp[j] = int32(i)
+			}
+			for _, j := range row {
+				if s.stamp[j] == -2 {
+					changed[w]++
+				}
+				s.stamp[j] = int32(i)
+			}
+		}
+	})
+	var c int
+	for _, v := range changed {
+		c += v
+	}
+	return out, float64(c) / float64(n*k)
 }

@@ -5,7 +5,7 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 )
 
 // t-SNE (van der Maaten & Hinton 2008) in stages, as openTSNE does it:
@@ -255,17 +255,36 @@ func TSNEAffinities(x *Matrix, opts *TSNEOptions) (*Affinities, error) {
 		return nil, fmt.Errorf("reduce: t-SNE needs at least 2 points, have %d", n)
 	}
 	r.perplexity = lowerPerplexity(r.perplexity, n, o.Warn)
+	aff, _, _, err := tsneAffinities(x, r, o.Progress, nil, nil)
+	return aff, err
+}
+
+// tsneAffinities computes the affinities of a validated x with resolved options whose perplexity
+// CheckPerplexity accepts. With prev (a kNN graph of the same points, Barnes-Hut only) the
+// neighbours are refined from prev (refineKNN) instead of searched exactly. It returns the
+// Barnes-Hut kNN graph (nil for the exact method) and, with prev, the fraction of neighbour entries
+// that changed. betas is affinitiesFromNeighbors' (Barnes-Hut only; nil is valid).
+func tsneAffinities(x *Matrix, r tsneResolved, progress Progress, prev *Neighbors, betas []float64) (*Affinities, *Neighbors, float64, error) {
 	if r.method == TSNEExact {
-		return exactAffinities(x, r, o.Progress)
+		aff, err := exactAffinities(x, r, progress)
+		return aff, nil, 0, err
 	}
+	n := x.Rows
 	k := max(1, min(n-1, int(3*r.perplexity)))
-	reportProgress(o.Progress, 0, 1, "tsne knn")
-	nb, err := KNN(x, k, r.metric)
-	if err != nil {
-		return nil, err
+	reportProgress(progress, 0, 1, "tsne knn")
+	var nb *Neighbors
+	var changed float64
+	if prev != nil && prev.N == n && prev.K >= k {
+		nb, changed = refineKNN(x, prev, k, r.metric)
+	} else {
+		var err error
+		if nb, err = KNN(x, k, r.metric); err != nil {
+			return nil, nil, 0, err
+		}
 	}
-	reportProgress(o.Progress, 1, 1, "tsne knn")
-	return affinitiesFromNeighbors(nb, r.perplexity, r.metric)
+	reportProgress(progress, 1, 1, "tsne knn")
+	aff, err := affinitiesFromNeighbors(nb, r.perplexity, r.metric, betas)
+	return aff, nb, changed, err
 }
 
 // AffinitiesFromNeighbors computes sparse t-SNE affinities from a precomputed kNN graph (Index and
@@ -280,12 +299,14 @@ func AffinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (
 	if p, ok := positiveOr(perplexity, DefaultPerplexity); !ok {
 		return nil, fmt.Errorf("reduce: t-SNE perplexity %v must be positive and finite", p)
 	}
-	return affinitiesFromNeighbors(nb, lowerPerplexity(perplexity, nb.N, nil), metric)
+	return affinitiesFromNeighbors(nb, lowerPerplexity(perplexity, nb.N, nil), metric, nil)
 }
 
 // affinitiesFromNeighbors is AffinitiesFromNeighbors for a valid graph and a perplexity that
-// CheckPerplexity accepts.
-func affinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (*Affinities, error) {
+// CheckPerplexity accepts. betas, if not nil ([N]), holds each row's precision beta_i: a positive
+// entry starts that row's search (a nearby snapshot's beta), and every entry is overwritten with the
+// beta found.
+func affinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric, betas []float64) (*Affinities, error) {
 	if float64(nb.K) < math.Floor(3*perplexity) && nb.K < nb.N-1 {
 		return nil, fmt.Errorf("reduce: t-SNE perplexity %g needs %d neighbours, the graph has %d", perplexity, int(3*perplexity), nb.K)
 	}
@@ -305,55 +326,81 @@ func affinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (
 					d[t] *= d[t]
 				}
 			}
-			calibrateRow(d, perplexity, cond[i*k:(i+1)*k])
+			if betas != nil {
+				betas[i] = calibrateRowFrom(d, perplexity, cond[i*k:(i+1)*k], betas[i])
+			} else {
+				calibrateRowFrom(d, perplexity, cond[i*k:(i+1)*k], 0)
+			}
 		}
 	})
-	// Symmetrize: each p_j|i goes to (i, j) and (j, i); merge duplicates per row.
+	// Symmetrize: each p_j|i goes to (i, j) and (j, i); merge duplicates per row. Row i holds its
+	// own k neighbours, then the points that have i as a neighbour (in increasing order, as they
+	// are filled), so only the first part needs sorting before a merge of the two sorted lists.
 	cnt := make([]int32, n+1)
 	for i := 0; i < n; i++ {
 		idx, _ := nb.Row(i)
+		cnt[i+1] += int32(k)
 		for _, j := range idx {
 			if int(j) < 0 || int(j) >= n || int(j) == i {
 				return nil, fmt.Errorf("reduce: t-SNE affinities: neighbour %d of point %d out of range [0, %d) or self", j, i, n)
 			}
-			cnt[i+1]++
 			cnt[j+1]++
 		}
 	}
 	for i := 0; i < n; i++ {
 		cnt[i+1] += cnt[i]
 	}
-	fill := append([]int32(nil), cnt[:n]...)
+	fill := make([]int32, n)
+	for i := 0; i < n; i++ {
+		fill[i] = cnt[i] + int32(k)
+	}
 	col := make([]int32, cnt[n])
 	val := make([]float64, cnt[n])
 	for i := 0; i < n; i++ {
 		idx, _ := nb.Row(i)
 		for t, j := range idx {
 			p := cond[i*k+t]
-			col[fill[i]], val[fill[i]] = j, p
-			fill[i]++
 			col[fill[j]], val[fill[j]] = int32(i), p
 			fill[j]++
 		}
 	}
-	// Sort each row by column and merge duplicates in place, compacting into the final CSR.
+	// Sort each row's own neighbours by column (keys col<<32 | position: plain integers), merge
+	// them with the sorted reverse entries, summing duplicates, into col2/val2 at the row's start.
+	col2 := make([]int32, cnt[n])
+	val2 := make([]float64, cnt[n])
 	rowLen := make([]int32, n)
 	parallelRanges(n, 64, func(i0, i1 int) {
+		keys := make([]uint64, k)
 		for i := i0; i < i1; i++ {
-			c, v := col[cnt[i]:cnt[i+1]], val[cnt[i]:cnt[i+1]]
-			sort.Sort(colVal{c, v})
-			w := 0
-			for t := range c {
-				if w > 0 && c[w-1] == c[t] {
-					v[w-1] += v[t]
+			idx, _ := nb.Row(i)
+			for t, j := range idx {
+				keys[t] = uint64(j)<<32 | uint64(t)
+			}
+			slices.Sort(keys)
+			rc, rv := col[cnt[i]+int32(k):cnt[i+1]], val[cnt[i]+int32(k):cnt[i+1]]
+			oc, ov := col2[cnt[i]:cnt[i+1]], val2[cnt[i]:cnt[i+1]]
+			w, a, b := 0, 0, 0
+			for a < k || b < len(rc) {
+				var j int32
+				var x float64
+				if b >= len(rc) || (a < k && int32(keys[a]>>32) <= rc[b]) {
+					j, x = int32(keys[a]>>32), cond[i*k+int(uint32(keys[a]))]
+					a++
+				} else {
+					j, x = rc[b], rv[b]
+					b++
+				}
+				if w > 0 && oc[w-1] == j {
+					ov[w-1] += x
 					continue
 				}
-				c[w], v[w] = c[t], v[t]
+				oc[w], ov[w] = j, x
 				w++
 			}
 			rowLen[i] = int32(w)
 		}
 	})
+	col, val = col2, val2
 	a := &Affinities{N: n, Perplexity: perplexity, RowPtr: make([]int32, n+1)}
 	for i := 0; i < n; i++ {
 		a.RowPtr[i+1] = a.RowPtr[i] + rowLen[i]
@@ -372,29 +419,26 @@ func affinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric) (
 	return a, nil
 }
 
-type colVal struct {
-	c []int32
-	v []float64
-}
-
-func (s colVal) Len() int           { return len(s.c) }
-func (s colVal) Less(i, j int) bool { return s.c[i] < s.c[j] }
-func (s colVal) Swap(i, j int) {
-	s.c[i], s.c[j] = s.c[j], s.c[i]
-	s.v[i], s.v[j] = s.v[j], s.v[i]
-}
-
-// calibrateRow sets p[t] = exp(-beta d[t]) / sum, with beta found by bisection (as in
-// scikit-learn's _binary_search_perplexity: up to 100 steps, entropy tolerance 1e-5) so that the
-// Shannon entropy (natural log) of p equals log(perplexity). Distances are shifted by their minimum
+// calibrateRow sets p[t] = exp(-beta d[t]) / sum, with beta chosen so that the Shannon entropy
+// (natural log) of p equals log(perplexity) within 1e-5 (scikit-learn's
+// _binary_search_perplexity tolerance), at most 100 steps. Distances are shifted by their minimum
 // first, which leaves p unchanged and avoids underflow for large distances.
 func calibrateRow(d []float64, perplexity float64, p []float64) {
+	calibrateRowFrom(d, perplexity, p, 0)
+}
+
+// calibrateRowFrom is calibrateRow starting from beta0 (if positive; else 1 / mean shifted
+// distance), and returns the beta found. Each step is a Newton step on H(log beta), whose
+// derivative is -beta^2 Var_p(d), kept inside the bracket of betas known to give too high and too
+// low an entropy (bisection when it would leave it): a few steps from a nearby start where plain
+// bisection needs 20 or more.
+func calibrateRowFrom(d []float64, perplexity float64, p []float64, beta0 float64) float64 {
 	dmin := math.Inf(1)
 	for _, v := range d {
 		dmin = min(dmin, v)
 	}
 	target := math.Log(perplexity)
-	beta, lo, hi := 1.0, math.Inf(-1), math.Inf(1)
+	beta, lo, hi := 1.0, 0.0, math.Inf(1)
 	// Start from a scale-aware beta: 1 / mean shifted distance.
 	var mean float64
 	for _, v := range d {
@@ -404,40 +448,55 @@ func calibrateRow(d []float64, perplexity float64, p []float64) {
 	if mean > 0 {
 		beta = 1 / mean
 	}
+	if beta0 > 0 && !math.IsInf(beta0, 0) {
+		beta = beta0
+	}
+	used := beta // the beta of the current p
 	for step := 0; step < 100; step++ {
-		var sum, dsum float64
+		used = beta
+		var sum, dsum, d2sum float64
 		for t, v := range d {
 			// exp(-60) ~ 1e-26 relative to the nearest neighbour's weight 1 is negligible; cutting
 			// there keeps every P value a normal float64 (subnormal arithmetic is ~100x slower).
 			e := 0.0
-			if a := (v - dmin) * beta; a < 60 {
+			x := v - dmin
+			if a := x * beta; a < 60 {
 				e = tsneExp(-a)
 			}
 			p[t] = e
 			sum += e
-			dsum += (v - dmin) * e
+			dsum += x * e
+			d2sum += x * x * e
 		}
-		h := math.Log(sum) + beta*dsum/sum
+		m := dsum / sum
+		h := math.Log(sum) + beta*m
 		diff := h - target
 		if math.Abs(diff) <= 1e-5 {
 			break
 		}
-
 		if diff > 0 { // entropy too high: sharpen
 			lo = beta
-			if math.IsInf(hi, 1) {
-				beta *= 2
-			} else {
-				beta = (beta + hi) / 2
-			}
 		} else {
 			hi = beta
-			if math.IsInf(lo, -1) {
-				beta /= 2
-			} else {
-				beta = (beta + lo) / 2
+		}
+		// Newton on u = log beta: dH/du = -beta^2 Var(d), so u += diff / (beta^2 Var).
+		next := math.NaN()
+		if v := d2sum/sum - m*m; v > 0 {
+			next = beta * math.Exp(max(-2, min(2, diff/(beta*beta*v))))
+		}
+		if !(next > lo && next < hi) {
+			switch {
+			case diff > 0 && math.IsInf(hi, 1):
+				next = beta * 2
+			case diff > 0:
+				next = (beta + hi) / 2
+			case lo == 0:
+				next = beta / 2
+			default:
+				next = (beta + lo) / 2
 			}
 		}
+		beta = next
 	}
 	var sum float64
 	for _, v := range p {
@@ -447,11 +506,12 @@ func calibrateRow(d []float64, perplexity float64, p []float64) {
 		for t := range p {
 			p[t] = 1 / float64(len(p))
 		}
-		return
+		return used
 	}
 	for t := range p {
 		p[t] /= sum
 	}
+	return used
 }
 
 // tsneExp returns e^x for x in [-60, 0] (relative error < 1e-15), in pure Go.

@@ -2,6 +2,7 @@ package reduce
 
 import (
 	"fmt"
+	"math"
 )
 
 // TSNEAnimOptions configures TSNEFrames. The zero value (or nil) means every default.
@@ -16,35 +17,83 @@ type TSNEAnimOptions struct {
 	// time (an exponential moving average of the layouts) at the price of lagging behind the data.
 	// Zero means 1 (no smoothing).
 	Update float64
-	// FrameIters is the number of iterations for each frame after the first. Zero means 200.
+	// FrameIters is the number of iterations of each frame after the first whose affinities changed
+	// little. Zero means 40. A frame whose affinities P moved by a total variation
+	// tv = (1/2) sum_ij |P_ij - P'_ij| above 0.06 from the previous frame's P' (snapshots far apart)
+	// runs FrameIters * tv / 0.06 iterations, at most 200 (or FrameIters if that is more).
 	FrameIters int
+	// FrameLearningRate is the learning rate of those iterations. Zero means n/2, twice the
+	// automatic rate of TSNE at exaggeration 1: a layout that continues from an optimized one, with
+	// the optimizer's gains and momentum carried over, tolerates larger steps, and needs fewer of them.
+	FrameLearningRate float64
+	// FrameTheta is the Barnes-Hut opening angle of those iterations (see TSNEOptions.Theta). Zero
+	// means 0.7: a frame only refines a layout that is already in place.
+	FrameTheta float64
 	// FrameExaggeration is the exaggeration of those iterations. Zero means 1.
 	FrameExaggeration float64
-	// NoRegister disables the Procrustes registration (rotation, reflection and translation, no
-	// scaling) of each frame onto the previous one. Registration is on by default.
+	// ExactKNN searches the nearest neighbours of every snapshot exactly (reduce.KNN, O(n^2 d) a
+	// frame). By default (Barnes-Hut only) frame t > 0 refines frame t-1's neighbour graph instead:
+	// each point's candidates are its previous neighbours, their nearest neighbours and its reverse
+	// neighbours, rescored on the new snapshot (a local join as in NN-descent, O(n k d)); points
+	// keep their identity across snapshots, so most neighbourhoods carry over.
+	ExactKNN bool
+	// NoRegister disables the orthogonal Procrustes registration (rotation and reflection, no
+	// scaling) of each frame onto the previous frame. Registration is on by default.
 	NoRegister bool
-	// NoNormalize disables the normalization of every returned frame to zero mean and unit std
-	// (reduce.Normalize: one common scale for both axes). Normalization is on by default.
+	// NoNormalize disables the normalization of every returned frame. By default each axis is
+	// normalized to zero mean and unit standard deviation, then the frame is registered onto the
+	// previous returned frame (the order of the t-SNE logger notebook, seed 001).
 	NoNormalize bool
+	// CommonScale normalizes with one standard deviation for both axes (reduce.Normalize) instead of
+	// one per axis, and registers the optimizer's layout onto the previous one before normalizing
+	// (the default before 2026-12). Use it when distances must mean the same along both axes: the
+	// per-axis normalization stretches the shorter side of an elongated layout (round clusters turn
+	// into ellipses, and the stretch changes as the layout's aspect ratio does), whereas one common
+	// scale keeps the t-SNE layout's shape and relative distances.
+	CommonScale bool
 	// Progress, if not nil, is called after each frame with (frames done, T, "tsne frames").
 	Progress Progress
 }
+
+// Defaults of TSNEAnimOptions.
+const (
+	tsneFrameIters = 40
+	tsneFrameTheta = 0.7
+	tsneFrameLRx   = 2 // FrameLearningRate = tsneFrameLRx * n / 4
+	// A frame whose affinities moved by a total variation tv > tsneFrameTV from the previous
+	// frame's runs FrameIters * tv / tsneFrameTV iterations, at most tsneFrameMaxIters (or
+	// FrameIters if that is more). (50 snapshots of a run: tv 0.02 to 0.06 a frame; 5: 0.3 and more.)
+	tsneFrameTV       = 0.06
+	tsneFrameMaxIters = 200
+)
 
 // TSNEFrames embeds a snapshot sequence seq (T matrices [n, d_t], the same n points in every
 // snapshot, in order) into T t-SNE layouts [n, 2] that form a coherent animation.
 //
 // Frame 0 is a full t-SNE of seq[0] (opts.TSNE). Frame t > 0 fits the affinities of seq[t]
-// (computed afresh) starting from the layout of frame t-1 at its own scale, for FrameIters
-// iterations with exaggeration FrameExaggeration and momentum 0.8. openTSNE advises rescaling an
-// initialization to std 1e-4, and TSNE does that for fresh starts; here it is deliberately not done:
-// a restart from a shrunk layout needs the early exaggeration phase again and lets clusters rotate,
-// swap and flip between frames, whereas continuing an already converged layout (openTSNE's
+// (from a neighbour graph refined from frame t-1's, unless ExactKNN) starting from the layout of
+// frame t-1 at its own scale, with the optimizer's gains and momentum where frame t-1 left them,
+// for FrameIters iterations without early exaggeration (FrameExaggeration, default 1), momentum
+// 0.8, learning rate FrameLearningRate and Barnes-Hut angle FrameTheta. openTSNE advises rescaling
+// an initialization to std 1e-4, and TSNE does that for fresh starts; here it is deliberately not
+// done: a restart from a shrunk layout needs the early exaggeration phase again and lets clusters
+// rotate, swap and flip between frames, whereas continuing an already converged layout (openTSNE's
 // "optimize continues from where it stopped") moves each point only as far as its neighbourhood
-// changed. The optimized layout is then registered onto frame t-1 by orthogonal Procrustes (removes
-// the residual rotation/reflection/drift), blended with frame t-1 by Update, and carried on to
-// frame t+1. Every returned frame is normalized (zero mean, unit std) unless NoNormalize.
+// changed, in a few dozen iterations. With Update < 1 the optimized layout is registered onto
+// frame t-1's (orthogonal Procrustes, unless NoRegister) and blended with it (the optimizer's state
+// then restarts); the result is carried on to frame t+1. The returned frame is that layout with
+// each axis normalized to mean 0 and std 1 (unless NoNormalize), then rotated (or reflected) onto
+// the previous returned frame by orthogonal Procrustes (unless NoRegister), which removes the
+// residual rotation and reflection between frames. CommonScale keeps the older order (register the
+// optimizer's layout, restarting the optimizer's state each frame, then one common scale).
 //
-// Cost: T affinity computations (kNN) plus Iters + (T-1) FrameIters iterations.
+// The settings before 2026-12 (200 iterations a frame, each frame's kNN searched exactly, learning
+// rate n/4, angle 0.5, common scale) are FrameIters 200, ExactKNN, FrameLearningRate n/4,
+// FrameTheta 0.5, CommonScale: on 50 frames of 5,000 Fashion-MNIST points (embviz bench reduce)
+// they take about 4x the time of the defaults for a similar last-frame trustworthiness.
+//
+// Cost: one exact kNN search and Iters iterations, then for each later frame a kNN refinement
+// (O(n k d)), the affinities and FrameIters iterations.
 // A perplexity too high for n points is lowered once for all frames (CheckPerplexity), with one
 // warning (TSNE.Warn). Errors: invalid sequence (NaN/Inf, differing row counts, fewer than 2 points),
 // bad options, ErrTSNEStopped if the TSNE callback asked to stop.
@@ -65,10 +114,21 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	}
 	frameIters := o.FrameIters
 	if frameIters == 0 {
-		frameIters = 200
+		frameIters = tsneFrameIters
 	}
 	if frameIters < 0 {
 		return nil, fmt.Errorf("reduce: t-SNE frames: FrameIters %d must not be negative", o.FrameIters)
+	}
+	frameLR := o.FrameLearningRate
+	if frameLR == 0 {
+		frameLR = tsneFrameLRx * max(float64(seq[0].Rows)/4, 50)
+	}
+	if !(frameLR > 0) || math.IsInf(frameLR, 0) {
+		return nil, fmt.Errorf("reduce: t-SNE frames: FrameLearningRate %v must be positive (or 0 for auto)", o.FrameLearningRate)
+	}
+	frameTheta, ok := positiveOr(o.FrameTheta, tsneFrameTheta)
+	if !ok {
+		return nil, fmt.Errorf("reduce: t-SNE frames: FrameTheta %v must be positive", o.FrameTheta)
 	}
 	frameExag, ok := positiveOr(o.FrameExaggeration, 1)
 	if !ok {
@@ -76,41 +136,69 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	}
 	base := o.TSNE
 	base.Progress = nil
-	if _, _, err := resolveTSNE(&base, seq[0].Rows); err != nil {
-		return nil, err
-	}
 	if seq[0].Rows < 2 {
 		return nil, fmt.Errorf("reduce: t-SNE frames: need at least 2 points, have %d", seq[0].Rows)
 	}
 	// One perplexity (and at most one warning) for the whole sequence.
 	base.Perplexity = lowerPerplexity(base.Perplexity, seq[0].Rows, base.Warn)
+	_, r, err := resolveTSNE(&base, seq[0].Rows)
+	if err != nil {
+		return nil, err
+	}
 	frames := make([]*Matrix, len(seq))
 	var prev []float64 // carried layout of the previous frame, optimizer scale, [n, 2]
+	var nb *Neighbors  // kNN graph of the previous snapshot (Barnes-Hut)
+	var prevUpd, prevGains []float64
+	var prevAff *Affinities
 	n := seq[0].Rows
+	betas := make([]float64, n) // each point's Gaussian precision, the start of the next frame's
 	for t, x := range seq {
 		fo := base
 		if t > 0 {
 			fo.InitLayout = layoutMatrix(prev)
 			fo.KeepInitScale = true
 		}
-		aff, err := TSNEAffinities(x, &fo)
+		seed := nb
+		if o.ExactKNN {
+			seed = nil
+		}
+		aff, g, _, err := tsneAffinities(x, r, nil, seed, betas)
 		if err != nil {
 			return nil, fmt.Errorf("reduce: t-SNE frame %d: %w", t, err)
 		}
+		nb = g
+		iters := frameIters
+		if t > 0 {
+			// A frame whose affinities moved more than usual gets proportionally more iterations.
+			if tv := affinityChange(prevAff, aff); tv > tsneFrameTV {
+				iters = max(frameIters, min(tsneFrameMaxIters, int(math.Ceil(float64(frameIters)*tv/tsneFrameTV))))
+			}
+		}
+		prevAff = aff
 		emb, err := newTSNEEmbedding(aff, x, &fo)
 		if err != nil {
 			return nil, fmt.Errorf("reduce: t-SNE frame %d: %w", t, err)
 		}
+		// The optimizer's state carries over while the carried layout is the optimizer's own
+		// (not registered or blended).
+		fresh := true
+		if t > 0 && update == 1 && (!o.CommonScale || o.NoRegister) {
+			copy(emb.update, prevUpd)
+			copy(emb.gains, prevGains)
+			fresh = false
+		}
 		if t == 0 {
 			err = emb.Run()
 		} else if frameIters > 0 {
-			err = emb.optimize(frameIters, frameExag, 0.8, 0)
+			emb.r.lr, emb.r.theta = frameLR, frameTheta
+			err = emb.optimizeFrom(iters, frameExag, 0.8, 0, fresh)
 		}
+		prevUpd, prevGains = emb.update, emb.gains
 		if err != nil {
 			return nil, fmt.Errorf("reduce: t-SNE frame %d: %w", t, err)
 		}
 		cur := emb.Embedding()
-		if t > 0 {
+		if t > 0 && (o.CommonScale || update < 1) {
 			ref := layoutMatrix(prev)
 			if !o.NoRegister {
 				if cur, err = Procrustes(ref, cur, nil); err != nil {
@@ -129,13 +217,51 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 		for k, v := range cur.Data {
 			prev[k] = float64(v)
 		}
-		if !o.NoNormalize {
+		switch {
+		case o.CommonScale && !o.NoNormalize:
 			cur = Normalize(cur)
+		case !o.CommonScale:
+			if !o.NoNormalize {
+				cur = standardizeColumns(cur)
+			}
+			if t > 0 && !o.NoRegister {
+				if cur, err = Procrustes(frames[t-1], cur, nil); err != nil {
+					return nil, fmt.Errorf("reduce: t-SNE frame %d: %w", t, err)
+				}
+			}
 		}
 		frames[t] = cur
 		reportProgress(o.Progress, t+1, len(seq), "tsne frames")
 	}
 	return frames, nil
+}
+
+// standardizeColumns returns a copy of x ([n, d]) with each column shifted to mean 0 and divided
+// by its own standard deviation (a constant column is only centered).
+func standardizeColumns(x *Matrix) *Matrix {
+	out := NewMatrix(x.Rows, x.Cols)
+	mean := columnMeans(x)
+	ss := make([]float64, x.Cols)
+	for i := 0; i < x.Rows; i++ {
+		for j, v := range x.Row(i) {
+			d := float64(v) - mean[j]
+			ss[j] += d * d
+		}
+	}
+	for j := range ss {
+		if sd := math.Sqrt(ss[j] / float64(x.Rows)); sd > 0 && !math.IsInf(sd, 0) {
+			ss[j] = 1 / sd
+		} else {
+			ss[j] = 1
+		}
+	}
+	for i := 0; i < x.Rows; i++ {
+		dst := out.Row(i)
+		for j, v := range x.Row(i) {
+			dst[j] = float32((float64(v) - mean[j]) * ss[j])
+		}
+	}
+	return out
 }
 
 // layoutMatrix converts an [n, 2] float64 layout to a Matrix.
@@ -145,4 +271,29 @@ func layoutMatrix(y []float64) *Matrix {
 		m.Data[k] = float32(v)
 	}
 	return m
+}
+
+// affinityChange returns the total variation distance between two affinity matrices over the same
+// points, (1/2) sum_ij |P_ij - Q_ij| in [0, 1]: the share of the affinity mass that moved.
+func affinityChange(p, q *Affinities) float64 {
+	var s float64
+	for i := 0; i < p.N; i++ {
+		a, b := p.RowPtr[i], q.RowPtr[i]
+		ae, be := p.RowPtr[i+1], q.RowPtr[i+1]
+		for a < ae || b < be {
+			switch {
+			case b >= be || (a < ae && p.Col[a] < q.Col[b]):
+				s += p.Val[a]
+				a++
+			case a >= ae || q.Col[b] < p.Col[a]:
+				s += q.Val[b]
+				b++
+			default:
+				s += math.Abs(p.Val[a] - q.Val[b])
+				a++
+				b++
+			}
+		}
+	}
+	return s / 2
 }

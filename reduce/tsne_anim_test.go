@@ -206,3 +206,166 @@ func ExampleTSNEFrames() {
 	// 3 frames of [150, 2]
 	// consecutive frames close: true
 }
+
+// tsneAxisStats returns the per-column means and standard deviations of an [n, 2] frame.
+func tsneAxisStats(y *Matrix) (mean, std [2]float64) {
+	n := float64(y.Rows)
+	for i := 0; i < y.Rows; i++ {
+		for c := 0; c < 2; c++ {
+			mean[c] += float64(y.At(i, c)) / n
+		}
+	}
+	for i := 0; i < y.Rows; i++ {
+		for c := 0; c < 2; c++ {
+			d := float64(y.At(i, c)) - mean[c]
+			std[c] += d * d / n
+		}
+	}
+	std[0], std[1] = math.Sqrt(std[0]), math.Sqrt(std[1])
+	return mean, std
+}
+
+// TestTSNEFramesNormalizeThenRegister checks the default order of the t-SNE logger notebook (seed
+// 001): each axis normalized to mean 0 / std 1, then the frame registered onto the previous
+// returned frame; and that CommonScale keeps one scale for both axes.
+func TestTSNEFramesNormalizeThenRegister(t *testing.T) {
+	const T, n = 4, 400
+	seq := tsneDriftSequence(T, n, 10, 5, 4)
+	base := TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 15, Iters: 300}, FrameIters: 30}
+	def, err := TSNEFrames(seq, &base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := base
+	o.NoRegister = true
+	raw, err := TSNEFrames(seq, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, y := range raw {
+		mean, std := tsneAxisStats(y)
+		if math.Abs(mean[0]) > 1e-4 || math.Abs(mean[1]) > 1e-4 || math.Abs(std[0]-1) > 1e-4 || math.Abs(std[1]-1) > 1e-4 {
+			t.Errorf("NoRegister frame %d: axis means %v, stds %v; want 0 and 1 per axis", f, mean, std)
+		}
+	}
+	// Registration comes after normalization: frame t is the normalized layout rotated onto the
+	// previous returned frame (registration does not change the optimizer's layout).
+	for f := 1; f < T; f++ {
+		want, err := Procrustes(def[f-1], raw[f], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := tsneMeanShift(want, def[f]); d > 1e-4 {
+			t.Errorf("frame %d differs from its normalized layout registered onto frame %d by %g", f, f-1, d)
+		}
+	}
+	if d := tsneMeanShift(raw[0], def[0]); d > 1e-6 {
+		t.Errorf("frame 0 is registered onto nothing, yet differs by %g", d)
+	}
+	// CommonScale: one standard deviation for both axes (the layout's aspect ratio is kept).
+	o = base
+	o.CommonScale, o.NoRegister = true, true
+	common, err := TSNEFrames(seq, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, y := range common {
+		_, std := tsneAxisStats(y)
+		_, rawStd := tsneAxisStats(raw[f])
+		if math.Abs(std[0]*std[0]+std[1]*std[1]-2) > 1e-3 {
+			t.Errorf("CommonScale frame %d: axis stds %v, want a mean variance of 1", f, std)
+		}
+		// Same layout up to the per-axis scaling: rescaling the common-scale frame per axis gives
+		// the per-axis frame.
+		var d float64
+		for i := 0; i < n; i++ {
+			dx := float64(common[f].At(i, 0))/std[0] - float64(raw[f].At(i, 0))/rawStd[0]
+			dy := float64(common[f].At(i, 1))/std[1] - float64(raw[f].At(i, 1))/rawStd[1]
+			d += math.Hypot(dx, dy) / n
+		}
+		if f == 0 && d > 1e-4 {
+			t.Errorf("frame 0: CommonScale and per-axis frames are not the same layout (mean difference %g)", d)
+		}
+		t.Logf("frame %d: CommonScale axis stds %.3f, %.3f", f, std[0], std[1])
+	}
+}
+
+// TestTSNEFramesOptions checks the frame options' validation and that the settings before 2026-12
+// (exact kNN every frame, 200 iterations, common scale) still run.
+func TestTSNEFramesOptions(t *testing.T) {
+	seq := tsneDriftSequence(3, 300, 6, 4, 5)
+	for _, c := range []struct {
+		opts TSNEAnimOptions
+		want string
+	}{
+		{TSNEAnimOptions{FrameIters: -1}, "FrameIters -1"},
+		{TSNEAnimOptions{FrameLearningRate: -2}, "FrameLearningRate -2"},
+		{TSNEAnimOptions{FrameTheta: math.NaN()}, "FrameTheta NaN"},
+		{TSNEAnimOptions{FrameExaggeration: -1}, "FrameExaggeration -1"},
+	} {
+		if _, err := TSNEFrames(seq, &c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got %v, want an error containing %q", c.opts, err, c.want)
+		}
+	}
+	old, err := TSNEFrames(seq, &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 15, Method: TSNEBarnesHut},
+		FrameIters: 200, ExactKNN: true, CommonScale: true, FrameLearningRate: 300.0 / 4, FrameTheta: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := TSNEFrames(seq, &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 15, Method: TSNEBarnesHut}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f := range seq {
+		to, tc := tsneTrust(seq[f], old[f], 10), tsneTrust(seq[f], cur[f], 10)
+		t.Logf("frame %d trustworthiness@10: before-2026-12 settings %.4f, defaults %.4f", f, to, tc)
+		if tc < to-0.02 {
+			t.Errorf("frame %d: defaults' trustworthiness %.4f, far below the earlier settings' %.4f", f, tc, to)
+		}
+	}
+}
+
+// TestRefineKNN checks the kNN graph refined from a nearby snapshot's against the exact one.
+func TestRefineKNN(t *testing.T) {
+	seq := tsneDriftSequence(2, 600, 8, 5, 6)
+	const k = 30
+	for _, metric := range []Metric{Euclidean, Cosine} {
+		prev, err := KNN(seq[0], k, metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, err := KNN(seq[1], k, metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, changed := refineKNN(seq[1], prev, k, metric)
+		recall := neighborOverlap(exact, got)
+		t.Logf("%s: recall %.4f, %.3f of the entries changed", metric, recall, changed)
+		if recall < 0.85 { // a fifth of the neighbourhoods changed: a far larger step than between snapshots
+			t.Errorf("%s: recall %.4f of the refined graph, want >= 0.85", metric, recall)
+		}
+		if got.N != 600 || got.K != k || !(changed > 0 && changed < 1) {
+			t.Fatalf("%s: graph [%d, %d], changed %g", metric, got.N, got.K, changed)
+		}
+		for i := 0; i < got.N; i++ {
+			idx, dist := got.Row(i)
+			for c := range idx {
+				if int(idx[c]) == i || (c > 0 && dist[c] < dist[c-1]) {
+					t.Fatalf("%s: row %d not sorted or holds itself: %v %v", metric, i, idx, dist)
+				}
+				if want := exactDistance(seq[1], i, int(idx[c]), metric); math.Abs(float64(dist[c])-want) > 1e-4*(1+want) {
+					t.Fatalf("%s: row %d distance %g, want %g", metric, i, dist[c], want)
+				}
+			}
+		}
+	}
+	// Refining a graph on its own snapshot changes nothing.
+	prev, err := KNN(seq[0], k, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, changed := refineKNN(seq[0], prev, k, Euclidean)
+	if changed != 0 || neighborOverlap(prev, same) != 1 {
+		t.Errorf("refining the exact graph of the same data changed %.4f of it", changed)
+	}
+}

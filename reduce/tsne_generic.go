@@ -6,3 +6,6 @@ package reduce
 func tsneListEval(px, py float64, lx, ly, lc []float64) (fx, fy, z float64) {
 	return tsneListEvalGeneric(px, py, lx, ly, lc)
 }
+
+// tsneSqDist returns ||a - b||^2 (len(b) >= len(a)): sqDist32 in the portable build.
+func tsneSqDist(a, b []float32) float32 { return sqDist32(a, b) }

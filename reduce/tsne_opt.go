@@ -20,7 +20,8 @@ type TSNEEmbedding struct {
 	rep                    []float64 // [n, 2] repulsive sums of the current iteration
 	zPart                  []float64 // per-block partial sums of Z
 	klPart                 []float64 // per-block partial sums of P log w
-	pLogP                  float64   // sum P log P (constant)
+	pLogP                  float64   // sum P log P (constant), computed with the first KL
+	pLogPDone              bool
 	iter                   int
 	tree                   quadTree
 	lists                  []*qtList // per-worker interaction lists
@@ -109,11 +110,6 @@ func newTSNEEmbedding(aff *Affinities, x *Matrix, opts *TSNEOptions) (*TSNEEmbed
 	e.gains = make([]float64, 2*n)
 	e.grad = make([]float64, 2*n)
 	e.rep = make([]float64, 2*n)
-	for _, p := range aff.Val {
-		if p > 0 {
-			e.pLogP += p * math.Log(p)
-		}
-	}
 	for i := 0; i < n; i++ {
 		for k := aff.RowPtr[i]; k < aff.RowPtr[i+1]; k++ {
 			if j := aff.Col[k]; int(j) > i {
@@ -217,13 +213,21 @@ func (e *TSNEEmbedding) Optimize(iters int, exaggeration, momentum float64) erro
 
 // optimize runs iters iterations; progressTotal > 0 reports progress against that total.
 func (e *TSNEEmbedding) optimize(iters int, exaggeration, momentum float64, progressTotal int) error {
+	return e.optimizeFrom(iters, exaggeration, momentum, progressTotal, true)
+}
+
+// optimizeFrom is optimize that, with fresh false, keeps the updates and gains where the previous
+// call (or TSNEFrames, from the previous frame) left them.
+func (e *TSNEEmbedding) optimizeFrom(iters int, exaggeration, momentum float64, progressTotal int, fresh bool) error {
 	lr := e.r.lr
 	if lr == 0 {
 		lr = max(float64(e.n)/exaggeration/4, 50)
 	}
-	for t := range e.update {
-		e.update[t] = 0
-		e.gains[t] = 1
+	if fresh {
+		for t := range e.update {
+			e.update[t] = 0
+			e.gains[t] = 1
+		}
 	}
 	start := e.iter
 	for it := 0; it < iters; it++ {
@@ -395,6 +399,15 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 	}
 	if !wantKL {
 		return 0
+	}
+	if !e.pLogPDone {
+		clearUpper()
+		for _, p := range e.aff.Val {
+			if p > 0 {
+				e.pLogP += p * math.Log(p)
+			}
+		}
+		e.pLogPDone = true
 	}
 	// KL = sum P log(P / (w / Z)) = sum P log P - sum P log w + log Z  (sum P = 1).
 	var pLogW float64

@@ -39,3 +39,27 @@ func tsneListEval(px, py float64, lx, ly, lc []float64) (fx, fy, z float64) {
 	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code: see clearUpper
 	return b[0] + b[1] + b[2] + b[3], c[0] + c[1] + c[2] + c[3], a[0] + a[1] + a[2] + a[3]
 }
+
+// tsneSqDist returns ||a - b||^2 (len(b) >= len(a)), 8 coordinates at a time with AVX2/FMA when
+// available (sqDist32 otherwise).
+func tsneSqDist(a, b []float32) float32 {
+	if !tsneUseSIMD || len(a) < 8 {
+		return sqDist32(a, b)
+	}
+	b = b[:len(a)]
+	var acc archsimd.Float32x8
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		d := archsimd.LoadFloat32x8Slice(a[i : i+8]).Sub(archsimd.LoadFloat32x8Slice(b[i : i+8]))
+		acc = d.MulAdd(d, acc)
+	}
+	var v [8]float32
+	acc.Store(&v)
+	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code: see clearUpper
+	s := ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+	for ; i < len(a); i++ {
+		e := a[i] - b[i]
+		s += e * e
+	}
+	return s
+}

@@ -35,7 +35,9 @@ func init() {
 // JIT compiled by a small untimed fit first), with trustworthiness@K of all four embeddings
 // computed by sklearn.manifold.trustworthiness. With -frames F > 0 it also times a F-frame t-SNE
 // animation (reduce.TSNEFrames) of a synthetic training-like sequence: snapshot t blends a fixed
-// random matrix into the data, X_t = (1-a_t) R + a_t X, a_t from 0.3 to 1.
+// random matrix into the data, X_t = (1-a_t) R + a_t X, a_t from 0.3 to 1, with the defaults and
+// with the settings before 2026-12 in the same run (last-frame trustworthiness and mean
+// frame-to-frame displacement of both, times in units of the static t-SNE above).
 // The table gives wall seconds, CPU seconds (ours) and speedups.
 func runBenchReduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench reduce", stderr)
@@ -132,25 +134,60 @@ func runBenchReduce(args []string, stdout, stderr io.Writer) error {
 	row("UMAP", umapW, umapC, get("umap_s"), get("umap_cpu_s"), get("ours_umap_trust"), get("umap_trust"),
 		fmt.Sprintf("reference: umap-learn, warm (JIT warm-up %.1f s untimed)", get("umap_warmup_s")))
 	if *frames > 0 {
-		seq := benchSequence(x50, *frames)
+		if err := benchFrames(stdout, x50, *frames, *k, tsneW, tsneC); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchFrames times a frames-frame t-SNE animation (reduce.TSNEFrames) of benchSequence(x) with the
+// defaults and, in the same run, with the settings before 2026-12 (the reference), and prints
+// both next to one static t-SNE (wall w1, CPU c1): time, last-frame trustworthiness@k (against
+// the last snapshot) and the mean frame-to-frame displacement (reduce.Displacements).
+func benchFrames(stdout io.Writer, x *reduce.Matrix, frames, k int, w1, c1 time.Duration) error {
+	seq := benchSequence(x, frames)
+	before := &reduce.TSNEAnimOptions{FrameIters: 200, ExactKNN: true, CommonScale: true,
+		FrameLearningRate: max(float64(x.Rows)/4, 50), FrameTheta: 0.5}
+	fmt.Fprintf(stdout, "t-SNE animation: %d frames of %d points (snapshot t = (1-a) noise + a x, a from 0.3 to 1); one static t-SNE: %.2f s wall, %.2f s CPU\n",
+		frames, x.Rows, w1.Seconds(), c1.Seconds())
+	fmt.Fprintf(stdout, "%-16s %8s %8s %9s %11s %10s %11s\n", "frames", "wall_s", "cpu_s", "s/frame", "x_static", "trust_last", "mean_disp")
+	var ref struct{ w, c time.Duration }
+	for _, c := range []struct {
+		name string
+		opts *reduce.TSNEAnimOptions
+	}{{"defaults", nil}, {"before 2026-12", before}} {
 		var fr []*reduce.Matrix
-		w, c, _, err := benchTime(func() (*reduce.Matrix, error) {
+		w, cpu, _, err := benchTime(func() (*reduce.Matrix, error) {
 			var err error
-			fr, err = reduce.TSNEFrames(seq, nil)
-			if err != nil {
-				return nil, err
-			}
-			return fr[len(fr)-1], nil
+			fr, err = reduce.TSNEFrames(seq, c.opts)
+			return nil, err
 		})
 		if err != nil {
 			return err
 		}
-		last, err := reduce.Trustworthiness(seq[len(seq)-1], fr[len(fr)-1], *k, nil)
+		trust, err := reduce.Trustworthiness(seq[len(seq)-1], fr[len(fr)-1], k, nil)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "t-SNE animation: %d frames of %d points in %.1f s wall (%.1f s CPU), %.2f s a frame; last frame trustworthiness@%d %.4f\n",
-			*frames, *n, w.Seconds(), c.Seconds(), w.Seconds()/float64(*frames), *k, last)
+		ds, err := reduce.Displacements(fr)
+		if err != nil {
+			return err
+		}
+		var disp float64
+		for _, d := range ds {
+			disp += d / float64(len(ds))
+		}
+		fmt.Fprintf(stdout, "%-16s %8.2f %8.2f %9.3f %11.2f %10.4f %11.4f\n", c.name, w.Seconds(), cpu.Seconds(),
+			w.Seconds()/float64(frames), w.Seconds()/w1.Seconds(), trust, disp)
+		if c.opts != nil {
+			ref.w, ref.c = w, cpu
+		} else {
+			defer func(w, c time.Duration) {
+				fmt.Fprintf(stdout, "defaults vs before 2026-12: %.2fx wall, %.2fx CPU (x_static: wall in units of one static t-SNE)\n",
+					ref.w.Seconds()/w.Seconds(), ref.c.Seconds()/c.Seconds())
+			}(w, cpu)
+		}
 	}
 	return nil
 }

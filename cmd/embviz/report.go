@@ -58,16 +58,8 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	start := time.Now()
-	last := ""
-	progress := func(done, total int, stage string) {
-		line := fmt.Sprintf("[%d/%d] %s", done, total, stage)
-		if line == last {
-			return
-		}
-		last = line
-		fmt.Fprintf(stderr, "\r%-78s", truncate(fmt.Sprintf("%s (%.0fs)", line, time.Since(start).Seconds()), 78))
-	}
-	v := vizlib.ViewOf(run, vizlib.ViewOptions{MaxPoints: *maxPoints, Seed: *seed, Progress: progress})
+	bar := newProgressBar(stderr)
+	v := vizlib.ViewOf(run, vizlib.ViewOptions{MaxPoints: *maxPoints, Seed: *seed, Progress: bar.update})
 	opts := vizlib.ReportOpts{
 		TSNE:        reduce.TSNEAnimOptions{TSNE: reduce.TSNEOptions{Seed: uint64(*seed)}},
 		UMAP:        reduce.UMAPAnimOptions{UMAP: reduce.UMAPOptions{Seed: *seed}},
@@ -80,7 +72,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		opts.MPHATE = &reduce.MPHATEOptions{Seed: *seed}
 	}
 	page := v.Report(opts)
-	fmt.Fprintln(stderr)
+	bar.finish()
 	rerr := page.Err()
 	if err := page.WriteFile(path); err != nil {
 		return err

@@ -73,28 +73,39 @@ func TestReportBlobsMLP(t *testing.T) {
 
 // reportTestRun writes run-0001 in dir: 60 blobs points in 3 classes, 4 snapshots whose classes
 // separate, with predictions and a loss record per snapshot.
-func reportTestRun(t *testing.T, dir string) {
+func reportTestRun(t testing.TB, dir string) {
+	reportSyntheticRun(t, dir, 60, 4, 4, 3)
+}
+
+// reportSyntheticRun writes a finished run of T snapshots of n evaluation points with dim-dimensional
+// embeddings in k classes: Gaussian noise plus a class signal that grows with the snapshot (as in
+// training).
+func reportSyntheticRun(t testing.TB, dir string, n, T, dim, k int) {
 	t.Helper()
-	run, err := training.CreateRun(dir, training.RunInfo{Dataset: "blobs", Model: "MLP", EmbedDim: 4, ClassNames: []string{"a", "b", "c"}})
+	names := make([]string, k)
+	for c := range names {
+		names[c] = string(rune('a' + c))
+	}
+	run, err := training.CreateRun(dir, training.RunInfo{Dataset: "blobs", Model: "MLP", EmbedDim: dim, ClassNames: names})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 60
 	labels, index := make([]int32, n), make([]int32, n)
 	for i := range labels {
-		labels[i], index[i] = int32(i%3), int32(i)
+		labels[i], index[i] = int32(i%k), int32(i)
 	}
 	if err := run.SetEvalSet(labels, index); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for s := 0; s < 4; s++ {
-		m := reduce.NewMatrix(n, 4)
+	for s := 0; s < T; s++ {
+		m := reduce.NewMatrix(n, dim)
 		for i := range m.Data {
 			m.Data[i] = float32(rng.NormFloat64())
 		}
 		for i := 0; i < n; i++ {
-			m.Set(i, int(labels[i]), m.At(i, int(labels[i]))+float32(s))
+			c := int(labels[i]) % dim
+			m.Set(i, c, m.At(i, c)+float32(s)*4/float32(T))
 		}
 		if _, err := run.AppendSnapshot(s*5, float64(s), m, labels, nil); err != nil {
 			t.Fatal(err)
@@ -178,5 +189,20 @@ func TestReportAfterSnapshotReplaced(t *testing.T) {
 		if after[i] == before[i] {
 			t.Errorf("section %d did not change after the snapshot was replaced", i)
 		}
+	}
+}
+
+// BenchmarkReport10k times `embviz report` on a synthetic run of 10,000 evaluation points and 50
+// snapshots (64-dimensional embeddings, 10 classes); the target is 60 s on 2 cores. Run with
+// go test ./cmd/embviz -run XXX -bench Report10k -benchtime 1x.
+func BenchmarkReport10k(b *testing.B) {
+	dir := b.TempDir()
+	reportSyntheticRun(b, dir, 10000, 50, 64, 10)
+	for i := 0; i < b.N; i++ {
+		var stdout, stderr bytes.Buffer
+		if err := runReport([]string{"-runs", dir, "-run", "run-0001", "-out", filepath.Join(dir, "r.html")}, &stdout, &stderr); err != nil {
+			b.Fatalf("%v\n%s", err, stderr.String())
+		}
+		b.Logf("%s%s", stderr.String(), stdout.String())
 	}
 }

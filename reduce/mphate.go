@@ -44,7 +44,10 @@ type MPHATEOptions struct {
 	Decay float64
 	// IntersliceKNN sets the interslice bandwidth when IntersliceBandwidth is 0: the mean over items
 	// of the median over snapshots of the distance to the IntersliceKNN-th nearest other snapshot of
-	// the same item (capped at T-1; the reference needs T > IntersliceKNN). 0 means 25.
+	// the same item (capped at T-1). 0 means 25 (the reference's, which needs T > 25) when there
+	// are more than 25 snapshots, else round(0.86 (T-1)) (the share of the other snapshots that 25
+	// is of 29): a bandwidth taken from the farthest snapshot would link all snapshots alike and
+	// stack the frames on each other.
 	IntersliceKNN int
 	// IntersliceBandwidth, if positive, is the fixed bandwidth eps of the interslice kernel
 	// exp(-(||x_t(i) - x_s(i)|| / eps)^2).
@@ -162,6 +165,13 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	}
 	if o.IntersliceKNN == 0 {
 		o.IntersliceKNN = 25
+		if T <= 25 {
+			// The reference refuses fewer than 26 snapshots. Capping 25 at T-1 would take the
+			// bandwidth from the farthest snapshot, which links every snapshot strongly to every
+			// other and stacks the frames on each other; use the share of the other snapshots that
+			// 25 is in a 30-snapshot run instead.
+			o.IntersliceKNN = max(1, int(math.Round(0.86*float64(T-1))))
+		}
 	}
 	if o.IntersliceKNN < 1 {
 		return nil, fmt.Errorf("reduce: MPHATE: interslice knn = %d must be positive", o.IntersliceKNN)
@@ -630,15 +640,37 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		Q[i] = rng.NormFloat64()
 	}
 	tmp := make([]float64, N*q)
+	// orth orthonormalizes the q columns of x ([N, q] row-major) in place: Cholesky QR done twice
+	// (x <- x R^-1 with RᵀR = xᵀx), which is as accurate as Householder QR for well-conditioned
+	// blocks and keeps Q thin (mat.QR.QTo would form the full N × N Q).
 	orth := func(x []float64) error {
-		var qr mat.QR
-		qr.Factorize(mat.NewDense(N, q, x))
-		var qm mat.Dense
-		qr.QTo(&qm)
-		for i := 0; i < N; i++ {
-			for c := 0; c < q; c++ {
-				x[i*q+c] = qm.At(i, c)
+		X := mat.NewDense(N, q, x)
+		for pass := 0; pass < 2; pass++ {
+			g := mat.NewSymDense(q, nil)
+			g.SymOuterK(1, X.T())
+			var trace float64
+			for a := 0; a < q; a++ {
+				trace += g.At(a, a)
 			}
+			var ch mat.Cholesky
+			if !ch.Factorize(g) {
+				// Rank-deficient block: regularize slightly.
+				for a := 0; a < q; a++ {
+					g.SetSym(a, a, g.At(a, a)+1e-10*trace/float64(q)+1e-300)
+				}
+				if !ch.Factorize(g) {
+					return fmt.Errorf("reduce: MPHATE: landmarks: orthonormalizing the %d × %d block failed", N, q)
+				}
+			}
+			var r mat.TriDense
+			ch.UTo(&r)
+			var rinv mat.TriDense
+			if err := rinv.InverseTri(&r); err != nil {
+				return fmt.Errorf("reduce: MPHATE: landmarks: %w", err)
+			}
+			var y mat.Dense
+			y.Mul(X, &rinv)
+			copy(x, y.RawMatrix().Data)
 		}
 		return nil
 	}

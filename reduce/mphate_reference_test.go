@@ -30,6 +30,8 @@ import (
 //	                     the reference computed beforehand may lie next to it as TENSOR.ref<seed>.npy.
 //
 // Reference layouts are cached in $TMPDIR/embviz-mphate-ref keyed by the tensor's bytes.
+// EMBVIZ_MPHATE_OPTS="T LANDMARKS" sets our diffusion time and landmarks (diagnosis);
+// EMBVIZ_MPHATE_REF_SEEDS=1 also reports the reference's seed 1 against its seed 0.
 const (
 	mphateRefEnv    = "EMBVIZ_MPHATE_REF"
 	mphateTensorEnv = "EMBVIZ_MPHATE_TENSOR"
@@ -49,11 +51,20 @@ func TestMPHATEVsReference(t *testing.T) {
 	seq := mphateRefTensor(t)
 	ref := mphateReferenceLayout(t, refPath, seq, 0)
 	start := time.Now()
-	ours, err := MPHATEFit(seq, nil)
+	var opts MPHATEOptions // EMBVIZ_MPHATE_OPTS="t landmarks" overrides, for diagnosis
+	fmt.Sscan(os.Getenv("EMBVIZ_MPHATE_OPTS"), &opts.T, &opts.Landmarks)
+	ours, err := MPHATEFit(seq, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rho, disp := mphateAgreement(ours.Frames, ref)
+	if testing.Verbose() {
+		var per []string
+		for f := range ref {
+			per = append(per, fmt.Sprintf("%d:%.2f/%.2f", f, spearmanPairwise(ours.Frames[f], ref[f]), procrustesDisparity(ours.Frames[f], ref[f])))
+		}
+		t.Logf("per slice (Spearman/disparity): %s", strings.Join(per, " "))
+	}
 	t.Logf("ours vs reference seed 0 (%d × %d × %d; t = %d, %d landmarks, %.1fs): Spearman %.3f, disparity %.3f",
 		len(seq), seq[0].Rows, seq[0].Cols, ours.T, ours.Landmarks, time.Since(start).Seconds(), rho, disp)
 	if os.Getenv("EMBVIZ_MPHATE_REF_SEEDS") == "1" {

@@ -76,6 +76,19 @@ func readPickle(r io.Reader) (any, error) {
 		}
 		return b, nil
 	}
+	le := func(width int) (uint64, error) { // a little-endian unsigned of 1, 4 or 8 bytes
+		b, err := u(width)
+		if err != nil {
+			return 0, err
+		}
+		switch width {
+		case 1:
+			return uint64(b[0]), nil
+		case 4:
+			return uint64(binary.LittleEndian.Uint32(b)), nil
+		}
+		return binary.LittleEndian.Uint64(b), nil
+	}
 	readN := func(n uint64) ([]byte, error) { // a length-prefixed payload; grows as data arrives
 		if n > pickleMaxBytes {
 			return nil, fmt.Errorf("string of %d bytes exceeds the limit of %d", n, pickleMaxBytes)
@@ -269,26 +282,16 @@ func readPickle(r io.Reader) (any, error) {
 				}
 				return push(math.Float64frombits(binary.BigEndian.Uint64(b)))
 			case 'U', 'T', 'B', 'C', 0x8e, 0x96: // SHORT_BINSTRING, BINSTRING, BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
-				var n uint64
+				width := 8
 				switch op {
 				case 'U', 'C':
-					b, err := u(1)
-					if err != nil {
-						return err
-					}
-					n = uint64(b[0])
+					width = 1
 				case 'T', 'B':
-					b, err := u(4)
-					if err != nil {
-						return err
-					}
-					n = uint64(binary.LittleEndian.Uint32(b))
-				default:
-					b, err := u(8)
-					if err != nil {
-						return err
-					}
-					n = binary.LittleEndian.Uint64(b)
+					width = 4
+				}
+				n, err := le(width)
+				if err != nil {
+					return err
 				}
 				b, err := readN(n)
 				if err != nil {
@@ -296,26 +299,16 @@ func readPickle(r io.Reader) (any, error) {
 				}
 				return push(b)
 			case 0x8c, 'X', 0x8d: // SHORT_BINUNICODE, BINUNICODE, BINUNICODE8
-				var n uint64
+				width := 8
 				switch op {
 				case 0x8c:
-					b, err := u(1)
-					if err != nil {
-						return err
-					}
-					n = uint64(b[0])
+					width = 1
 				case 'X':
-					b, err := u(4)
-					if err != nil {
-						return err
-					}
-					n = uint64(binary.LittleEndian.Uint32(b))
-				default:
-					b, err := u(8)
-					if err != nil {
-						return err
-					}
-					n = binary.LittleEndian.Uint64(b)
+					width = 4
+				}
+				n, err := le(width)
+				if err != nil {
+					return err
 				}
 				b, err := readN(n)
 				if err != nil {
@@ -328,18 +321,15 @@ func readPickle(r io.Reader) (any, error) {
 			case 'q', 'r', 'p', 0x94: // BINPUT, LONG_BINPUT, PUT, MEMOIZE
 				var k uint64
 				switch op {
-				case 'q':
-					b, err := u(1)
-					if err != nil {
+				case 'q', 'r':
+					w := 1
+					if op == 'r' {
+						w = 4
+					}
+					var err error
+					if k, err = le(w); err != nil {
 						return err
 					}
-					k = uint64(b[0])
-				case 'r':
-					b, err := u(4)
-					if err != nil {
-						return err
-					}
-					k = uint64(binary.LittleEndian.Uint32(b))
 				case 'p':
 					s, err := line()
 					if err != nil {
@@ -362,18 +352,15 @@ func readPickle(r io.Reader) (any, error) {
 			case 'h', 'j', 'g': // BINGET, LONG_BINGET, GET
 				var k uint64
 				switch op {
-				case 'h':
-					b, err := u(1)
-					if err != nil {
+				case 'h', 'j':
+					w := 1
+					if op == 'j' {
+						w = 4
+					}
+					var err error
+					if k, err = le(w); err != nil {
 						return err
 					}
-					k = uint64(b[0])
-				case 'j':
-					b, err := u(4)
-					if err != nil {
-						return err
-					}
-					k = uint64(binary.LittleEndian.Uint32(b))
 				default:
 					s, err := line()
 					if err != nil {

@@ -21,7 +21,10 @@ import (
 type progressBar struct {
 	w        io.Writer
 	tty      bool
-	interval time.Duration    // between lines when not a terminal; zero means 5 s
+	interval time.Duration // between lines when not a terminal; zero means 5 s
+	// sections: a report without "name: detail d/t" (done, total, name) marks the start of section
+	// done of total (vizlib's Report), not done units finished.
+	sections bool
 	now      func() time.Time // nil means time.Now
 
 	mu        sync.Mutex
@@ -68,6 +71,9 @@ func (p *progressBar) update(done, total int, stage string) {
 		p.start = now
 	}
 	st := parseStage(done, total, stage)
+	if p.sections && st.key == stage && total > 0 {
+		st.frac, st.overall = 0, max(0, float64(done-1)/float64(total))
+	}
 	if p.seen == nil {
 		p.seen = map[string]time.Time{}
 	}

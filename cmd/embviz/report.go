@@ -59,6 +59,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	bar := newProgressBar(stderr)
+	bar.sections = true // vizlib's Report: (section, sections, name) starts a section
 	v := vizlib.ViewOf(run, vizlib.ViewOptions{MaxPoints: *maxPoints, Seed: *seed, Progress: bar.update})
 	opts := vizlib.ReportOpts{
 		TSNE:        reduce.TSNEAnimOptions{TSNE: reduce.TSNEOptions{Seed: uint64(*seed)}},

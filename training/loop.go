@@ -441,6 +441,10 @@ func (s *session) run(ctx context.Context) (err error) {
 		nextSnap++
 	}
 	var lastLR float64
+	// pendingLog holds the training record of step pendingLogStep when the epoch-accuracy record
+	// of that step will carry it (one record per step in metrics.jsonl).
+	var pendingLog map[string]float64
+	pendingLogStep := -1
 	for step := s.startStep; ; step++ {
 		final := step == s.cfg.Steps
 		// 1. Keyframe events (not re-fired for the step a resumed run starts at: they fired
@@ -469,12 +473,20 @@ func (s *session) run(ctx context.Context) (err error) {
 			}
 		}
 		var epochAcc map[string]float64
+		if pendingLogStep != step {
+			pendingLog = nil
+		}
 		if s.cfg.EpochAccuracy && step%s.stepsPerEpoch() == 0 && step > s.lastMetric {
 			if epochAcc, err = s.epochAccuracy(); err != nil {
 				return s.fail(fmt.Errorf("training: epoch accuracy at step %d: %w", step, err))
 			}
 			if !snapNow {
 				epochAcc["lr"] = lastLR
+				for k, v := range pendingLog { // this step's training record: one record per step
+					if _, ok := epochAcc[k]; !ok {
+						epochAcc[k] = v
+					}
+				}
 				if err := s.r.AppendMetrics(MetricRecord{Step: step, Epoch: s.epoch(step), Values: epochAcc}); err != nil {
 					return s.fail(err)
 				}
@@ -510,7 +522,10 @@ func (s *session) run(ctx context.Context) (err error) {
 		if done%s.cfg.LogEvery == 0 && done > s.lastMetric && !slices.Contains(s.schedule, done) {
 			vals := s.trainValues(lr)
 			s.addTerms(vals, pre.Values)
-			if err := s.r.AppendMetrics(MetricRecord{Step: done, Epoch: s.epoch(done), Values: vals}); err != nil {
+			if s.cfg.EpochAccuracy && done%s.stepsPerEpoch() == 0 {
+				// The epoch's accuracy record at this step (next iteration) carries these values.
+				pendingLog, pendingLogStep = vals, done
+			} else if err := s.r.AppendMetrics(MetricRecord{Step: done, Epoch: s.epoch(done), Values: vals}); err != nil {
 				return s.fail(err)
 			}
 		}

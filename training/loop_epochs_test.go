@@ -39,7 +39,10 @@ func TestTrainEpochsSubsetFullBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	epochs := map[int]bool{}
-	for _, rec := range recs {
+	for i, rec := range recs {
+		if i > 0 && rec.Step <= recs[i-1].Step {
+			t.Errorf("metrics record %d at step %d after step %d: want one record per step, increasing", i, rec.Step, recs[i-1].Step)
+		}
 		if _, ok := rec.Values["train_acc_full"]; ok {
 			if _, ok := rec.Values["eval_acc"]; !ok {
 				t.Errorf("step %d: train_acc_full without eval_acc", rec.Step)

@@ -155,22 +155,28 @@ func loadCIFAR10(dir string) (*Dataset, []string, error) {
 		return nil, nil, fmt.Errorf("datasets: %w", err)
 	}
 
-	res := make([]cifarBatch, len(names))
+	ds, err := cifarDataset(paths[:len(names)], len(cifarTrainFiles), classNames, readCIFARFile)
+	return ds, paths, err
+}
+
+// cifarDataset reads the batch files (in parallel) with read: the first nTrain are the training
+// split, the rest the test split.
+func cifarDataset(paths []string, nTrain int, classNames []string, read func(string) ([]byte, []uint8, error)) (*Dataset, error) {
+	res := make([]cifarBatch, len(paths))
 	var wg sync.WaitGroup
-	for i := range names {
-		wg.Go(func() { res[i].images, res[i].labels, res[i].err = readCIFARFile(paths[i]) })
+	for i := range paths {
+		wg.Go(func() { res[i].images, res[i].labels, res[i].err = read(paths[i]) })
 	}
 	wg.Wait()
 	for _, r := range res {
 		if r.err != nil {
-			return nil, nil, r.err
+			return nil, r.err
 		}
 	}
 	ds := &Dataset{Name: "cifar10", ClassNames: slices.Clone(classNames), ImageShape: []int{32, 32, 3}}
-	ds.Train = cifarSplit(res[:len(cifarTrainFiles)])
-	last := res[len(cifarTrainFiles)]
-	ds.Test = cifarSplit([]cifarBatch{last})
-	return ds, paths, nil
+	ds.Train = cifarSplit(res[:nTrain])
+	ds.Test = cifarSplit(res[nTrain:])
+	return ds, nil
 }
 
 // cifarBatch is one batch file as read: CHW image bytes and labels.

@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 )
 
 // cifarPickleTrainFiles, cifarPickleTestFile and cifarPickleMetaFile are the file names of the
@@ -167,19 +165,6 @@ func loadCIFAR10Pickle(dir string) (*Dataset, []string, error) {
 		classNames = got
 		paths = append(paths, metaPath)
 	}
-	res := make([]cifarBatch, len(names))
-	var wg sync.WaitGroup
-	for i := range names {
-		wg.Go(func() { res[i].images, res[i].labels, res[i].err = readCIFARPickleFile(paths[i]) })
-	}
-	wg.Wait()
-	for _, r := range res {
-		if r.err != nil {
-			return nil, nil, r.err
-		}
-	}
-	ds := &Dataset{Name: "cifar10", ClassNames: slices.Clone(classNames), ImageShape: []int{32, 32, 3}}
-	ds.Train = cifarSplit(res[:len(cifarPickleTrainFiles)])
-	ds.Test = cifarSplit(res[len(cifarPickleTrainFiles):])
-	return ds, paths, nil
+	ds, err := cifarDataset(paths[:len(names)], len(cifarPickleTrainFiles), classNames, readCIFARPickleFile)
+	return ds, paths, err
 }

@@ -154,3 +154,49 @@ func thumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*thumbSet
 	}
 	return t, nil
 }
+
+// thumbSpriteCols is the number of thumbnails per row of the sprite.
+const thumbSpriteCols = 32
+
+// sprite encodes the n thumbnails as one PNG of tiles (thumbSpec), quantized to 16 levels; nil
+// if encoding fails (the player then shows no thumbnails).
+func (t *thumbSet) sprite(n int) *thumbSpec {
+	cols := max(1, min(n, thumbSpriteCols))
+	rows := (n + cols - 1) / cols
+	rect := image.Rect(0, 0, cols*t.W, rows*t.H)
+	q := func(v uint8) uint8 { return uint8((int(v) + 8) / 17 * 17) }
+	var img image.Image
+	if t.C == 1 {
+		g := image.NewGray(rect)
+		for j := 0; j < n; j++ {
+			x0, y0 := (j%cols)*t.W, (j/cols)*t.H
+			for y := 0; y < t.H; y++ {
+				for x := 0; x < t.W; x++ {
+					g.Pix[(y0+y)*g.Stride+x0+x] = q(t.Pixels[(j*t.H+y)*t.W+x])
+				}
+			}
+		}
+		img = g
+	} else {
+		c := image.NewNRGBA(rect)
+		for i := 3; i < len(c.Pix); i += 4 {
+			c.Pix[i] = 255
+		}
+		for j := 0; j < n; j++ {
+			x0, y0 := (j%cols)*t.W, (j/cols)*t.H
+			for y := 0; y < t.H; y++ {
+				for x := 0; x < t.W; x++ {
+					o, src := (y0+y)*c.Stride+4*(x0+x), ((j*t.H+y)*t.W+x)*3
+					c.Pix[o], c.Pix[o+1], c.Pix[o+2] = q(t.Pixels[src]), q(t.Pixels[src+1]), q(t.Pixels[src+2])
+				}
+			}
+		}
+		img = c
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil
+	}
+	return &thumbSpec{W: t.W, H: t.H, C: t.C, Cols: cols, PNG: base64.StdEncoding.EncodeToString(buf.Bytes())}
+}

@@ -286,3 +286,45 @@ func TestRunsTable(t *testing.T) {
 		t.Errorf("runs table lacks the run: %v %.300s", err, h)
 	}
 }
+
+// TestThumbSprite checks the thumbnails' PNG sprite: every tile decodes to its thumbnail,
+// quantized to 16 levels, for gray and RGB thumbnails.
+func TestThumbSprite(t *testing.T) {
+	for _, c := range []int{1, 3} {
+		const n, w, h = 70, 5, 4
+		th := &thumbSet{W: w, H: h, C: c, Pixels: make([]uint8, n*w*h*c)}
+		for i := range th.Pixels {
+			th.Pixels[i] = uint8(i * 37 % 256)
+		}
+		sp := th.sprite(n)
+		if sp == nil || sp.Cols != thumbSpriteCols {
+			t.Fatalf("c=%d: sprite %+v", c, sp)
+		}
+		raw, err := base64.StdEncoding.DecodeString(sp.PNG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != sp.Cols*w || b.Dy() != 3*h {
+			t.Fatalf("c=%d: sprite is %v, want %dx%d", c, b, sp.Cols*w, 3*h)
+		}
+		for j := 0; j < n; j++ {
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					r, g, b, _ := img.At((j%sp.Cols)*w+x, (j/sp.Cols)*h+y).RGBA()
+					got := []uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}
+					for k := 0; k < c; k++ {
+						v := th.Pixels[((j*h+y)*w+x)*c+k]
+						want := uint8((int(v) + 8) / 17 * 17)
+						if got[k] != want {
+							t.Fatalf("c=%d thumbnail %d pixel (%d,%d) channel %d: %d, want %d (from %d)", c, j, x, y, k, got[k], want, v)
+						}
+					}
+				}
+			}
+		}
+	}
+}

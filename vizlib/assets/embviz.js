@@ -493,7 +493,25 @@
       return cf;
     });
     var conf = confs[0] || null;
-    var thumbs = spec.thumbs ? { w: spec.thumbs.w, h: spec.thumbs.h, c: spec.thumbs.c, data: b64(spec.thumbs.data) } : null;
+    var thumbs = spec.thumbs ? { w: spec.thumbs.w, h: spec.thumbs.h, c: spec.thumbs.c, data: spec.thumbs.data ? b64(spec.thumbs.data) : null } : null;
+    if (thumbs && spec.thumbs.png) { // one PNG sprite: tile j at column j % cols, row j / cols
+      var sprite = new Image();
+      sprite.onload = function () {
+        var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cols = spec.thumbs.cols, W = sprite.width;
+        var sc = document.createElement("canvas"); sc.width = W; sc.height = sprite.height;
+        var sx = sc.getContext("2d"); sx.drawImage(sprite, 0, 0);
+        var px = sx.getImageData(0, 0, W, sprite.height).data, out = new Uint8Array(spec.n * tw * th * tc);
+        for (var j = 0; j < spec.n; j++) {
+          var x0 = (j % cols) * tw, y0 = Math.floor(j / cols) * th;
+          for (var y = 0; y < th; y++) for (var x = 0; x < tw; x++) {
+            var s4 = 4 * ((y0 + y) * W + x0 + x), d = ((j * th + y) * tw + x) * tc;
+            out[d] = px[s4]; if (tc === 3) { out[d + 1] = px[s4 + 1]; out[d + 2] = px[s4 + 2]; }
+          }
+        }
+        thumbs.data = out;
+      };
+      sprite.src = "data:image/png;base64," + spec.thumbs.png;
+    }
     // nearest neighbours of the pinned (clicked) or hovered point, at the current snapshot
     var nbBox = runs.some(function (r) { return r.knn; }) ? el("div", { cls: "evz-nbrs", role: "list", "aria-label": "Nearest neighbours" }, root) : null;
     if (nbBox) el("div", { cls: "evz-nbhead", text: "Click a point (or hover) for its " + KN + " nearest neighbours in the embedding space." }, nbBox);
@@ -744,6 +762,7 @@
     function thumbCanvas(j, zoom, parent) {
       var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cv = el("canvas", { width: tw, height: th, style: "width:" + (tw * zoom) + "px;height:" + (th * zoom) + "px" }, parent);
       var ctx = cv.getContext("2d"), im = ctx.createImageData(tw, th), o = j * tw * th * tc;
+      if (!thumbs.data) return cv; // the sprite is still decoding
       for (var q = 0; q < tw * th; q++) {
         var rr = thumbs.data[o + q * tc], gg = tc === 3 ? thumbs.data[o + q * tc + 1] : rr, bb = tc === 3 ? thumbs.data[o + q * tc + 2] : rr;
         im.data[4 * q] = rr; im.data[4 * q + 1] = gg; im.data[4 * q + 2] = bb; im.data[4 * q + 3] = 255;

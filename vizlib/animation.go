@@ -101,8 +101,8 @@ type runSpec struct {
 }
 
 // thumbSpec carries the hover thumbnails as one PNG sprite: thumbnail j is the W x H tile at
-// column j % Cols, row j / Cols, with pixel values quantized to 16 levels (PNG compresses them
-// about 4x better than raw bytes, and hover images lose nothing visible).
+// column j % Cols, row j / Cols, with pixel values quantized to 8 levels (thumbLevel: PNG then
+// compresses them to about a third of the raw bytes).
 type thumbSpec struct {
 	W    int    `json:"w"`
 	H    int    `json:"h"`

@@ -288,8 +288,15 @@ func TestRunsTable(t *testing.T) {
 }
 
 // TestThumbSprite checks the thumbnails' PNG sprite: every tile decodes to its thumbnail,
-// quantized to 16 levels, for gray and RGB thumbnails.
+// quantized to 8 levels, for gray and RGB thumbnails.
 func TestThumbSprite(t *testing.T) {
+	levels := map[uint8]bool{}
+	for v := 0; v < 256; v++ {
+		levels[thumbLevel(uint8(v))] = true
+	}
+	if len(levels) != 8 || !levels[0] || !levels[255] {
+		t.Fatalf("thumbLevel gives %d levels, want 8 from 0 to 255: %v", len(levels), levels)
+	}
 	for _, c := range []int{1, 3} {
 		const n, w, h = 70, 5, 4
 		th := &thumbSet{W: w, H: h, C: c, Pixels: make([]uint8, n*w*h*c)}
@@ -318,7 +325,7 @@ func TestThumbSprite(t *testing.T) {
 					got := []uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}
 					for k := 0; k < c; k++ {
 						v := th.Pixels[((j*h+y)*w+x)*c+k]
-						want := uint8((int(v) + 8) / 17 * 17)
+						want := thumbLevel(v)
 						if got[k] != want {
 							t.Fatalf("c=%d thumbnail %d pixel (%d,%d) channel %d: %d, want %d (from %d)", c, j, x, y, k, got[k], want, v)
 						}

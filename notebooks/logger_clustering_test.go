@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/embviz/embviz/internal/testutil"
 )
 
 // TestNotebookCellsCompile checks the cells of every notebook without executing them: no notebook defines or calls a must
@@ -19,14 +20,6 @@ import (
 // and every cell compiles against the packages: the declarations and each cell's body (a function,
 // as GoNB runs it after %%) are built as one program in a `go build -overlay`.
 func TestNotebookCellsCompile(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not on PATH")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	importRE := regexp.MustCompile(`(?s)^import \((.*?)\n\)\n`)
 	mustRE := regexp.MustCompile(`\bmust\b`)
 	names, err := filepath.Glob("*.ipynb")
@@ -87,19 +80,7 @@ func TestNotebookCellsCompile(t *testing.T) {
 				prog.WriteString("\t" + imp + "\n")
 			}
 			prog.WriteString(")\n\n" + decls.String() + "\n" + bodies.String() + "func main() {}\n")
-			dir := t.TempDir()
-			src := filepath.Join(dir, "main.go")
-			if err := os.WriteFile(src, []byte(prog.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(root, "notebooks", "zz_cells", "main.go"): src}})
-			ov := filepath.Join(dir, "overlay.json")
-			if err := os.WriteFile(ov, overlay, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(goBin, "build", "-overlay", ov, "-o", os.DevNull, "./notebooks/zz_cells")
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
+			if out, err := testutil.BuildProgram(t, "notebooks/zz_cells", prog.String()); err != nil {
 				t.Fatalf("the cells do not compile: %v\n%s\nprogram:\n%s", err, out, prog.String())
 			}
 		})

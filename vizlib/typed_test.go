@@ -1,27 +1,17 @@
 package vizlib
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/embviz/embviz/internal/testutil"
 )
 
 // TestOptionsAreTyped compiles small programs against the package: an option a view does not read
 // must not compile (a UMAP option passed to the t-SNE view, a t-SNE field in UMAP's options, a
 // perplexity in the grid's options), while the same programs with the right options do compile
-// (so the test can fail). The programs live only in a `go build -overlay`.
+// (so the test can fail). The programs live only in a `go build -overlay` (testutil.BuildProgram).
 func TestOptionsAreTyped(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not on PATH")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cases := []struct {
 		name, body string
 		ok         bool
@@ -38,20 +28,8 @@ func TestOptionsAreTyped(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			src := filepath.Join(dir, "main.go")
 			prog := "package main\n\nimport (\n\t\"github.com/embviz/embviz/reduce\"\n\t\"github.com/embviz/embviz/vizlib\"\n)\n\nvar _ = reduce.Cosine\n\nfunc main() {\n\tv := vizlib.View(nil)\n\t" + c.body + "\n}\n"
-			if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(root, "vizlib", "zz_typedtest", "main.go"): src}})
-			ov := filepath.Join(dir, "overlay.json")
-			if err := os.WriteFile(ov, overlay, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(goBin, "build", "-overlay", ov, "-o", os.DevNull, "./vizlib/zz_typedtest")
-			cmd.Dir = root
-			out, err := cmd.CombinedOutput()
+			out, err := testutil.BuildProgram(t, "vizlib/zz_typedtest", prog)
 			if c.ok && err != nil {
 				t.Fatalf("should compile: %v\n%s", err, out)
 			}

@@ -6,6 +6,7 @@
 package testutil
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,4 +72,33 @@ func OutDir(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// BuildProgram compiles prog, the source of a main package, as if it were the file main.go of
+// pkgDir (a directory relative to the repository root that need not exist: the file lives only in
+// a `go build -overlay`), so that it can import the repository's packages. It returns the build's
+// combined output and error; the test is skipped when the go tool is not on PATH.
+func BuildProgram(t testing.TB, pkgDir, prog string) ([]byte, error) {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not on PATH")
+	}
+	root := RepoRoot()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	overlay, err := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(root, pkgDir, "main.go"): src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ov := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(goBin, "build", "-overlay", ov, "-o", os.DevNull, "./"+pkgDir)
+	cmd.Dir = root
+	return cmd.CombinedOutput()
 }

@@ -324,31 +324,7 @@ func TestVAEViews(t *testing.T) {
 // the 1-nearest-neighbour inverse, which returns codes of the run's points.
 func TestDecodeAlongPathInverses(t *testing.T) {
 	n := 40
-	info := training.RunInfo{Dataset: "synthetic", Model: "VAE", EmbedDim: 3, ClassNames: []string{"a", "b"}, Steps: 10, BatchSize: 8}
-	run, err := training.CreateRun(t.TempDir(), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	labels := make([]int32, n)
-	index := make([]int32, n)
-	latent := reduce.NewMatrix(n, 3)
-	for i := range labels {
-		labels[i], index[i] = int32(i%2), int32(i)
-		y1 := float32(labels[i])*4 + float32(math.Cos(float64(i)))
-		y2 := float32(math.Sin(float64(3 * i)))
-		copy(latent.Row(i), []float32{y1, y2, y1 + 2*y2 + 1})
-	}
-	if err := run.SetEvalSet(labels, index); err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range []int{0, 10} {
-		if _, err := run.AppendSnapshot(step, 0, latent, nil, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := run.Finish(0); err != nil {
-		t.Fatal(err)
-	}
+	run, latent := planeRun(t, n)
 	v := vizlib.View(run)
 	var codes [][]float32
 	record := func(z []float32) (image.Image, error) {
@@ -395,7 +371,7 @@ func TestDecodeAlongPathInverses(t *testing.T) {
 	}
 }
 
-// planeRun writes the run of TestDecodeAlongPathInverses' shape: latent codes on a plane of R^3,
+// planeRun writes a VAE-like run with two snapshots of the same n latent codes latent codes on a plane of R^3,
 // z = (y1, y2, y1 + 2 y2 + 1), classes a (y1 near 0) and b (y1 near 4).
 func planeRun(t *testing.T, n int) (*training.Run, *reduce.Matrix) {
 	t.Helper()

@@ -371,7 +371,7 @@ func TestDecodeAlongPathInverses(t *testing.T) {
 	}
 }
 
-// planeRun writes a VAE-like run with two snapshots of the same n latent codes latent codes on a plane of R^3,
+// planeRun writes a VAE-like run with two snapshots of the same n latent codes, on a plane of R^3:
 // z = (y1, y2, y1 + 2 y2 + 1), classes a (y1 near 0) and b (y1 near 4).
 func planeRun(t *testing.T, n int) (*training.Run, *reduce.Matrix) {
 	t.Helper()

@@ -69,18 +69,26 @@ func readCIFARBatch(r io.Reader, sizeHint int64) (images []byte, labels []uint8,
 	return images, labels, nil
 }
 
-// readCIFARFile reads one batch file; errors name the path.
+// readCIFARFile reads one binary batch file; errors name the path.
 func readCIFARFile(path string) ([]byte, []uint8, error) {
+	return readBatchFile(path, func(f *os.File) ([]byte, []uint8, error) {
+		hint := int64(-1)
+		if st, err := f.Stat(); err == nil {
+			hint = st.Size()
+		}
+		return readCIFARBatch(bufio.NewReaderSize(f, 1<<16), hint)
+	})
+}
+
+// readBatchFile opens path and reads a batch (images, labels) from it with read; errors name the
+// path.
+func readBatchFile(path string, read func(f *os.File) ([]byte, []uint8, error)) ([]byte, []uint8, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	hint := int64(-1)
-	if st, err := f.Stat(); err == nil {
-		hint = st.Size()
-	}
-	images, labels, err := readCIFARBatch(bufio.NewReaderSize(f, 1<<16), hint)
+	images, labels, err := read(f)
 	return images, labels, withPath(path, err)
 }
 

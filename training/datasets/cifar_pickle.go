@@ -75,13 +75,7 @@ func ReadCIFARPickle(r io.Reader) (images []byte, labels []uint8, err error) {
 
 // readCIFARPickleFile reads one pickled batch; errors name the path.
 func readCIFARPickleFile(path string) ([]byte, []uint8, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("datasets: %w", err)
-	}
-	defer f.Close()
-	images, labels, err := ReadCIFARPickle(f)
-	return images, labels, withPath(path, err)
+	return readBatchFile(path, func(f *os.File) ([]byte, []uint8, error) { return ReadCIFARPickle(f) })
 }
 
 // readCIFARPickleMeta reads batches.meta: a dict whose "label_names" lists the 10 class names.

@@ -182,21 +182,7 @@ func spearmanPairwise(a, b *Matrix) float64 {
 			db = append(db, math.Sqrt(float64(sqDist32(b.Row(i), b.Row(j)))))
 		}
 	}
-	ra, rb := ranks(da), ranks(db)
-	var ma, mb float64
-	for i := range ra {
-		ma += ra[i]
-		mb += rb[i]
-	}
-	ma /= float64(len(ra))
-	mb /= float64(len(rb))
-	var sab, saa, sbb float64
-	for i := range ra {
-		sab += (ra[i] - ma) * (rb[i] - mb)
-		saa += (ra[i] - ma) * (ra[i] - ma)
-		sbb += (rb[i] - mb) * (rb[i] - mb)
-	}
-	return sab / math.Sqrt(saa*sbb)
+	return pearson(ranks(da), ranks(db)) // Spearman: Pearson of the ranks
 }
 
 // ranks returns the ranks of x (ties get their mean rank).

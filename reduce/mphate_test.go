@@ -128,6 +128,11 @@ func mphateDistCorr(a, b []*Matrix) float64 {
 			}
 		}
 	}
+	return pearson(xs, ys)
+}
+
+// pearson is the Pearson correlation of xs and ys (same length).
+func pearson(xs, ys []float64) float64 {
 	var mx, my float64
 	for i := range xs {
 		mx += xs[i]

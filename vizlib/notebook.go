@@ -667,13 +667,17 @@ var thumbCache sync.Map
 
 // thumbnails returns hover images for the run's points when its data set has images, can be
 // loaded, and the images stay under 8 MB; otherwise nil.
+// lazyThumbs holds a run's hover thumbnails, loaded on first use.
+type lazyThumbs struct {
+	once sync.Once
+	set  *thumbSet
+}
+
+// thumbnails returns the run's hover thumbnails (nil when it has none), loading them once per
+// view.
 func (d *runData) thumbnails() *thumbSet {
-	if d.thumbsOK {
-		return d.thumbs
-	}
-	d.thumbsOK = true
-	d.thumbs = d.loadThumbnails()
-	return d.thumbs
+	d.thumbs.once.Do(func() { d.thumbs.set = d.loadThumbnails() })
+	return d.thumbs.set
 }
 
 func (d *runData) loadThumbnails() *thumbSet {

@@ -111,8 +111,7 @@ type runData struct {
 	subset   []int          // selected rows of the evaluation set; nil means all
 	dir      string         // the run directory (for the cache)
 	opts     ViewOptions    // the view's options
-	thumbs   *thumbSet      // loaded once
-	thumbsOK bool           // thumbs was computed
+	thumbs   *lazyThumbs    // shared by the copies load makes: loaded at most once
 	inputs   *reduce.Matrix // the PixelsLayer, loaded once
 	layers   map[string][]*reduce.Matrix
 }
@@ -145,7 +144,7 @@ func (v *RunView) load(needSeq bool) (*runData, error) {
 
 // loadRunData reads labels, evaluation indices, predictions and captions of run.
 func loadRunData(run *training.Run, o ViewOptions) (*runData, error) {
-	d := &runData{info: run.Info(), xlabel: "step", dir: run.Dir(), opts: o, layers: map[string][]*reduce.Matrix{}}
+	d := &runData{info: run.Info(), xlabel: "step", dir: run.Dir(), opts: o, layers: map[string][]*reduce.Matrix{}, thumbs: &lazyThumbs{}}
 	if o.XEpoch {
 		d.xlabel = "epoch"
 	}

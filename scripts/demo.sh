@@ -50,10 +50,10 @@ mkdir -p "$EMBVIZ_RUNS"
 # grep without -q reads all of its input: with pipefail, an early exit would fail the pipeline.
 if ! bin/embviz runs -runs "$EMBVIZ_RUNS" | grep 'CNN_fashion-mnist_32.*finished' >/dev/null; then
   say "    training: 600 steps, 20 snapshots (a few minutes on 2 cores)"
-  # The notebook's training.DefaultConfig exactly (embedding size 32 included), so that the notebook
-  # finds this run instead of training its own.
-  train=(bin/embviz train -runs "$EMBVIZ_RUNS" -model cnn -embed-dim 32 -dataset fashion-mnist -steps 600
-    -batch 64 -snapshots 20 -eval-size 1000 -seed 42)
+  # The notebook's training.DefaultConfig, so that the notebook finds this run (training.FindRun)
+  # instead of training its own.
+  train=(bin/embviz train -runs "$EMBVIZ_RUNS" -model cnn -dataset fashion-mnist -steps 600 -batch 64
+    -snapshots 20 -eval-size 1000 -seed 42)
   if [[ -t 2 ]]; then
     "${train[@]}" || fail /dev/null "training the default run"
   else

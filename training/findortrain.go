@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/embviz/embviz/models"
 )
 
 // fingerprint is the recorded form (JSON) of the part of a configuration that decides whether
@@ -46,7 +48,16 @@ func FindRun(cfg Config) (*Run, error) {
 		if err != nil {
 			continue
 		}
-		if fp, err := fingerprint(got, cfg.EvalSize != 0); err == nil && bytes.Equal(fp, wantFP) {
+		// EmbedDim 0 means the model's default, which depends on the run's input shape: resolve it
+		// on both sides, so that an explicit default and an implicit one match.
+		w, wfp := want, wantFP
+		if resolveEmbedDim(&w, got.ModelOptions) {
+			if wfp, err = fingerprint(w, cfg.EvalSize != 0); err != nil {
+				continue
+			}
+		}
+		resolveEmbedDim(&got, got.ModelOptions)
+		if fp, err := fingerprint(got, cfg.EvalSize != 0); err == nil && bytes.Equal(fp, wfp) {
 			return OpenRun(cfg.RunsDir, r.ID)
 		}
 	}
@@ -83,4 +94,21 @@ func MustFindOrTrain(cfg Config) *Run {
 		panic(err)
 	}
 	return r
+}
+
+// resolveEmbedDim sets c's EmbedDim, when it is 0 (the model's default), to the default of c's
+// model for the input shape and classes of run (a recorded configuration's model options). It
+// reports whether it changed c.
+func resolveEmbedDim(c *Config, run models.Options) bool {
+	if c.ModelOptions.EmbedDim != 0 || len(run.InputShape) == 0 {
+		return false
+	}
+	o := c.ModelOptions
+	o.InputShape, o.NumClasses = run.InputShape, run.NumClasses
+	m, err := models.New(c.Model, o)
+	if err != nil {
+		return false
+	}
+	c.ModelOptions.EmbedDim = m.EmbedDim()
+	return true
 }

@@ -126,6 +126,11 @@ func TestTSNELoggerNotebook(t *testing.T) {
 	} else if !strings.Contains(text, "relative ‖Δ‖/‖b‖ ") || strings.Contains(text, "relative ‖Δ‖/‖b‖ NaN") {
 		t.Errorf("embedding check: %s", tail(text, 2000))
 	}
+	// One PNG per snapshot next to the player, as the seed writes one image per step.
+	pngs, _ := filepath.Glob(filepath.Join(runs, "*", "tsne-frames", "frame-*.png"))
+	if len(pngs) < 2 || !strings.Contains(text, "images in ") {
+		t.Errorf("per-step PNGs: %d files under %s; stdout:\n%s", len(pngs), runs, tail(text, 1000))
+	}
 }
 
 // TestLatentClusteringNotebook executes latent_clustering_evolution.ipynb in quick mode on an empty

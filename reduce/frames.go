@@ -368,6 +368,18 @@ func RegisterFrames(frames []*Matrix, opts *ProcrustesOptions) ([]*Matrix, error
 	return out, nil
 }
 
+// StandardizeFrames returns copies of frames (T matrices [n, c]) with each axis of each frame
+// shifted to mean 0 and divided by its own standard deviation, as seed 001 normalizes every
+// t-SNE layout before registering it (a constant axis is only centered). Compare Normalize, which
+// uses one standard deviation for all axes.
+func StandardizeFrames(frames []*Matrix) []*Matrix {
+	out := make([]*Matrix, len(frames))
+	for t, f := range frames {
+		out[t] = standardizeColumns(f)
+	}
+	return out
+}
+
 // DenoiseOptions configures Denoise. The zero value (or nil) is a Gaussian temporal smoothing with
 // sigma 1 frame, CKA weighting when Snapshots are given (vizlib's Animation.Denoise gives them),
 // frames rescaled to their original spread.

@@ -3,6 +3,7 @@ package vizlib
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html"
 	"image"
@@ -13,6 +14,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 )
 
@@ -312,6 +315,48 @@ func (a *Animation) WriteGIF(w io.Writer, o *GIFOptions) error {
 // WritePNG encodes one snapshot of the animation as a PNG (see playerView.writePNG).
 func (a *Animation) WritePNG(w io.Writer, frame int, o *GIFOptions) error {
 	return (&playerView{Panels: []*Animation{a}}).writePNG(w, frame, o)
+}
+
+// WriteFramePNGs writes one PNG per snapshot of the animation into dir (created if missing), as
+// seed 001 writes one image per training step: the poster of that frame, with the title, the
+// frame's caption (step, epoch, accuracy), axes' panel and the class legend. Files are named
+// frame-000.png, frame-001.png, ... in snapshot order; files of that pattern already in dir that
+// the animation does not produce (an older, longer run) are removed so that the directory holds
+// exactly this animation's frames. Returns the paths written.
+func (a *Animation) WriteFramePNGs(dir string) ([]string, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	if len(a.Frames) == 0 {
+		return nil, errors.New("vizlib: WriteFramePNGs: the animation has no frames")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("vizlib: WriteFramePNGs: %w", err)
+	}
+	p := &playerView{Title: a.Title, Panels: []*Animation{a}}
+	paths := make([]string, len(a.Frames))
+	for t := range a.Frames {
+		img, err := p.posterAt(t)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, compactPalette(img)); err != nil {
+			return nil, fmt.Errorf("vizlib: encoding frame %d: %w", t, err)
+		}
+		paths[t] = filepath.Join(dir, fmt.Sprintf("frame-%03d.png", t))
+		if err := writeFileAtomic(paths[t], buf.Bytes()); err != nil {
+			return nil, fmt.Errorf("vizlib: WriteFramePNGs: %w", err)
+		}
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "frame-[0-9][0-9][0-9]*.png"))
+	for _, f := range old {
+		var t int
+		if _, err := fmt.Sscanf(filepath.Base(f), "frame-%d.png", &t); err == nil && t >= len(a.Frames) {
+			os.Remove(f)
+		}
+	}
+	return paths, nil
 }
 
 // gifLink returns HTML with a download link (a data: URL, so it works offline and in exports)

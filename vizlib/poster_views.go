@@ -530,14 +530,22 @@ func (g *scatterGrid) poster() (*image.Paletted, error) { return g.player().post
 
 // poster draws every panel of the player at its last frame (the only one of a static grid), the
 // confusion-matrix panel, the title, the frame's caption and the class legend.
-func (p *playerView) poster() (*image.Paletted, error) {
+func (p *playerView) poster() (*image.Paletted, error) { return p.posterAt(-1) }
+
+// posterAt draws the poster at snapshot fi (0-based; negative counts from the end).
+func (p *playerView) posterAt(fi int) (*image.Paletted, error) {
 	spAny, err := p.spec()
 	if err != nil {
 		return nil, err
 	}
 	ps := spAny.(playerSpec)
 	n, f := ps.N, ps.F
-	fi := f - 1
+	if fi < 0 {
+		fi += f
+	}
+	if fi < 0 || fi >= f {
+		return nil, fmt.Errorf("vizlib: frame %d out of range [0, %d)", fi, f)
+	}
 	size := p.Size
 	if size <= 0 {
 		size = 320
@@ -639,7 +647,7 @@ func (p *playerView) poster() (*image.Paletted, error) {
 		caption = ps.Captions[fi]
 	}
 	if f > 1 && caption == "" {
-		caption = fmt.Sprintf("frame %d/%d", f, f)
+		caption = fmt.Sprintf("frame %d/%d", fi+1, f)
 	}
 	// The title, caption and legend may be wider than a single panel.
 	wide := max(W, min(720, max(textWidth(p.Title), textWidth(caption))+8))

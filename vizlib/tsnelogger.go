@@ -19,7 +19,8 @@ type TSNESteps struct {
 	// NoRegister skips the Procrustes registration (rotation, reflection, translation) of each
 	// frame onto the previous one.
 	NoRegister bool
-	// NoNormalize skips the normalization of each frame to zero mean and unit standard deviation.
+	// NoNormalize skips the normalization of each axis of each frame to zero mean and unit
+	// standard deviation (done before registration, as the seed does).
 	NoNormalize bool
 }
 
@@ -96,7 +97,8 @@ func bothProgress(a, b reduce.Progress) reduce.Progress {
 }
 
 // independentTSNE embeds every snapshot on its own with opts (cached by content as the raw
-// layouts), then registers and normalizes the frames as steps says. progress, if not nil, is
+// layouts), then normalizes each axis of each frame and registers it onto the previous frame, in
+// the seed's order, as steps says. progress, if not nil, is
 // called after each frame.
 func (v *RunView) independentTSNE(title string, opts reduce.TSNEOptions, steps TSNESteps, progress reduce.Progress) *Animation {
 	d, err := v.load(true)
@@ -118,15 +120,17 @@ func (v *RunView) independentTSNE(title string, opts reduce.TSNEOptions, steps T
 		}
 		return out, nil
 	})
-	if err == nil && !steps.NoRegister {
-		frames, err = reduce.RegisterFrames(frames, nil)
-	}
 	if err != nil {
 		return failed(title, err)
 	}
+	// The seed's order: normalize each axis of each layout, then register it onto the previous
+	// (normalized, registered) frame, so the registered frames keep unit spread.
 	if !steps.NoNormalize {
-		for t, f := range frames {
-			frames[t] = reduce.Normalize(f)
+		frames = reduce.StandardizeFrames(frames)
+	}
+	if !steps.NoRegister {
+		if frames, err = reduce.RegisterFrames(frames, nil); err != nil {
+			return failed(title, err)
 		}
 	}
 	return d.animation(title, frames)

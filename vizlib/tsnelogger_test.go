@@ -1,8 +1,12 @@
 package vizlib_test
 
 import (
+	"bytes"
 	"fmt"
+	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -131,4 +135,111 @@ func ExampleTSNESteps() {
 	// warm start + normalization
 	// independent + Procrustes + normalization
 	// independent
+}
+
+// TestTSNELogIndependentSeedOrder checks the independent pipeline against seed 001's code: each
+// layout normalized per axis (numpy's mean and std over points), then rotated onto the previous
+// registered frame by scipy's orthogonal_procrustes (rotation or reflection, no scaling).
+func TestTSNELogIndependentSeedOrder(t *testing.T) {
+	v := vizlib.ViewOf(blobsRun(t, 80, 4), vizlib.ViewOptions{NoThumbnails: true})
+	raw := v.TSNELog(vizlib.TSNESteps{Independent: true, NoRegister: true, NoNormalize: true})
+	got := v.TSNELog(vizlib.TSNESteps{Independent: true})
+	if raw.Err() != nil || got.Err() != nil {
+		t.Fatal(raw.Err(), got.Err())
+	}
+	var prev [][2]float64
+	for f, m := range raw.Frames {
+		// embeddings_2d = (embeddings_2d - m) / s
+		var mean, sd [2]float64
+		for i := 0; i < m.Rows; i++ {
+			for j := 0; j < 2; j++ {
+				mean[j] += float64(m.Data[2*i+j]) / float64(m.Rows)
+			}
+		}
+		for i := 0; i < m.Rows; i++ {
+			for j := 0; j < 2; j++ {
+				d := float64(m.Data[2*i+j]) - mean[j]
+				sd[j] += d * d / float64(m.Rows)
+			}
+		}
+		cur := make([][2]float64, m.Rows)
+		for i := range cur {
+			for j := 0; j < 2; j++ {
+				cur[i][j] = (float64(m.Data[2*i+j]) - mean[j]) / math.Sqrt(sd[j])
+			}
+		}
+		if prev != nil { // R, _ = orthogonal_procrustes(embeddings_2d, previous); embeddings_2d @ R
+			var m11, m12, m21, m22 float64 // M = curᵀ prev
+			for i := range cur {
+				m11 += cur[i][0] * prev[i][0]
+				m12 += cur[i][0] * prev[i][1]
+				m21 += cur[i][1] * prev[i][0]
+				m22 += cur[i][1] * prev[i][1]
+			}
+			// The best rotation [[c, -s], [s, c]] and reflection [[c, s], [s, -c]] maximizing tr(Rᵀ M).
+			rot, ref := math.Hypot(m11+m22, m21-m12), math.Hypot(m11-m22, m12+m21)
+			var r [2][2]float64
+			if rot >= ref {
+				th := math.Atan2(m21-m12, m11+m22)
+				r = [2][2]float64{{math.Cos(th), -math.Sin(th)}, {math.Sin(th), math.Cos(th)}}
+			} else {
+				th := math.Atan2(m12+m21, m11-m22)
+				r = [2][2]float64{{math.Cos(th), math.Sin(th)}, {math.Sin(th), -math.Cos(th)}}
+			}
+			for i := range cur {
+				x, y := cur[i][0], cur[i][1]
+				cur[i] = [2]float64{x*r[0][0] + y*r[1][0], x*r[0][1] + y*r[1][1]}
+			}
+		}
+		for i := range cur {
+			for j := 0; j < 2; j++ {
+				if d := math.Abs(float64(got.Frames[f].Data[2*i+j]) - cur[i][j]); d > 1e-4 {
+					t.Fatalf("frame %d point %d axis %d: %v, seed's pipeline gives %v", f, i, j, got.Frames[f].Data[2*i+j], cur[i][j])
+				}
+			}
+		}
+		prev = cur
+	}
+}
+
+// TestWriteFramePNGs checks the per-step images next to the player: one decodable PNG per
+// snapshot, each different, and stale frames of a longer earlier animation removed.
+func TestWriteFramePNGs(t *testing.T) {
+	a := vizlib.ViewOf(blobsRun(t, 60, 4), vizlib.ViewOptions{NoThumbnails: true}).PCA()
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "frame-007.png")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := a.WriteFramePNGs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 4 || filepath.Base(paths[3]) != "frame-003.png" {
+		t.Fatalf("paths %v", paths)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale frame-007.png kept (err %v)", err)
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if img.Bounds().Dx() < 100 || img.Bounds().Dy() < 100 {
+			t.Errorf("%s: %v, want a poster-sized image", p, img.Bounds())
+		}
+		seen[string(b)] = true
+	}
+	if len(seen) != len(paths) {
+		t.Errorf("%d distinct images for %d frames", len(seen), len(paths))
+	}
+	if _, err := vizlib.View(nil).PCA().WriteFramePNGs(dir); err == nil || !strings.Contains(err.Error(), "nil run") {
+		t.Errorf("failed animation: err %v", err)
+	}
 }

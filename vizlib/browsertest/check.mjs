@@ -112,6 +112,7 @@ async function checkFile(file) {
     if (shotDir) {
       fs.mkdirSync(shotDir, { recursive: true });
       await page.screenshot({ path: path.join(shotDir, path.basename(file, ".html") + ".png"), fullPage: true });
+      await shootOutputs(page, path.join(shotDir, path.basename(file, ".html")));
     }
   } catch (e) {
     fail("exception: " + (e && e.stack ? e.stack : e));
@@ -120,6 +121,23 @@ async function checkFile(file) {
   if (!foreign) for (const u of res.blocked) fail("network request attempted: " + u);
   await ctx.close();
   return res;
+}
+
+// shootOutputs saves a screenshot of every top-level fragment (each notebook output) as
+// DIR/NN-title.png, NN its order on the page and title its first title's text, so that each view can
+// be looked at on its own.
+async function shootOutputs(page, dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const frags = page.locator(".evz[id]:not(.evz[id] .evz[id])");
+  const n = await frags.count();
+  for (let i = 0; i < n; i++) {
+    const f = frags.nth(i);
+    const title = (await f.locator(".evz-title, .evz-ptitle").first().textContent({ timeout: 500 }).catch(() => "")) || "output";
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "output";
+    await f.scrollIntoViewIfNeeded();
+    await f.screenshot({ path: path.join(dir, String(i).padStart(2, "0") + "-" + slug + ".png") }).catch(() => {});
+  }
 }
 
 async function setRange(loc, v) {

@@ -13,10 +13,16 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 )
 
-//go:embed assets/embviz.js
+// The library travels in every output, so vizlib embeds its minified copies (esbuild; see
+// internal/minify, whose test fails when they are older than the sources): edit assets/embviz.js
+// and assets/embviz.css, then run go generate ./vizlib.
+//
+//go:generate go run ./internal/minify/gen assets/embviz.js assets/embviz.css
+
+//go:embed assets/embviz.min.js
 var libJS string
 
-//go:embed assets/embviz.css
+//go:embed assets/embviz.min.css
 var libCSS string
 
 // renderable is anything that renders to a self-contained HTML fragment.

@@ -3,19 +3,23 @@ package models
 import (
 	_ "embed"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // BenchResult is the outcome of BenchTrain.
@@ -48,38 +52,70 @@ func (r BenchResult) ImagesPerSecond() float64 {
 	return float64(r.Steps*r.Batch) / r.Elapsed.Seconds()
 }
 
-// BenchTrain trains the benchmark network (the default CNN at 28x28x1: conv3x3(32)+ReLU+maxpool2,
-// conv3x3(64)+ReLU+maxpool2, dense(32)+ReLU, dense(10); Adam, learning rate 1e-3) on random
-// images [batch, 28, 28, 1] and random labels: warmup untimed steps (at least 1, which compiles
-// the graph), then steps timed ones. Each step uses a fresh random batch, generated outside the
-// timed region, from a fixed seed.
+// BenchModels are the networks that BenchTrain and BenchInfer time, by name: "cnn" is the
+// benchmark CNN at 28x28x1 (NewCNN's defaults: conv3x3(32)+ReLU+maxpool2, conv3x3(64)+ReLU+maxpool2,
+// dense(32)+ReLU, dense(10)) and "vit" the ViT at 32x32x3 (NewViT's defaults: 4x4 patches, width
+// 256, 4 blocks of 4 heads, MLP 512, class token). The PyTorch reference (TorchBenchScript) has
+// the same two networks, with the same parameter counts.
+var BenchModels = []string{"cnn", "vit"}
+
+// benchModel returns the named benchmark network and its input shape [h, w, c].
+func benchModel(name string) (Model, []int, error) {
+	switch name {
+	case "cnn":
+		m, err := NewCNN(CNNConfig{})
+		return m, []int{28, 28, 1}, err
+	case "vit":
+		m, err := NewViT(ViTConfig{})
+		return m, []int{32, 32, 3}, err
+	}
+	return nil, nil, fmt.Errorf("models: unknown benchmark model %q (want one of %s)", name, strings.Join(BenchModels, ", "))
+}
+
+// benchBatches returns n batches of batch random images [batch, shape...] (uniform in [0, 1)) and
+// random labels [batch] in [0, 10), drawn from rng.
+func benchBatches(rng *rand.Rand, n, batch int, shape []int) []train.Batch {
+	size := shape[0] * shape[1] * shape[2]
+	out := make([]train.Batch, n)
+	for i := range out {
+		images := make([]float32, batch*size)
+		for j := range images {
+			images[j] = rng.Float32()
+		}
+		labels := make([]int32, batch)
+		for j := range labels {
+			labels[j] = int32(rng.IntN(10))
+		}
+		out[i] = train.Batch{
+			Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, append([]int{batch}, shape...)...)},
+			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, batch)},
+		}
+	}
+	return out
+}
+
+// BenchTrain is BenchTrainModel for the benchmark CNN ("cnn").
 func BenchTrain(backend compute.Backend, steps, batch, warmup int) (BenchResult, error) {
+	return BenchTrainModel(backend, "cnn", steps, batch, warmup)
+}
+
+// BenchTrainModel trains the named benchmark network (see BenchModels; Adam, learning rate 1e-3)
+// on random images [batch, h, w, c] and random labels: warmup untimed steps (at least 1, which
+// compiles the graph), then steps timed ones. Each step uses a fresh random batch, generated
+// outside the timed region, from a fixed seed.
+func BenchTrainModel(backend compute.Backend, name string, steps, batch, warmup int) (BenchResult, error) {
 	if steps < 1 || batch < 1 {
 		return BenchResult{}, fmt.Errorf("models: bench needs steps (%d) and batch (%d) >= 1", steps, batch)
 	}
 	warmup = max(warmup, 1)
-	cnn, err := NewCNN(CNNConfig{})
+	m, shape, err := benchModel(name)
 	if err != nil {
 		return BenchResult{}, err
 	}
 	store := model.NewStore()
 	store.SetParam(optimizer.ParamLearningRate, 1e-3)
-	trainer := NewTrainer(backend, store, cnn, optimizer.Adam().Done(), nil, nil)
+	trainer := NewTrainer(backend, store, m, optimizer.Adam().Done(), nil, nil)
 	rng := rand.New(rand.NewPCG(1, 2))
-	makeBatch := func() train.Batch {
-		images := make([]float32, batch*28*28)
-		for i := range images {
-			images[i] = rng.Float32()
-		}
-		labels := make([]int32, batch)
-		for i := range labels {
-			labels[i] = int32(rng.IntN(10))
-		}
-		return train.Batch{
-			Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, batch, 28, 28, 1)},
-			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, batch)},
-		}
-	}
 	step := func(b train.Batch) (float32, error) {
 		metrics, err := trainer.TrainStep(b)
 		if err != nil {
@@ -93,16 +129,13 @@ func BenchTrain(backend compute.Backend, steps, batch, warmup int) (BenchResult,
 	}
 	res := BenchResult{Steps: steps, Batch: batch}
 	start := time.Now()
-	for range warmup {
-		if _, err := step(makeBatch()); err != nil {
+	for _, b := range benchBatches(rng, warmup, batch, shape) {
+		if _, err := step(b); err != nil {
 			return res, fmt.Errorf("models: bench warmup step: %w", err)
 		}
 	}
 	res.Warmup = time.Since(start)
-	batches := make([]train.Batch, steps)
-	for i := range batches {
-		batches[i] = makeBatch()
-	}
+	batches := benchBatches(rng, steps, batch, shape)
 	start = time.Now()
 	cpu0 := processCPU()
 	for i := range steps {
@@ -113,6 +146,110 @@ func BenchTrain(backend compute.Backend, steps, batch, warmup int) (BenchResult,
 	res.Elapsed = time.Since(start)
 	res.CPU = processCPU() - cpu0
 	return res, nil
+}
+
+// BenchInfer times inference of the named benchmark network (see BenchModels) the way a training
+// run evaluates its snapshots (training's evaluation graph): the graph built in inference mode
+// (no gradient), returning the embedding [batch, d], the logits [batch, 10] and the requested
+// layer taps (nil: none; e.g. "conv1", "conv2" for the CNN), all copied back to Go slices, one
+// compiled executable reused for every batch. warmup untimed batches (at least 1, which compiles
+// the graph) come first, then steps timed ones, each of batch fresh random images [batch, h, w, c]
+// drawn from a fixed seed outside the timed region; the weights are the seeded initialization.
+// FinalLoss is the last batch's mean cross-entropy against random labels (a check that the logits
+// were computed: finite, near log 10 at initialization).
+func BenchInfer(backend compute.Backend, name string, taps []string, steps, batch, warmup int) (BenchResult, error) {
+	if steps < 1 || batch < 1 {
+		return BenchResult{}, fmt.Errorf("models: bench needs steps (%d) and batch (%d) >= 1", steps, batch)
+	}
+	warmup = max(warmup, 1)
+	m, shape, err := benchModel(name)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	for _, t := range taps {
+		if !slices.Contains(m.TapNames(), t) {
+			return BenchResult{}, fmt.Errorf("models: %s has no tap %q (taps: %s)", m.Name(), t, strings.Join(m.TapNames(), ", "))
+		}
+	}
+	store := model.NewStore()
+	store.RootScope().SetParam(model.ParamInitialSeed, int64(1))
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
+		out := m.Build(scope, x, false, taps)
+		res := []*Node{out.Embedding, out.Logits}
+		for _, t := range taps {
+			res = append(res, out.Taps[t])
+		}
+		return res
+	})
+	if err != nil {
+		return BenchResult{}, err
+	}
+	defer exec.Finalize()
+	var sink float32
+	step := func(b train.Batch) (float32, error) {
+		var outs []*tensors.Tensor
+		if e := exceptions.TryCatch[error](func() { outs, err = exec.Exec(b.Inputs[0]) }); e != nil {
+			return 0, e
+		}
+		if err != nil {
+			return 0, err
+		}
+		var loss float32
+		for i, t := range outs {
+			tensors.MustConstFlatData(t, func(flat []float32) {
+				if i == 1 {
+					loss = crossEntropyRows(flat, b.Labels[0])
+				} else {
+					sink += flat[len(flat)-1]
+				}
+			})
+			t.FinalizeAll()
+		}
+		return loss, nil
+	}
+	res := BenchResult{Steps: steps, Batch: batch}
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Now()
+	for _, b := range benchBatches(rng, warmup, batch, shape) {
+		if _, err := step(b); err != nil {
+			return res, fmt.Errorf("models: bench warmup batch: %w", err)
+		}
+	}
+	res.Warmup = time.Since(start)
+	batches := benchBatches(rng, steps, batch, shape)
+	start = time.Now()
+	cpu0 := processCPU()
+	for i := range steps {
+		if res.FinalLoss, err = step(batches[i]); err != nil {
+			return res, fmt.Errorf("models: bench batch %d: %w", i, err)
+		}
+	}
+	res.Elapsed = time.Since(start)
+	res.CPU = processCPU() - cpu0
+	if math.IsNaN(float64(sink)) {
+		return res, fmt.Errorf("models: bench: NaN in %s's outputs", m.Name())
+	}
+	return res, nil
+}
+
+// crossEntropyRows is the mean softmax cross-entropy of logits [n, classes] (row-major) against
+// labels [n] int32.
+func crossEntropyRows(logits []float32, labels *tensors.Tensor) float32 {
+	var sum float64
+	tensors.MustConstFlatData(labels, func(ls []int32) {
+		classes := len(logits) / len(ls)
+		for i, l := range ls {
+			row := logits[i*classes : (i+1)*classes]
+			mx := float64(slices.Max(row))
+			var se float64
+			for _, v := range row {
+				se += math.Exp(float64(v) - mx)
+			}
+			sum += math.Log(se) + mx - float64(row[l])
+		}
+		sum /= float64(len(ls))
+	})
+	return float32(sum)
 }
 
 // processCPU returns the user+system CPU time used so far by this process (all threads).
@@ -138,26 +275,59 @@ type TorchResult struct {
 	Line string
 }
 
-// RunTorchBench runs TorchBenchScript with the given Python interpreter (Debian's
-// /usr/bin/python3 with python3-torch) for steps timed steps of batch images after warmup steps,
-// with threads PyTorch threads.
-func RunTorchBench(python string, steps, batch, warmup, threads int) (TorchResult, error) {
+// TorchParams returns the parameter count of the named network (one of BenchModels) in
+// TorchBenchScript, run with the given Python interpreter.
+func TorchParams(python, name string) (int, error) {
+	line, err := runTorchScript(python, "-model", name, "-params")
+	if err != nil {
+		return 0, err
+	}
+	v, ok := strings.CutPrefix(line, "params=")
+	n, err := strconv.Atoi(v)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("models: torch bench: want params=N, got %q", line)
+	}
+	return n, nil
+}
+
+// runTorchScript runs TorchBenchScript with args and returns its trimmed output.
+func runTorchScript(python string, args ...string) (string, error) {
 	f, err := os.CreateTemp("", "embviz_torch_bench_*.py")
 	if err != nil {
-		return TorchResult{}, fmt.Errorf("models: torch bench: %w", err)
+		return "", fmt.Errorf("models: torch bench: %w", err)
 	}
 	defer os.Remove(f.Name())
 	if _, err := f.WriteString(TorchBenchScript); err != nil {
 		f.Close()
-		return TorchResult{}, fmt.Errorf("models: torch bench: %w", err)
+		return "", fmt.Errorf("models: torch bench: %w", err)
 	}
 	f.Close()
-	out, err := exec.Command(python, f.Name(), "-steps", strconv.Itoa(steps), "-batch", strconv.Itoa(batch),
-		"-warmup", strconv.Itoa(warmup), "-threads", strconv.Itoa(threads)).CombinedOutput()
+	out, err := exec.Command(python, append([]string{f.Name()}, args...)...).CombinedOutput()
 	if err != nil {
-		return TorchResult{}, fmt.Errorf("models: torch bench (%s): %w\n%s", python, err, out)
+		return "", fmt.Errorf("models: torch bench (%s): %w\n%s", python, err, out)
 	}
-	line := strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(out)), nil
+}
+
+// RunTorchBench is RunTorch for training the benchmark CNN ("cnn", "train").
+func RunTorchBench(python string, steps, batch, warmup, threads int) (TorchResult, error) {
+	return RunTorch(python, "cnn", "train", steps, batch, warmup, threads)
+}
+
+// RunTorch runs TorchBenchScript with the given Python interpreter (Debian's /usr/bin/python3
+// with python3-torch) on the named network (one of BenchModels) in mode "train" (the reference
+// for BenchTrainModel) or "infer" (eval mode under torch.no_grad(), embedding and logits: the
+// reference for BenchInfer), for steps timed steps of batch images after warmup steps, with
+// threads PyTorch threads.
+func RunTorch(python, name, mode string, steps, batch, warmup, threads int) (TorchResult, error) {
+	if !slices.Contains(BenchModels, name) || (mode != "train" && mode != "infer") {
+		return TorchResult{}, fmt.Errorf("models: torch bench: unknown model %q or mode %q", name, mode)
+	}
+	line, err := runTorchScript(python, "-model", name, "-mode", mode, "-steps", strconv.Itoa(steps), "-batch", strconv.Itoa(batch),
+		"-warmup", strconv.Itoa(warmup), "-threads", strconv.Itoa(threads))
+	if err != nil {
+		return TorchResult{}, err
+	}
 	res := TorchResult{Line: line}
 	fields := map[string]*float64{"ms_per_step": &res.MsPerStep, "cpu_ms_per_step": &res.CPUMsPerStep,
 		"images_per_second": &res.ImagesPerSecond}

@@ -47,9 +47,64 @@ func TestBenchTrainCLI(t *testing.T) {
 	}
 
 	// Bad flags are refused before any work.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-steps", "0"}, "-steps"},
+		{[]string{"-infer", "-infer-batch", "0"}, "-infer-batch"},
+		{[]string{"-layers", "conv1"}, "add -infer"},
+		{[]string{"-infer-steps", "3"}, "add -infer"},
+		{[]string{"-model", "resnet"}, "resnet"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := runMain(append([]string{"bench", "train"}, tc.args...), &out, &errb); code == 0 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q (want it to name %q)", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
+
+// TestBenchTrainInferCLI runs one tiny round of training and inference (-infer, with a layer tap)
+// next to PyTorch's and checks the lines and both summaries; then the ViT without PyTorch.
+func TestBenchTrainInferCLI(t *testing.T) {
+	py := testutil.Python(t, "torch")
+	var out, errb bytes.Buffer
+	code := runMain([]string{"bench", "train", "-steps", "2", "-batch", "8", "-warmup", "1", "-torch", "-python", py,
+		"-infer", "-infer-batch", "16", "-infer-steps", "2", "-layers", "conv1"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	wantPrefixes := []string{"bench train: round=1 model=cnn", "bench train: round=1 bench train: model=CNN backend=torch",
+		"bench infer: round=1 model=cnn", "bench infer: round=1 bench infer: model=CNN backend=torch",
+		"bench train: summary rounds=1 model=cnn median", "bench train: summary infer rounds=1 model=cnn batch=16 median"}
+	if len(lines) != len(wantPrefixes) {
+		t.Fatalf("want %d lines, got %d:\n%s", len(wantPrefixes), len(lines), out.String())
+	}
+	for i, p := range wantPrefixes {
+		if !strings.HasPrefix(lines[i], p) {
+			t.Errorf("line %d: want prefix %q, got %q", i+1, p, lines[i])
+		}
+	}
+	if !strings.Contains(lines[2], "layers=embedding,logits,conv1 steps=2 batch=16") {
+		t.Errorf("inference line lacks its layers, steps and batch: %q", lines[2])
+	}
+	if !strings.Contains(lines[3], "steps=2 batch=16") {
+		t.Errorf("PyTorch inference line lacks its steps and batch: %q", lines[3])
+	}
+	for _, l := range lines[4:] {
+		if !strings.Contains(l, " ratio=") || !strings.Contains(l, " cpu_ratio=") {
+			t.Errorf("summary lacks ratio= or cpu_ratio=: %q", l)
+		}
+	}
+
 	out.Reset()
 	errb.Reset()
-	if code := runMain([]string{"bench", "train", "-steps", "0"}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "-steps") {
-		t.Errorf("-steps 0: exit %d, stderr %q", code, errb.String())
+	if code := runMain([]string{"bench", "train", "-model", "vit", "-steps", "1", "-batch", "2", "-warmup", "1"}, &out, &errb); code != 0 {
+		t.Fatalf("vit: exit %d: %s", code, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "bench train: round=1 model=vit") || !strings.Contains(out.String(), "images_per_second=") {
+		t.Errorf("vit: unexpected output %q", out.String())
 	}
 }

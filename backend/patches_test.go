@@ -489,3 +489,89 @@ func TestPatchedUnaryChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchedConvCHWB checks ConvGeneral in the channels-first, batch-last layout (input
+// [cIn, h, w, batch], kernel [kh, kw, cIn, cOut], output [cOut, outH, outW, batch]), which the
+// patched backend runs as an implicit im2col product in blocks of columns, against direct loops:
+// the benchmark CNN's two layers, strides, asymmetric and valid paddings, a 5x5 kernel, odd batch
+// sizes (blocks that start inside a batch run and cross output rows), and an output buffer
+// reused from the backend's pool (every element must be written).
+func TestPatchedConvCHWB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	cases := []struct {
+		cIn, h, w, batch, kh, kw, cOut int
+		strides                        []int
+		pads                           [][2]int
+	}{
+		{1, 28, 28, 8, 3, 3, 32, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}},   // conv1.
+		{32, 14, 14, 64, 3, 3, 64, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}}, // conv2: 288 rows, many blocks.
+		{3, 9, 11, 5, 3, 3, 7, []int{2, 2}, [][2]int{{1, 1}, {0, 1}}},     // strides, asymmetric padding.
+		{2, 8, 7, 3, 3, 2, 5, []int{1, 2}, [][2]int{{0, 0}, {0, 0}}},      // valid, rectangular kernel.
+		{4, 10, 10, 7, 5, 5, 3, []int{1, 1}, [][2]int{{2, 2}, {2, 2}}},    // 5x5 kernel.
+		{64, 20, 20, 33, 3, 3, 16, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}}, // blocks start inside batch runs.
+		{2, 3, 3, 2, 3, 3, 4, []int{1, 1}, [][2]int{{3, 0}, {0, 3}}},      // windows entirely in the padding.
+	}
+	axes := compute.ConvolveAxesConfig{
+		InputChannels: 0, InputSpatial: []int{1, 2}, InputBatch: 3,
+		KernelSpatial: []int{0, 1}, KernelInputChannels: 2, KernelOutputChannels: 3,
+		OutputChannels: 0, OutputSpatial: []int{1, 2}, OutputBatch: 3,
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			x := randFlat(rng, c.cIn*c.h*c.w*c.batch)
+			k := randFlat(rng, c.kh*c.kw*c.cIn*c.cOut)
+			outH := (c.h+c.pads[0][0]+c.pads[0][1]-c.kh)/c.strides[0] + 1
+			outW := (c.w+c.pads[1][0]+c.pads[1][1]-c.kw)/c.strides[1] + 1
+			outDims := []int{c.cOut, outH, outW, c.batch}
+			want := make([]float32, size(outDims))
+			for o := range c.cOut {
+				for oh := range outH {
+					for ow := range outW {
+						for b := range c.batch {
+							var sum float32
+							for dy := range c.kh {
+								ih := oh*c.strides[0] + dy - c.pads[0][0]
+								if ih < 0 || ih >= c.h {
+									continue
+								}
+								for dx := range c.kw {
+									iw := ow*c.strides[1] + dx - c.pads[1][0]
+									if iw < 0 || iw >= c.w {
+										continue
+									}
+									for ci := range c.cIn {
+										sum += x[((ci*c.h+ih)*c.w+iw)*c.batch+b] * k[((dy*c.kw+dx)*c.cIn+ci)*c.cOut+o]
+									}
+								}
+							}
+							want[((o*outH+oh)*outW+ow)*c.batch+b] = sum
+						}
+					}
+				}
+			}
+			conv := func(x, k *Node) *Node {
+				return ConvGeneral(x, k, axes, c.strides, c.pads, nil, nil, 1, 1)
+			}
+			for _, dirty := range []bool{false, true} {
+				got := exec1(t, func(g *Graph, in []*Node) *Node {
+					xs := in[0]
+					if dirty { // A freed buffer of the output's shape full of 7s, just before the conv.
+						d := AddScalar(Zeros(g, shapes.Make(dtypes.Float32, outDims...)), 7)
+						xs = Add(xs, MulScalar(ReduceAllMax(d), 0))
+					}
+					return conv(xs, in[1])
+				}, tensors.FromFlatDataAndDimensions(x, c.cIn, c.h, c.w, c.batch),
+					tensors.FromFlatDataAndDimensions(k, c.kh, c.kw, c.cIn, c.cOut))
+				if !slices.Equal(got.Shape().Dimensions, outDims) {
+					t.Fatalf("shape %v, want %v", got.Shape().Dimensions, outDims)
+				}
+				flat := tensors.MustCopyFlatData[float32](got)
+				for j, v := range flat {
+					if d := math.Abs(float64(v - want[j])); d > 1e-4*(1+math.Abs(float64(want[j]))) {
+						t.Fatalf("dirty=%v: element %v = %g, want %g", dirty, unflatten(j, outDims), v, want[j])
+					}
+				}
+			}
+		})
+	}
+}

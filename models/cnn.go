@@ -148,7 +148,7 @@ func (m *CNN) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 	conv := func(s *model.Scope, x *Node, channels int) *Node {
 		b := Conv2D(s, x).Channels(channels)
 		if chwb {
-			b = b.ChannelsFirstBatchLast()
+			b = b.ChannelsFirstBatchLast().Inference(!train)
 		}
 		return applyNormAxis(s, b.Done(), m.cfg.Norm, chAxis)
 	}

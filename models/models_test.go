@@ -192,6 +192,15 @@ func TestCNNFastMatchesGoMLXLayers(t *testing.T) {
 	if d := maxAbsDiff(t, fast, ref); d > 1e-4 {
 		t.Errorf("fast CNN logits differ from the GoMLX-layers CNN by %g", d)
 	}
+	// The training graph's convolutions (ConvCHWB, hand-written gradients) and the inference
+	// graph's (ConvCHWBInference, one ConvGeneral each) compute the same logits.
+	store.SetParam(ParamFastOps, "auto")
+	trainFwd := model.MustExecOnce(backend.Must(), store, func(scope *model.Scope, x *Node) *Node {
+		return m.Build(scope, x, true, nil).Logits
+	}, x)
+	if d := maxAbsDiff(t, fast, trainFwd); d > 1e-4 {
+		t.Errorf("inference-mode CNN logits differ from the training-mode forward pass by %g", d)
+	}
 }
 
 func TestCNNTrains(t *testing.T) {

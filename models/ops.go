@@ -55,6 +55,7 @@ type Conv2DBuilder struct {
 	padSame    bool
 	useBias    bool
 	chwb       bool
+	inference  bool
 }
 
 // Conv2D prepares a 2-D convolution of x, shaped [batch, height, width, inChannels] (channels
@@ -93,6 +94,14 @@ func (c *Conv2DBuilder) NoPadding() *Conv2DBuilder { c.padSame = false; return c
 // Default is channels last, [batch, h, w, c].
 func (c *Conv2DBuilder) ChannelsFirstBatchLast() *Conv2DBuilder { c.chwb = true; return c }
 
+// Inference selects, with ChannelsFirstBatchLast on the Go backend, the forward-only formulation
+// ConvCHWBInference (one ConvGeneral op, run by the patched backend as an implicit im2col product)
+// instead of ConvCHWB, whose hand-written gradients need the patch matrix in memory. For graphs
+// that are not differentiated, such as a model built with train false: its gradient is GoMLX's
+// generic one, slow on this backend. On other backends GoMLX's layer is used either way. Done
+// panics when it is set without ChannelsFirstBatchLast. Default false.
+func (c *Conv2DBuilder) Inference(b bool) *Conv2DBuilder { c.inference = b; return c }
+
 // UseBias sets whether a bias is added per output channel. Default is true.
 func (c *Conv2DBuilder) UseBias(b bool) *Conv2DBuilder { c.useBias = b; return c }
 
@@ -103,6 +112,9 @@ func (c *Conv2DBuilder) Done() *Node {
 	if c.channels <= 0 || c.kernelSize <= 0 || c.stride <= 0 {
 		Panicf("models.Conv2D: channels (%d), kernel size (%d) and stride (%d) must be > 0",
 			c.channels, c.kernelSize, c.stride)
+	}
+	if c.inference && !c.chwb {
+		Panicf("models.Conv2D: Inference needs ChannelsFirstBatchLast")
 	}
 	g := c.x.Graph()
 	if !useFastOps(c.scope, g) {
@@ -133,6 +145,9 @@ func (c *Conv2DBuilder) Done() *Node {
 	var bias *Node
 	if c.useBias {
 		bias = scope.VariableWithShape("biases", shapes.Make(c.x.DType(), c.channels)).NodeValue(g)
+	}
+	if c.chwb && c.inference {
+		return ConvCHWBInference(c.x, kernel, bias, c.stride, c.padSame)
 	}
 	if c.chwb {
 		return ConvCHWB(c.x, kernel, bias, c.stride, c.padSame)
@@ -341,6 +356,43 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 		y = Add(y, Reshape(bias, cOut, 1))
 	}
 	return Reshape(y, cOut, outH, outW, batch)
+}
+
+// ConvCHWBInference is ConvCHWB's forward pass as one ConvGeneral op (plus the bias Add): x
+// [cIn, h, w, batch], kernel [k, k, cIn, cOut], bias [cOut] or nil; returns [cOut, outH, outW, batch].
+// The patched Go backend runs this layout as an implicit im2col product (third_party/README.md):
+// each block of patch columns is built in cache and multiplied at once, instead of the k*k Slices,
+// the Concatenate and the product reading the [k*k*cIn, outH*outW*batch] patch matrix from memory.
+// Meant for graphs that are not differentiated (snapshot evaluation): its gradient is GoMLX's
+// generic one, which this backend runs slowly.
+func ConvCHWBInference(x, kernel, bias *Node, stride int, padSame bool) *Node {
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	if x.Rank() != 4 || kernel.Rank() != 4 || kd[0] != kd[1] || kd[2] != xd[0] {
+		Panicf("models.ConvCHWBInference: want x [cIn, h, w, batch] and kernel [k, k, cIn, cOut], got x %s and kernel %s",
+			x.Shape(), kernel.Shape())
+	}
+	k, cOut := kd[0], kd[3]
+	if bias != nil && (bias.Rank() != 1 || bias.Shape().Dimensions[0] != cOut) {
+		Panicf("models.ConvCHWBInference: bias must be [%d], got %s", cOut, bias.Shape())
+	}
+	pads := [][2]int{{0, 0}, {0, 0}}
+	if padSame {
+		lo, hi := samePadding(k)
+		pads = [][2]int{{lo, hi}, {lo, hi}}
+	}
+	if outH, outW := convOutSize(xd[1], k, stride, padSame), convOutSize(xd[2], k, stride, padSame); outH <= 0 || outW <= 0 {
+		Panicf("models.ConvCHWBInference: kernel %d larger than input %dx%d", k, xd[1], xd[2])
+	}
+	axes := ConvolveAxesConfig{
+		InputChannels: 0, InputSpatial: []int{1, 2}, InputBatch: 3,
+		KernelSpatial: []int{0, 1}, KernelInputChannels: 2, KernelOutputChannels: 3,
+		OutputChannels: 0, OutputSpatial: []int{1, 2}, OutputBatch: 3,
+	}
+	y := ConvGeneral(x, kernel, axes, []int{stride, stride}, pads, nil, nil, 1, 1)
+	if bias != nil {
+		y = Add(y, Reshape(bias, cOut, 1, 1, 1))
+	}
+	return y
 }
 
 // col2imCHWB is the gradient of the CHWB im2col of x [cIn, h, w, batch] (im2colWindows with

@@ -85,10 +85,11 @@ func TestConvMatchesReference(t *testing.T) {
 		outs := MustExecOnceN(be, func(x, kern *Node) []*Node {
 			nhwc := Im2ColConv(x, kern, tc.stride, true)
 			chwb := ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, nil, tc.stride, true)
+			inference := ConvCHWBInference(TransposeAllAxes(x, 3, 1, 2, 0), kern, nil, tc.stride, true)
 			gomlx := Convolve(x, kern).StridePerAxis(tc.stride, tc.stride).PadSame().Done()
-			return []*Node{nhwc, TransposeAllAxes(chwb, 3, 1, 2, 0), gomlx}
+			return []*Node{nhwc, TransposeAllAxes(chwb, 3, 1, 2, 0), TransposeAllAxes(inference, 3, 1, 2, 0), gomlx}
 		}, x, kern)
-		for i, name := range []string{"Im2ColConv", "ConvCHWB", "GoMLX Convolve"} {
+		for i, name := range []string{"Im2ColConv", "ConvCHWB", "ConvCHWBInference", "GoMLX Convolve"} {
 			outs[i].Shape().Check(dtypes.Float32, tc.b, oh, ow, tc.cOut)
 			if d := maxAbsDiff(t, outs[i], wantT); d > 1e-4 {
 				t.Errorf("%+v: %s differs from the reference by %g", tc, name, d)

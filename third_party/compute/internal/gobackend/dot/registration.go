@@ -166,3 +166,18 @@ func callImplementationGeneric[I, O interface {
 	implFn := implFnAny.(DotGeneralExecFn[I, O])
 	implFn(backend, layout, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output)
 }
+
+// ImplementationFn returns the registered implementation as a DotGeneralExecFn[I, O], or nil when
+// registration is nil or its dtypes are not I and O.
+//
+// embviz patch (third_party/README.md): lets other ops (the CHWB convolution fast path of
+// ConvGeneral) call the matrix multiplication on their own buffers.
+func ImplementationFn[I, O interface {
+	gotype.Numeric | gotype.AnyHalfPrecision
+}](registration *ImplementationRegistration) DotGeneralExecFn[I, O] {
+	if registration == nil {
+		return nil
+	}
+	fn, _ := registration.implFn.(DotGeneralExecFn[I, O])
+	return fn
+}

@@ -221,6 +221,11 @@ func execConvGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []
 	if err != nil {
 		return nil, err
 	}
+	// embviz patch (third_party/README.md): CHWB float32 convolutions take the implicit im2col path.
+	if isCHWBConv(params, dtype, outputShape.Rank()) && execConvCHWB(backend, params, input.Flat.([]float32), kernel.Flat.([]float32),
+		input.RawShape.Dimensions, kernel.RawShape.Dimensions, output.Flat.([]float32), outputShape.Dimensions) {
+		return output, nil
+	}
 	output.Zeros()
 
 	// TODO(optimizations):

@@ -204,7 +204,8 @@ func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 //
 // The SGD runs on opts.Threads goroutines (default GOMAXPROCS). Each epoch's edges are split into a
 // fixed number of chunks (16, when there are at least 4096 edges); each chunk runs umap-learn's
-// sequential updates on its own copy of the layout as of the epoch start, and the chunks'
+// sequential updates (in 2-D, an edge's attraction and negative samples evaluated together at the
+// point's position, 8 lanes wide with AVX2) on its own copy of the layout as of the epoch start, and the chunks'
 // displacements are added in chunk order. So a run is reproducible bit for bit for a given Seed,
 // on any number of threads (see UMAPOptions.Seed for what is not covered). Progress reports the
 // stages.

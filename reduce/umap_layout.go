@@ -312,60 +312,113 @@ func (s *umapSGD) alignGrad(f, i int, y []float32, g []float32) {
 	}
 }
 
-// edges2 is edges for 2-D layouts without alignment (the common case), unrolled over coordinates.
+// edges2 is edges for 2-D layouts without alignment (the common case). Each sampled edge (j, k)
+// gets its positive gradient and its negative samples' gradients from one 8-lane kernel call
+// (umapEdgeGrad2: lane 0 the attraction to k, lanes 1.. the repulsions from the negative samples),
+// all taken at j's position before the edge's update, and summed (umap-learn moves j after each):
+// the samples are then independent, which lets the CPU overlap their latency-bound pow
+// evaluations. Two streams of edges, from the two halves of [lo, hi), are interleaved so that
+// the dependency chains of consecutive edges (often of the same j) overlap too. Steps are small,
+// so the layouts are the same in quality (checked against umap-learn's trustworthiness in the tests).
 func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32, chunk int) {
 	fe := s.frames[f]
 	n := uint64(fe.n)
-	a32, b32 := float32(s.a), float32(s.b)
-	ab2 := float32(-2 * s.a * s.b)
-	rep := float32(2 * s.gamma * s.b)
 	rng := rand.NewPCG(s.seed^0x9e3779b97f4a7c15, uint64(epoch)<<24^uint64(f)<<12^uint64(chunk))
 	ep := float64(epoch)
-	head, tail := fe.head[lo:hi], fe.tail[lo:hi]
-	nextPos, eps := fe.nextPos[lo:hi], fe.eps[lo:hi]
-	nextNeg, epsNeg := fe.nextNeg[lo:hi], fe.epsNeg[lo:hi]
-	for e := range head {
-		if nextPos[e] > ep {
-			continue
+	head, tail := fe.head, fe.tail
+	nextPos, eps := fe.nextPos, fe.eps
+	nextNeg, epsNeg := fe.nextNeg, fe.epsNeg
+	rk := newUMAPEdgeConst(float32(s.a), float32(s.b), float32(-2*s.a*s.b), float32(2*s.gamma*s.b))
+	type slot struct {
+		e, end, j, k, extra int
+		cx, cy              float32
+		ox, oy              [8]float32
+		cnt                 int
+		g                   [4]float32
+	}
+	var sl [2]slot
+	mid := lo + (hi-lo)/2
+	sl[0].e, sl[0].end = lo, mid
+	sl[1].e, sl[1].end = mid, hi
+	var bits uint64 // random bits left over from the last 64-bit draw: 32 when have is true
+	have := false
+	draw := func() int {
+		if have {
+			have = false
+			return int(bits * n >> 32)
 		}
-		j, k := int(head[e])*2, int(tail[e])*2
-		cx, cy := emb[j], emb[j+1]
-		dx, dy := cx-emb[k], cy-emb[k+1]
-		d2 := dx*dx + dy*dy
-		if d2 > 0 {
-			pb := umapPow(d2, b32)
-			gc := ab2 * pb / (d2 * (a32*pb + 1))
-			gx := clip4(gc*dx) * alpha
-			gy := clip4(gc*dy) * alpha
-			cx += gx
-			cy += gy
-			emb[k] -= gx
-			emb[k+1] -= gy
+		r := rng.Uint64()
+		bits, have = r&0xffffffff, true
+		return int((r >> 32) * n >> 32)
+	}
+	for {
+		active := 0
+		for q := range sl {
+			w := &sl[q]
+			w.cnt = -1
+			for w.e < w.end && nextPos[w.e] > ep {
+				w.e++
+			}
+			if w.e >= w.end {
+				continue
+			}
+			active++
+			e := w.e
+			w.j, w.k = int(head[e])*2, int(tail[e])*2
+			w.cx, w.cy = emb[w.j], emb[w.j+1]
+			w.ox[0], w.oy[0] = emb[w.k], emb[w.k+1]
+			nextPos[e] += eps[e]
+			nneg := int((ep - nextNeg[e]) / epsNeg[e])
+			if nneg > 0 {
+				nextNeg[e] += float64(nneg) * epsNeg[e]
+			}
+			c := 0
+			for ; c < 7 && nneg > 0; nneg-- {
+				kk := draw() * 2
+				if kk == w.j {
+					continue
+				}
+				c++
+				w.ox[c], w.oy[c] = emb[kk], emb[kk+1]
+			}
+			w.cnt, w.extra = c, nneg
 		}
-		nextPos[e] += eps[e]
-		nneg := int((ep - nextNeg[e]) / epsNeg[e])
-		// The negative samples' gradients are all taken at the same position of point j and summed
-		// (umap-learn moves j after each one): the samples are then independent, which lets the CPU
-		// overlap their latency-bound pow evaluations. Steps are small, so the layouts are the same in
-		// quality (checked against umap-learn's trustworthiness in the tests).
-		var sx, sy float32
-		for p := 0; p < nneg; p++ {
-			kk := int((rng.Uint64()>>32)*n>>32) * 2
-			dx, dy := cx-emb[kk], cy-emb[kk+1]
-			d2 := dx*dx + dy*dy
-			if d2 > 0 {
-				pb := umapPow(d2, b32)
-				gc := rep / ((0.001 + d2) * (a32*pb + 1))
-				sx += clip4(gc * dx)
-				sy += clip4(gc * dy)
-			} else if kk != j {
-				sx += 4
-				sy += 4
+		if active == 0 {
+			return
+		}
+		for q := range sl {
+			if w := &sl[q]; w.cnt >= 0 {
+				umapEdgeGrad2(w.cx, w.cy, &w.ox, &w.oy, w.cnt, rk, &w.g)
 			}
 		}
-		emb[j], emb[j+1] = cx+sx*alpha, cy+sy*alpha
-		if nneg > 0 {
-			nextNeg[e] += float64(nneg) * epsNeg[e]
+		for q := range sl {
+			w := &sl[q]
+			if w.cnt < 0 {
+				continue
+			}
+			px, py, sx, sy := w.g[0], w.g[1], w.g[2], w.g[3]
+			for w.extra > 0 { // more than 7 negative samples: the rest, 7 at a time, positive lane off
+				c := 0
+				for ; c < 7 && w.extra > 0; w.extra-- {
+					kk := draw() * 2
+					if kk == w.j {
+						continue
+					}
+					c++
+					w.ox[c], w.oy[c] = emb[kk], emb[kk+1]
+				}
+				w.ox[0], w.oy[0] = w.cx, w.cy // d2 = 0: no attraction
+				umapEdgeGrad2(w.cx, w.cy, &w.ox, &w.oy, c, rk, &w.g)
+				sx += w.g[2]
+				sy += w.g[3]
+			}
+			px *= alpha
+			py *= alpha
+			emb[w.k] -= px
+			emb[w.k+1] -= py
+			emb[w.j] += px + sx*alpha
+			emb[w.j+1] += py + sy*alpha
+			w.e++
 		}
 	}
 }

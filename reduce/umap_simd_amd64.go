@@ -1,0 +1,71 @@
+//go:build goexperiment.simd && amd64
+
+package reduce
+
+import (
+	"simd/archsimd"
+)
+
+// umapUseSIMD is true when the CPU has AVX2 and FMA, for the 8-wide UMAP SGD kernel.
+var umapUseSIMD = archsimd.X86.AVX2() && archsimd.X86.FMA()
+
+// umapEdgeGrad2 computes, for the point c = (cx, cy), UMAP's attractive gradient toward the point
+// (ox[0], oy[0]) and the sum of the repulsive gradients from the points (ox[l], oy[l]),
+// 1 <= l <= cnt (cnt <= 7), each coordinate clipped to [-4, 4], into g = {attraction x, y,
+// repulsion sum x, y} (see umapEdgeGrad2Generic), on 8 lanes with AVX2/FMA when available. Its
+// x^b is umapPow's approximation, vectorized.
+func umapEdgeGrad2(cx, cy float32, ox, oy *[8]float32, cnt int, k *umapEdgeConst, g *[4]float32) {
+	if !umapUseSIMD {
+		umapEdgeGrad2Generic(cx, cy, ox, oy, cnt, k, g)
+		return
+	}
+	// Every constant comes from memory as a vector: a scalar reload (legacy SSE) while the upper
+	// halves are dirty costs hundreds of ns (see clearUpper).
+	c := archsimd.BroadcastFloat32x8
+	dx := c(cx).Sub(archsimd.LoadFloat32x8(ox))
+	dy := c(cy).Sub(archsimd.LoadFloat32x8(oy))
+	d2 := dx.Mul(dx).Add(dy.Mul(dy))
+	// pb = d2^b as in umapPow: 2^(b log2 d2), polynomials on the mantissa and the fraction.
+	bits := d2.AsInt32x8()
+	t := bits.And(archsimd.LoadInt32x8(&umapMantMask)).Or(archsimd.LoadInt32x8(&umapOneBits)).AsFloat32x8().Sub(c(1))
+	ex := bits.ShiftAllRight(23).Sub(archsimd.LoadInt32x8(&umapBias)).ConvertToFloat32()
+	p := t.MulAdd(c(-0.0257923450314754), c(0.12147294837872821))
+	p = p.MulAdd(t, c(-0.2773416459578803))
+	p = p.MulAdd(t, c(0.4571581210655231))
+	p = p.MulAdd(t, c(-0.7180335903817894))
+	p = p.MulAdd(t, c(1.4425347795670294))
+	y := p.MulAdd(t, ex).Mul(archsimd.LoadFloat32x8(&k.b))
+	under := y.Less(c(-126))
+	y = y.Max(c(-126)).Min(c(127))
+	fl := y.Floor()
+	f := y.Sub(fl)
+	q := f.MulAdd(c(0.001895107291005893), c(0.008946214666326169))
+	q = q.MulAdd(f, c(0.05586328265926116))
+	q = q.MulAdd(f, c(0.24014077009183826))
+	q = q.MulAdd(f, c(0.6931546200032985))
+	q = q.MulAdd(f, c(0.9999998957631353))
+	zero := archsimd.LoadFloat32x8(&umapZero8)
+	pb := zero.Merge(q.Mul(fl.ConvertToInt32().Add(archsimd.LoadInt32x8(&umapBias)).ShiftAllLeft(23).AsFloat32x8()), under)
+	// Lane 0: -2ab pb / (d2 (a pb + 1)); lanes 1..: 2 gamma b / ((0.001 + d2)(a pb + 1)).
+	num := pb.MulAdd(archsimd.LoadFloat32x8(&k.num1), archsimd.LoadFloat32x8(&k.num0))
+	den := d2.Add(archsimd.LoadFloat32x8(&k.eps)).Mul(pb.MulAdd(archsimd.LoadFloat32x8(&k.a), c(1)))
+	gc := num.Div(den)
+	hi, lo := c(4), c(-4)
+	gx := gc.Mul(dx).Min(hi).Max(lo)
+	gy := gc.Mul(dy).Min(hi).Max(lo)
+	// Coincident points (d2 == 0): no attraction, a push by +4 on every coordinate for a negative
+	// sample (umap-learn's rule).
+	same := d2.Equal(zero)
+	z := archsimd.LoadFloat32x8(&umapSameGrad)
+	gx = z.Merge(gx, same)
+	gy = z.Merge(gy, same)
+	pos := archsimd.LoadInt32x8(&umapPosMask)
+	neg := archsimd.LoadInt32x8(&umapNegMask[cnt])
+	ix, iy := gx.AsInt32x8(), gy.AsInt32x8()
+	// Sums of gx over lane 0, gy over lane 0, gx over lanes 1..cnt, gy over lanes 1..cnt.
+	v1 := ix.And(pos).AsFloat32x8().AddPairsGrouped(iy.And(pos).AsFloat32x8())
+	v2 := ix.And(neg).AsFloat32x8().AddPairsGrouped(iy.And(neg).AsFloat32x8())
+	v3 := v1.AddPairsGrouped(v2)
+	v3.GetLo().Add(v3.GetHi()).Store(g)
+	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code in the caller
+}

@@ -1,0 +1,11 @@
+//go:build !(goexperiment.simd && amd64)
+
+package reduce
+
+// umapUseSIMD is false in builds without the AVX2 kernels.
+const umapUseSIMD = false
+
+// umapEdgeGrad2 is umapEdgeGrad2Generic in builds without the AVX2 kernel.
+func umapEdgeGrad2(cx, cy float32, ox, oy *[8]float32, cnt int, k *umapEdgeConst, g *[4]float32) {
+	umapEdgeGrad2Generic(cx, cy, ox, oy, cnt, k, g)
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/embviz/embviz/reduce"
 )
@@ -89,11 +88,13 @@ type playerView struct {
 
 type panelSpec struct {
 	Title string `json:"title,omitempty"`
-	Data  string `json:"data"`
-	Run   int    `json:"run,omitempty"` // index into playerSpec.Runs
+	// Data holds the panel's coordinates: quantize's codes, packed by packFrames, DEFLATEd.
+	Data string `json:"data"`
+	Run  int    `json:"run,omitempty"` // index into playerSpec.Runs
 }
 
-// runSpec is what differs between the runs of a comparison: predictions and neighbour lists.
+// runSpec is what differs between the runs of a comparison: predictions (encodePreds) and
+// neighbour lists (encodeKnn).
 type runSpec struct {
 	Name  string `json:"name,omitempty"`
 	Preds string `json:"preds,omitempty"`
@@ -101,8 +102,8 @@ type runSpec struct {
 }
 
 // thumbSpec carries the hover thumbnails as one PNG sprite: thumbnail j is the W x H tile at
-// column j % Cols, row j / Cols, with pixel values quantized to 8 levels (thumbLevel: PNG then
-// compresses them to about a third of the raw bytes).
+// column j % Cols, row j / Cols, with pixel values quantized to 8 levels (thumbLevel; see sprite
+// for the layout and the PNG's form).
 type thumbSpec struct {
 	W    int    `json:"w"`
 	H    int    `json:"h"`
@@ -112,32 +113,34 @@ type thumbSpec struct {
 }
 
 type playerSpec struct {
-	Kind       string      `json:"kind"`
-	Title      string      `json:"title,omitempty"`
-	Name       string      `json:"name,omitempty"`
-	N          int         `json:"n"`
-	F          int         `json:"f"`
-	Interp     int         `json:"interp"`
-	Cols       int         `json:"cols,omitempty"`
-	Size       int         `json:"size,omitempty"`
-	PointSize  float64     `json:"pointSize,omitempty"`
-	FPS        float64     `json:"fps,omitempty"`
-	Loop       bool        `json:"loop"`
-	Static     bool        `json:"static,omitempty"`
-	Start      string      `json:"start,omitempty"`
+	Kind      string  `json:"kind"`
+	Title     string  `json:"title,omitempty"`
+	Name      string  `json:"name,omitempty"`
+	N         int     `json:"n"`
+	F         int     `json:"f"`
+	Interp    int     `json:"interp"`
+	Cols      int     `json:"cols,omitempty"`
+	Size      int     `json:"size,omitempty"`
+	PointSize float64 `json:"pointSize,omitempty"`
+	FPS       float64 `json:"fps,omitempty"`
+	Loop      bool    `json:"loop"`
+	Static    bool    `json:"static,omitempty"`
+	Start     string  `json:"start,omitempty"`
+	// Labels ([n], LBytes bytes each), Preds (encodePreds), Colors ([n] RGB) and Indices
+	// (encodeIndices) are DEFLATEd base64 (deflate64).
 	Labels     string      `json:"labels,omitempty"`
 	LBytes     int         `json:"lbytes,omitempty"`
 	Preds      string      `json:"preds,omitempty"`
 	ClassNames []string    `json:"classNames,omitempty"`
 	Captions   []string    `json:"captions,omitempty"`
 	Colors     string      `json:"colors,omitempty"`
-	Indices    []int32     `json:"indices,omitempty"`
+	Indices    string      `json:"indices,omitempty"`
 	Thumbs     *thumbSpec  `json:"thumbs,omitempty"`
 	Confusion  bool        `json:"confusion,omitempty"`
 	NoAnnot    bool        `json:"confNoAnnot,omitempty"`
 	Panels     []panelSpec `json:"panels"`
-	// Knn holds the KnnK nearest neighbours of every point at every snapshot (see encodeKnn),
-	// KnnBytes bytes per index; with several runs each run's are in Runs.
+	// Knn holds the KnnK nearest neighbours of every point at every snapshot (encodeKnn, with
+	// KnnBytes bytes per new index); with several runs each run's are in Runs.
 	Knn      string    `json:"knn,omitempty"`
 	KnnK     int       `json:"knnK,omitempty"`
 	KnnBytes int       `json:"knnBytes,omitempty"`
@@ -263,16 +266,10 @@ func quantize(frames []*reduce.Matrix, x0, y0, side float64) []byte {
 	return out
 }
 
-func encodeInts(v []int32, bytes int) string {
-	b := make([]byte, len(v)*bytes)
-	for i, x := range v {
-		if bytes == 1 {
-			b[i] = byte(x)
-		} else {
-			b[2*i], b[2*i+1] = byte(x), byte(x>>8)
-		}
-	}
-	return base64.StdEncoding.EncodeToString(b)
+// encodeInts packs v as little-endian words of width bytes (1 or 2) in base64 (scatter
+// matrices' labels).
+func encodeInts(v []int32, width int) string {
+	return base64.StdEncoding.EncodeToString(intBytes(v, width))
 }
 
 func (p *playerView) spec() (any, error) {
@@ -294,8 +291,10 @@ func (p *playerView) spec() (any, error) {
 	}
 	a0 := p.Panels[0]
 	s := playerSpec{Kind: "player", Title: p.Title, Name: p.Name, N: n, F: f, Interp: max(0, p.Interpolate), Cols: p.Cols, Size: p.Size,
-		PointSize: p.PointSize, FPS: p.FPS, Loop: !p.NoLoop, Static: p.Static, ClassNames: a0.ClassNames, Captions: a0.Captions,
-		Indices: a0.Indices}
+		PointSize: p.PointSize, FPS: p.FPS, Loop: !p.NoLoop, Static: p.Static, ClassNames: a0.ClassNames, Captions: a0.Captions}
+	if a0.Indices != nil {
+		s.Indices = encodeIndices(a0.Indices)
+	}
 	if p.StartAtEnd {
 		s.Start = "last"
 	}
@@ -332,7 +331,7 @@ func (p *playerView) spec() (any, error) {
 			for _, c := range a.Colors {
 				b = append(b, c[0], c[1], c[2])
 			}
-			s.Colors = base64.StdEncoding.EncodeToString(b)
+			s.Colors = deflate64(b)
 		}
 		if s.Thumbs == nil && a.Thumbs != nil {
 			s.Thumbs = a.Thumbs.sprite(n)
@@ -360,7 +359,7 @@ func (p *playerView) spec() (any, error) {
 		s.LBytes = 2
 	}
 	if labels != nil {
-		s.Labels = encodeInts(labels, s.LBytes)
+		s.Labels = deflate64(intBytes(labels, s.LBytes))
 	}
 	encPreds := func(preds [][]int32) string {
 		if preds == nil {
@@ -375,7 +374,7 @@ func (p *playerView) spec() (any, error) {
 				flat = append(flat, l)
 			}
 		}
-		return encodeInts(flat, s.LBytes)
+		return encodePreds(flat, n, s.LBytes)
 	}
 	k := min(p.Neighbors, n-1)
 	knn := func(g *group) (string, error) {
@@ -419,54 +418,9 @@ func (p *playerView) spec() (any, error) {
 		if i < len(p.Titles) && p.Titles[i] != "" {
 			title = p.Titles[i]
 		}
-		s.Panels = append(s.Panels, panelSpec{Title: title, Data: base64.StdEncoding.EncodeToString(quantize(a.Frames, x0, y0, side)), Run: panelRun[i]})
+		s.Panels = append(s.Panels, panelSpec{Title: title, Data: deflate64(packFrames(quantize(a.Frames, x0, y0, side), n)), Run: panelRun[i]})
 	}
 	return s, nil
-}
-
-// knnBytes is the width of one neighbour index: 2 bytes below 65535 points, else 3 (the largest
-// value is the repeat marker).
-func knnBytes(n int) int {
-	if n < 0xffff {
-		return 2
-	}
-	return 3
-}
-
-// encodeKnn returns the k nearest neighbours (reduce.KNN, Euclidean, the point itself excluded,
-// nearest first) of every point in every snapshot of seq ([T] of [n, d]), base64 of little-endian
-// words of knnBytes(n) bytes: for snapshot t and point j either the k indices or, when the list
-// is the same as at snapshot t-1, one marker word of all ones. Lists of late snapshots often
-// repeat, so this is much smaller than T·n·k words.
-func encodeKnn(seq []*reduce.Matrix, k int) (string, error) {
-	n, w := seq[0].Rows, knnBytes(seq[0].Rows)
-	marker := uint32(1<<(8*w) - 1)
-	out := make([]byte, 0, len(seq)*n*w*2)
-	put := func(v uint32) {
-		out = append(out, byte(v), byte(v>>8))
-		if w == 3 {
-			out = append(out, byte(v>>16))
-		}
-	}
-	var prev []int32
-	for _, x := range seq {
-		nb, err := reduce.KNN(x, k, reduce.Euclidean)
-		if err != nil {
-			return "", err
-		}
-		for j := 0; j < n; j++ {
-			row, _ := nb.Row(j)
-			if prev != nil && slices.Equal(row, prev[j*k:(j+1)*k]) {
-				put(marker)
-				continue
-			}
-			for _, v := range row {
-				put(uint32(v))
-			}
-		}
-		prev = nb.Index
-	}
-	return base64.StdEncoding.EncodeToString(out), nil
 }
 
 // panelBoxes returns each panel's square viewport {x0, y0, side} in data coordinates: the bounds

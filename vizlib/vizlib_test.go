@@ -82,8 +82,7 @@ func TestPlayerValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	spread := func(p panelSpec) float64 {
-		raw, _ := base64.StdEncoding.DecodeString(p.Data)
-		xs, _ := decode12(raw)
+		xs, _ := decode12(panelCodes(t, p.Data, 200))
 		lo, hi := 1.0, 0.0
 		for _, x := range xs {
 			lo, hi = min(lo, x), max(hi, x)
@@ -304,7 +303,7 @@ func TestThumbSprite(t *testing.T) {
 			th.Pixels[i] = uint8(i * 37 % 256)
 		}
 		sp := th.sprite(n)
-		if sp == nil || sp.Cols != thumbSpriteCols {
+		if sp == nil || sp.Cols != thumbCols(n, h) {
 			t.Fatalf("c=%d: sprite %+v", c, sp)
 		}
 		raw, err := base64.StdEncoding.DecodeString(sp.PNG)
@@ -315,8 +314,8 @@ func TestThumbSprite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b := img.Bounds(); b.Dx() != sp.Cols*w || b.Dy() != 3*h {
-			t.Fatalf("c=%d: sprite is %v, want %dx%d", c, b, sp.Cols*w, 3*h)
+		if b, rows := img.Bounds(), (n+sp.Cols-1)/sp.Cols; b.Dx() != sp.Cols*w || b.Dy() != rows*h {
+			t.Fatalf("c=%d: sprite is %v, want %dx%d", c, b, sp.Cols*w, rows*h)
 		}
 		for j := 0; j < n; j++ {
 			for y := 0; y < h; y++ {

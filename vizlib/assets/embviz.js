@@ -2,7 +2,7 @@
  * animation player. Self-contained (no network); embedded in every fragment by vizlib (Go). */
 (function () {
   "use strict";
-  var VERSION = "2";
+  var VERSION = "3";
   if (window.embviz && window.embviz.version === VERSION) return;
 
   var SVGNS = "http://www.w3.org/2000/svg";
@@ -48,12 +48,102 @@
     for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);
     return out;
   }
+  // ints reads count little-endian words of `bytes` (1 or 2) bytes from u (a Uint8Array, or
+  // base64 text).
   function ints(s, bytes, count) {
-    var u = b64(s), out = new Int32Array(count);
+    var u = typeof s === "string" ? b64(s) : s, out = new Int32Array(count);
+    if (u.length !== count * bytes) throw new Error("integer payload has " + u.length + " bytes, want " + count * bytes);
     if (bytes === 2) { for (var i = 0; i < count; i++) out[i] = u[2 * i] | (u[2 * i + 1] << 8); }
     else { for (var j = 0; j < count; j++) out[j] = u[j]; }
     return out;
   }
+  // inflate decodes raw DEFLATE data (RFC 1951, as Go's compress/flate writes it: stored, fixed
+  // and dynamic Huffman blocks) from the Uint8Array u. The player's binary fields travel
+  // DEFLATEd (vizlib/compact.go); canonical Huffman codes are decoded bit by bit, as zlib's puff.
+  var LBASE = [], LEXT = [], DBASE = [], DEXT = [], ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15], FIXED = null;
+  (function () {
+    for (var i = 0, b = 3, e; i < 28; i++) { e = i < 8 ? 0 : (i >> 2) - 1; LBASE.push(b); LEXT.push(e); b += 1 << e; }
+    LBASE.push(258); LEXT.push(0);
+    for (i = 0, b = 1; i < 30; i++) { e = i < 4 ? 0 : (i >> 1) - 1; DBASE.push(b); DEXT.push(e); b += 1 << e; }
+  })();
+  function huffman(lens) { // counts per code length and the symbols in code order
+    var cnt = new Uint16Array(16), offs = new Uint16Array(16), sym = new Uint16Array(lens.length), i;
+    for (i = 0; i < lens.length; i++) cnt[lens[i]]++;
+    cnt[0] = 0;
+    for (i = 1; i < 16; i++) offs[i] = offs[i - 1] + cnt[i - 1];
+    for (i = 0; i < lens.length; i++) if (lens[i]) sym[offs[lens[i]]++] = i;
+    return { cnt: cnt, sym: sym };
+  }
+  function inflate(u) {
+    var out = new Uint8Array(u.length * 4 + 1024), op = 0, pos = 0, bb = 0, bn = 0, len = u.length;
+    function bad(what) { throw new Error("inflate: " + what + " at byte " + pos); }
+    function bits(n) {
+      while (bn < n) { if (pos >= len) bad("truncated data"); bb |= u[pos++] << bn; bn += 8; }
+      var v = bb & ((1 << n) - 1); bb >>>= n; bn -= n; return v;
+    }
+    function room(k) { if (op + k > out.length) { var o = new Uint8Array(Math.max(2 * out.length, op + k)); o.set(out.subarray(0, op)); out = o; } }
+    function decode(h) {
+      for (var l = 1, code = 0, first = 0, index = 0, c; l < 16; l++) {
+        if (!bn) { if (pos >= len) bad("truncated data"); bb = u[pos++]; bn = 8; }
+        code |= bb & 1; bb >>>= 1; bn--;
+        c = h.cnt[l];
+        if (code - c < first) return h.sym[index + code - first];
+        index += c; first = (first + c) << 1; code <<= 1;
+      }
+      bad("invalid Huffman code");
+    }
+    if (!FIXED) {
+      var fl = new Uint8Array(288), fd = new Uint8Array(30);
+      for (var i = 0; i < 288; i++) fl[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
+      fd.fill(5);
+      FIXED = [huffman(fl), huffman(fd)];
+    }
+    for (var last = 0; !last;) {
+      last = bits(1);
+      var type = bits(2), lt, dt;
+      if (type === 0) { // stored: from the next byte boundary, LEN, ~LEN, LEN bytes
+        bb = 0; bn = 0;
+        if (pos + 4 > len) bad("truncated stored block");
+        var n = u[pos] | (u[pos + 1] << 8);
+        if ((n ^ (u[pos + 2] | (u[pos + 3] << 8))) !== 0xffff) bad("stored block length check");
+        pos += 4;
+        if (pos + n > len) bad("truncated stored block");
+        room(n); out.set(u.subarray(pos, pos + n), op); op += n; pos += n;
+        continue;
+      }
+      if (type === 1) { lt = FIXED[0]; dt = FIXED[1]; }
+      else if (type === 2) {
+        var nl = bits(5) + 257, nd = bits(5) + 1, nc = bits(4) + 4, cl = new Uint8Array(19), ll = new Uint8Array(nl + nd);
+        for (i = 0; i < nc; i++) cl[ORDER[i]] = bits(3);
+        var ch = huffman(cl);
+        for (i = 0; i < nl + nd;) {
+          var s = decode(ch), r, v = 0;
+          if (s < 16) { ll[i++] = s; continue; }
+          if (s === 16) { if (!i) bad("repeat with no previous length"); v = ll[i - 1]; r = 3 + bits(2); }
+          else r = s === 17 ? 3 + bits(3) : 11 + bits(7);
+          if (i + r > nl + nd) bad("too many code lengths");
+          while (r--) ll[i++] = v;
+        }
+        lt = huffman(ll.subarray(0, nl)); dt = huffman(ll.subarray(nl));
+      } else bad("invalid block type");
+      for (;;) {
+        var sy = decode(lt);
+        if (sy < 256) { room(1); out[op++] = sy; continue; }
+        if (sy === 256) break;
+        sy -= 257;
+        if (sy >= 29) bad("invalid length code");
+        var ln = LBASE[sy] + bits(LEXT[sy]), ds = decode(dt);
+        if (ds >= 30) bad("invalid distance code");
+        var d = DBASE[ds] + bits(DEXT[ds]);
+        if (d > op) bad("distance beyond the start");
+        room(ln);
+        for (var q = 0; q < ln; q++, op++) out[op] = out[op - d];
+      }
+    }
+    return out.subarray(0, op);
+  }
+  // unz decodes one of the player's binary fields: base64 of DEFLATEd bytes.
+  function unz(s) { return inflate(b64(s)); }
   function fmt(v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     var a = Math.abs(v);
@@ -305,18 +395,47 @@
 
   // ---------------------------------------------------------------- animation player (canvas)
   var players = {};
-  // decodeKnn decodes the neighbour lists: per snapshot t and point j, either a marker word (all
-  // ones: the same list as at snapshot t-1) or the k neighbour indices, nearest first; words are
-  // little-endian of `bytes` bytes. Returns [F][n][k].
+  // decodeKnn decodes the neighbour lists (vizlib's encodeKnn): F·n·k position codes (c < k:
+  // entry c of the point's list at the previous snapshot; k: a new neighbour), then the new
+  // neighbours' indices in `bytes` planes of bytes, low bytes first. Returns [F][n][k].
   function decodeKnn(s, bytes, F, n, k) {
-    var u = b64(s), out = new Int32Array(F * n * k), o = 0, marker = bytes === 2 ? 0xffff : 0xffffff;
-    function rd() { var v = bytes === 2 ? (u[o] | (u[o + 1] << 8)) : (u[o] | (u[o + 1] << 8) | (u[o + 2] << 16)); o += bytes; return v; }
-    for (var t = 0; t < F; t++) for (var j = 0; j < n; j++) {
-      var base = (t * n + j) * k, v = rd();
-      if (v === marker) { if (t === 0) throw new Error("neighbour lists: repeat marker at snapshot 0"); for (var q = 0; q < k; q++) out[base + q] = out[base - n * k + q]; continue; }
-      out[base] = v; for (var q2 = 1; q2 < k; q2++) out[base + q2] = rd();
+    var u = unz(s), N = F * n * k, out = new Int32Array(N), m = 0, w = 0, i, b;
+    for (i = 0; i < N; i++) if (u[i] === k) m++;
+    if (u.length !== N + m * bytes) throw new Error("neighbour lists: " + u.length + " bytes, want " + (N + m * bytes));
+    for (i = 0; i < N; i++) {
+      var c = u[i];
+      if (c === k) { var v = 0; for (b = 0; b < bytes; b++) v |= u[N + b * m + w] << (8 * b); w++; out[i] = v; continue; }
+      if (c > k || i < n * k) throw new Error("neighbour lists: bad position code " + c + " at entry " + i);
+      out[i] = out[i - n * k - i % k + c];
     }
-    if (o !== u.length) throw new Error("neighbour lists: " + u.length + " bytes, decoded " + o);
+    return out;
+  }
+  // decodeCoords decodes a panel's coordinates (vizlib's packFrames): per frame, the zigzag-coded
+  // change of each point's 12-bit x and y since the previous frame in four byte planes (x high,
+  // x low, y high, y low). Returns [F][n][2] in [0, 1].
+  function decodeCoords(s, F, n, title) {
+    var u = unz(s), xy = new Float32Array(F * n * 2), px = new Int32Array(n), py = new Int32Array(n);
+    if (u.length !== F * n * 4) throw new Error("panel '" + title + "': coordinate payload has " + u.length + " bytes, want " + (F * n * 4));
+    for (var t = 0, o = 0, k = 0; t < F; t++, o += 4 * n) for (var j = 0; j < n; j++, k += 2) {
+      var zx = (u[o + j] << 8) | u[o + n + j], zy = (u[o + 2 * n + j] << 8) | u[o + 3 * n + j];
+      px[j] += (zx >>> 1) ^ -(zx & 1); py[j] += (zy >>> 1) ^ -(zy & 1);
+      xy[k] = px[j] / 4095; xy[k + 1] = py[j] / 4095;
+    }
+    return xy;
+  }
+  // decodePreds decodes predictions (vizlib's encodePreds): each frame's change from the
+  // previous one modulo 2^(8·bytes). Returns [F][n].
+  function decodePreds(s, bytes, F, n) {
+    var v = ints(unz(s), bytes, F * n), mask = bytes === 2 ? 0xffff : 0xff;
+    for (var i = n; i < F * n; i++) v[i] = (v[i] + v[i - n]) & mask;
+    return v;
+  }
+  // decodeIndices decodes dataset indices (vizlib's encodeIndices): little-endian 32-bit changes
+  // from the previous index, modulo 2^32.
+  function decodeIndices(s, n) {
+    var u = unz(s), out = new Array(n), prev = 0;
+    if (u.length !== 4 * n) throw new Error("indices: " + u.length + " bytes, want " + 4 * n);
+    for (var j = 0; j < n; j++) { prev = (prev + (u[4 * j] | (u[4 * j + 1] << 8) | (u[4 * j + 2] << 16) | (u[4 * j + 3] << 24))) | 0; out[j] = prev; }
     return out;
   }
   function Player(root, spec) {
@@ -325,19 +444,20 @@
     var S = spec.size || 320, SP = Math.round(S * dpr);
     var ps = Math.max(1, Math.round((spec.pointSize || (n > 3000 ? 2 : 3)) * dpr)), h2 = ps / 2;
     var pad = ps + Math.round(4 * dpr), scale = SP - 2 * pad - ps;
-    var labels = spec.labels ? ints(spec.labels, spec.lbytes, n) : null;
+    var labels = spec.labels ? ints(unz(spec.labels), spec.lbytes, n) : null;
+    var indices = spec.indices ? decodeIndices(spec.indices, n) : null;
     var C = spec.classNames ? spec.classNames.length : 0;
     if (labels) for (var li = 0; li < n; li++) C = Math.max(C, labels[li] + 1);
     var KN = spec.knnK || 0;
     // runs: predictions and neighbour lists of each run shown (panels of a comparison refer to theirs)
     var runs = (spec.runs && spec.runs.length ? spec.runs : [{ preds: spec.preds, knn: spec.knn }]).map(function (r) {
-      return { name: r.name || "", preds: r.preds ? ints(r.preds, spec.lbytes, F * n) : null, knn: r.knn && KN ? decodeKnn(r.knn, spec.knnBytes || 2, F, n, KN) : null };
+      return { name: r.name || "", preds: r.preds ? decodePreds(r.preds, spec.lbytes, F, n) : null, knn: r.knn && KN ? decodeKnn(r.knn, spec.knnBytes || 2, F, n, KN) : null };
     });
     var preds = runs[0].preds;
     // per point colors: packed ABGR (little endian RGBA)
     var col = new Uint32Array(n), dim = new Uint32Array(n), classRGB = [];
     for (var c = 0; c < C; c++) classRGB.push(rgbOf(color(c)));
-    var rgb = spec.colors ? b64(spec.colors) : null;
+    var rgb = spec.colors ? unz(spec.colors) : null;
     function pack(r, g, b) { return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0; }
     for (var i = 0; i < n; i++) {
       var cc = rgb ? [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]] : (labels ? classRGB[labels[i]] : [31, 119, 180]);
@@ -349,13 +469,7 @@
     var sel = new Uint8Array(n), selList = new Int32Array(0), selCell = null;
     // decode coordinates: 12 bits per axis, 3 bytes per point, normalized to [0,1]
     var panels = spec.panels.map(function (p) {
-      var u = b64(p.data), xy = new Float32Array(F * n * 2);
-      if (u.length !== F * n * 3) throw new Error("panel '" + p.title + "': coordinate payload has " + u.length + " bytes, want " + (F * n * 3));
-      for (var k = 0, o = 0; k < F * n; k++, o += 3) {
-        xy[2 * k] = ((u[o] << 4) | (u[o + 1] >> 4)) / 4095;
-        xy[2 * k + 1] = (((u[o + 1] & 15) << 8) | u[o + 2]) / 4095;
-      }
-      return { title: p.title, xy: xy, pos: new Float32Array(n * 2), run: Math.min(runs.length - 1, p.run | 0) };
+      return { title: p.title, xy: decodeCoords(p.data, F, n, p.title), pos: new Float32Array(n * 2), run: Math.min(runs.length - 1, p.run | 0) };
     });
 
     if (spec.title) el("div", { cls: "evz-title", text: spec.title }, root);
@@ -704,7 +818,7 @@
     }
     function parseIndices(s) {
       var want = [], byIndex = null;
-      if (spec.indices) { byIndex = {}; spec.indices.forEach(function (v, j) { (byIndex[v] = byIndex[v] || []).push(j); }); }
+      if (indices) { byIndex = {}; indices.forEach(function (v, j) { (byIndex[v] = byIndex[v] || []).push(j); }); }
       s.split(/[\s,;]+/).forEach(function (tok) {
         tok = tok.replace(/^#/, ""); if (!tok) return;
         var m = /^(\d+)(?:-(\d+))?$/.exec(tok); if (!m) return;
@@ -770,7 +884,7 @@
       ctx.putImageData(im, 0, 0);
       return cv;
     }
-    function sampleName(j) { return "#" + (spec.indices ? spec.indices[j] : j); }
+    function sampleName(j) { return "#" + (indices ? indices[j] : j); }
     function updateNeighbors() {
       if (!nbBox) return;
       var f = pin >= 0 ? pin : hover, si = snapshotOf(t), kn = f >= 0 ? runs[nbRun].knn : null, key = kn ? f + ":" + si + ":" + nbRun + ":" + (pin >= 0) : "";
@@ -856,7 +970,7 @@
     function showTip() {
       if (!tipPanel || hover < 0) return;
       var j = hover, si = snapshotOf(t), pr = runs[tipPanel.p.run].preds, html = "<b>" + sampleName(j) + "</b>";
-      if (spec.indices) html += " <span style='color:#777'>(point " + j + ")</span>";
+      if (indices) html += " <span style='color:#777'>(point " + j + ")</span>";
       if (labels) html += "<br>label: <span style='color:" + color(labels[j]) + "'>■</span> " + escapeHTML(className(labels[j]));
       if (pr) { var v = pr[si * n + j]; html += "<br>prediction: " + escapeHTML(className(v)) + (labels ? (v === labels[j] ? " ✓" : " ✗") : ""); }
       if (rgb) html += "<br>rgb: " + rgb[3 * j] + "," + rgb[3 * j + 1] + "," + rgb[3 * j + 2];
@@ -997,5 +1111,7 @@
     mount(root, spec);
   }
   function mountById(id) { mountRoot(document.getElementById(id)); }
-  window.embviz = { version: VERSION, mount: mount, mountRoot: mountRoot, mountById: mountById, players: players, color: color };
+  // codec: the decoders of the player's binary fields, for vizlib's tests (node).
+  window.embviz = { version: VERSION, mount: mount, mountRoot: mountRoot, mountById: mountById, players: players, color: color,
+    codec: { inflate: inflate, knn: decodeKnn, coords: decodeCoords, preds: decodePreds, indices: decodeIndices, ints: ints, unz: unz } };
 })();

@@ -575,3 +575,56 @@ func TestPatchedConvCHWB(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchedMaxPool2 checks ReduceWindow's fast path for 2x2, stride-2 max pooling over axes 1
+// and 2 of float32 rank-4 tensors (embviz's CNN pooling in inference) against direct loops: the
+// CNN's two pooling shapes (one of them split in chunks among workers), odd sizes (trailing
+// rows/columns dropped), a batch of 1, and a 3x3 window, which takes the generic executor.
+func TestPatchedMaxPool2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	cases := []struct {
+		dims   []int
+		window int
+	}{
+		{[]int{32, 28, 28, 64}, 2},
+		{[]int{64, 14, 14, 8}, 2},
+		{[]int{3, 7, 9, 5}, 2},
+		{[]int{2, 5, 4, 1}, 2},
+		{[]int{2, 7, 8, 3}, 3},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			x := randFlat(rng, size(c.dims))
+			k := c.window
+			d0, h, w, d3 := c.dims[0], c.dims[1], c.dims[2], c.dims[3]
+			oh, ow := (h-k)/k+1, (w-k)/k+1
+			outDims := []int{d0, oh, ow, d3}
+			want := make([]float32, size(outDims))
+			for a := range d0 {
+				for i := range oh {
+					for j := range ow {
+						for b := range d3 {
+							m := float32(math.Inf(-1))
+							for di := range k {
+								for dj := range k {
+									m = max(m, x[((a*h+i*k+di)*w+j*k+dj)*d3+b])
+								}
+							}
+							want[((a*oh+i)*ow+j)*d3+b] = m
+						}
+					}
+				}
+			}
+			win := []int{1, k, k, 1}
+			got := exec1(t, func(_ *Graph, in []*Node) *Node {
+				return BackendReduceWindow(in[0], compute.ReduceOpMax, win, win, nil, nil, nil)
+			}, tensors.FromFlatDataAndDimensions(x, c.dims...))
+			if !slices.Equal(got.Shape().Dimensions, outDims) {
+				t.Fatalf("shape %v, want %v", got.Shape().Dimensions, outDims)
+			}
+			if flat := tensors.MustCopyFlatData[float32](got); !slices.Equal(flat, want) {
+				t.Fatalf("pooled values differ from the reference")
+			}
+		})
+	}
+}

@@ -145,10 +145,16 @@ func (m *CNN) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 		chAxis = 0
 		x = TransposeAllAxes(x, 3, 1, 2, 0)
 	}
+	// In inference on the Go backend the convolutions are forward-only ConvGeneral ops and the
+	// pooling one ReduceWindow (Conv2DBuilder.Inference, MaxPool2BiasReLU); without norm or
+	// residual blocks, each stage's bias is added after the pooling, to the 4x smaller tensor
+	// (max(x)+b = max(x+b)). Same variables, same outputs.
+	inference := chwb && !train
+	lateBias := inference && m.cfg.Norm == NormNone && !m.cfg.Residual
 	conv := func(s *model.Scope, x *Node, channels int) *Node {
 		b := Conv2D(s, x).Channels(channels)
 		if chwb {
-			b = b.ChannelsFirstBatchLast().Inference(!train)
+			b = b.ChannelsFirstBatchLast().Inference(inference).UseBias(!lateBias)
 		}
 		return applyNormAxis(s, b.Done(), m.cfg.Norm, chAxis)
 	}
@@ -161,7 +167,14 @@ func (m *CNN) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 			y := ReLU(conv(rs.In("a"), ReLU(x), channels))
 			x = Add(x, conv(rs.In("b"), y, channels))
 		}
-		x = MaxPool2ReLU(scope, x, chwb) // == maxpool(relu(x)).
+		switch {
+		case lateBias:
+			x = MaxPool2BiasReLU(scope, x, convBias(s, x.Graph(), x.DType(), channels), true)
+		case inference:
+			x = MaxPool2BiasReLU(scope, x, nil, true)
+		default:
+			x = MaxPool2ReLU(scope, x, chwb) // == maxpool(relu(x)).
+		}
 		if rec.want[name] {
 			t := x
 			if chwb {

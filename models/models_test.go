@@ -175,31 +175,41 @@ func TestCNNShapesAndTaps(t *testing.T) {
 }
 
 // TestCNNFastMatchesGoMLXLayers checks that the im2col/CHWB CNN computes the same logits as the
-// GoMLX-layer CNN (ParamFastOps="never") with the same weights.
+// GoMLX-layer CNN (ParamFastOps="never") with the same weights, in inference mode (ConvGeneral
+// convolutions, ReduceWindow pooling, the bias after the pooling when there is neither norm nor
+// residual blocks) and in training mode (ConvCHWB, MaxPool2ReLU), for the plain, residual and
+// batch-norm CNNs.
 func TestCNNFastMatchesGoMLXLayers(t *testing.T) {
-	m, err := NewCNN(CNNConfig{Residual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := randTensor(2, 2, 28, 28, 1)
-	store := model.NewStore()
-	build := func(scope *model.Scope, x *Node) *Node { return m.Build(scope, x, false, nil).Logits }
-	fast := model.MustExecOnce(backend.Must(), store, build, x)
-	store.SetParam(ParamFastOps, "never")
-	dog := watchdog(t, "reference CNN forward")
-	ref := model.MustExecOnce(backend.Must(), store, build, x)
-	dog.Stop()
-	if d := maxAbsDiff(t, fast, ref); d > 1e-4 {
-		t.Errorf("fast CNN logits differ from the GoMLX-layers CNN by %g", d)
-	}
-	// The training graph's convolutions (ConvCHWB, hand-written gradients) and the inference
-	// graph's (ConvCHWBInference, one ConvGeneral each) compute the same logits.
-	store.SetParam(ParamFastOps, "auto")
-	trainFwd := model.MustExecOnce(backend.Must(), store, func(scope *model.Scope, x *Node) *Node {
-		return m.Build(scope, x, true, nil).Logits
-	}, x)
-	if d := maxAbsDiff(t, fast, trainFwd); d > 1e-4 {
-		t.Errorf("inference-mode CNN logits differ from the training-mode forward pass by %g", d)
+	for _, cfg := range []CNNConfig{{}, {Residual: true}, {Norm: NormBatch, Channels: []int{8, 16, 16}, InputShape: []int{20, 20, 3}}} {
+		m, err := NewCNN(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := m.Config()
+		x := randTensor(2, 2, c.InputShape[0], c.InputShape[1], c.InputShape[2])
+		store := model.NewStore()
+		build := func(train bool) func(scope *model.Scope, x *Node) *Node {
+			return func(scope *model.Scope, x *Node) *Node { return m.Build(scope, x, train, nil).Logits }
+		}
+		fast := model.MustExecOnce(backend.Must(), store, build(false), x)
+		// The training graph's forward pass, with the same weights (batch norm: in training mode it
+		// normalizes with the batch statistics, so only the inference graphs compare there).
+		var trainFwd *tensors.Tensor
+		if cfg.Norm == "" {
+			trainFwd = model.MustExecOnce(backend.Must(), store, build(true), x)
+		}
+		store.SetParam(ParamFastOps, "never")
+		dog := watchdog(t, "reference CNN forward")
+		ref := model.MustExecOnce(backend.Must(), store, build(false), x)
+		dog.Stop()
+		if d := maxAbsDiff(t, fast, ref); d > 1e-4 {
+			t.Errorf("%+v: fast CNN logits differ from the GoMLX-layers CNN by %g", cfg, d)
+		}
+		if trainFwd != nil {
+			if d := maxAbsDiff(t, fast, trainFwd); d > 1e-4 {
+				t.Errorf("%+v: inference-mode CNN logits differ from the training-mode forward pass by %g", cfg, d)
+			}
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -513,6 +514,57 @@ func customGradients(xs []*Node, forward func(xs []*Node, zero *Node) *Node, gra
 func ReLU(x *Node) *Node {
 	zero := ScalarZero(x.Graph(), x.DType())
 	return Where(GreaterThan(x, zero), x, zero)
+}
+
+// MaxPool2BiasReLU is ReLU(MaxPool2(x) + bias) -- equal to MaxPool2(ReLU(x + bias)), since the
+// bias is constant over each window and ReLU is monotonic -- for x [c, h, w, batch] (chwb) or
+// [batch, h, w, c], bias [c] or nil; returns [c, h/2, w/2, batch] or [batch, h/2, w/2, c] (odd
+// trailing rows/columns dropped). Forward-only, for graphs that are not differentiated (a model
+// built with train false): on the Go backend (ParamFastOps) the pooling is one ReduceWindow op,
+// which the patched backend runs in one pass (third_party/README.md), and the bias and the ReLU
+// apply to the 4x smaller pooled tensor; its gradient would be GoMLX's generic one, slow on this
+// backend. Elsewhere GoMLX's MaxPool. scope may be nil (auto mode).
+func MaxPool2BiasReLU(scope *model.Scope, x, bias *Node, chwb bool) *Node {
+	if x.Rank() != 4 {
+		Panicf("models.MaxPool2BiasReLU: x must have rank 4, got %s", x.Shape())
+	}
+	d := x.Shape().Dimensions
+	if d[1] < 2 || d[2] < 2 {
+		Panicf("models.MaxPool2BiasReLU: spatial size %dx%d smaller than the 2x2 window", d[1], d[2])
+	}
+	chAxis := 3
+	if chwb {
+		chAxis = 0
+	}
+	if bias != nil && (bias.Rank() != 1 || bias.Shape().Dimensions[0] != d[chAxis]) {
+		Panicf("models.MaxPool2BiasReLU: bias must be [%d], got %s", d[chAxis], bias.Shape())
+	}
+	var pooled *Node
+	if useFastOps(scope, x.Graph()) {
+		win := []int{1, 2, 2, 1}
+		pooled = BackendReduceWindow(x, compute.ReduceOpMax, win, win, nil, nil, nil)
+	} else {
+		if chwb {
+			x = TransposeAllAxes(x, 3, 1, 2, 0)
+		}
+		pooled = MaxPool(x).Window(2).Done()
+		if chwb {
+			pooled = TransposeAllAxes(pooled, 3, 1, 2, 0)
+		}
+	}
+	if bias != nil {
+		dims := []int{1, 1, 1, 1}
+		dims[chAxis] = d[chAxis]
+		pooled = Add(pooled, Reshape(bias, dims...))
+	}
+	return Max(pooled, ScalarZero(pooled.Graph(), pooled.DType()))
+}
+
+// convBias returns the bias variable [channels] of the Conv2D built in scope (sub-scope "conv",
+// "biases", as Conv2D names it), for a convolution built with UseBias(false) whose bias is added
+// later (MaxPool2BiasReLU). The Conv2D must have been built first (it visits the sub-scope).
+func convBias(scope *model.Scope, g *Graph, dtype dtypes.DType, channels int) *Node {
+	return scope.Shared("conv").VariableWithShape("biases", shapes.Make(dtype, channels)).NodeValue(g)
 }
 
 // MaxPool2ReLU is ReLU(MaxPool2(x)) -- equal to MaxPool2(ReLU(x)), since ReLU is monotonic --

@@ -99,6 +99,11 @@ func execReduceWindow(backend *gobackend.Backend, node *gobackend.Node, inputs [
 		return nil, err
 	}
 	opData := node.Data.(*reduceWindowNode)
+	// embviz patch (third_party/README.md): 2x2 stride-2 max pooling over axes 1 and 2.
+	if isMaxPool2Inner(opData, dtype, rank) {
+		execMaxPool2Inner(backend, operand.Flat.([]float32), operandShape.Dimensions, output.Flat.([]float32))
+		return output, nil
+	}
 
 	// resolve the effective parameters, assuming shapeinference.ReduceWindowOp handled nils by defaulting them:
 	// - windowDimensions is guaranteed non-nil by the builder.

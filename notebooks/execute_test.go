@@ -165,3 +165,180 @@ func TestSmokeNotebook(t *testing.T) {
 		t.Fatalf("no HTML output listing the run; HTML outputs: %q", htmls)
 	}
 }
+
+// mainNotebookBudget is the most bytes the executed main notebook may take (issue 16: the default
+// run's, as `make demo` writes it, <= 3.5 MB; quick runs are smaller, and vizlib's
+// TestPlayerOutputBudget holds one animation output of the default run's size to its bytes per
+// point).
+const mainNotebookBudget = 3_500_000
+
+// notebookSize is what an executed notebook's bytes go to.
+type notebookSize struct {
+	File, HTML    int // the .ipynb's bytes; the HTML outputs' characters
+	Outputs       int // HTML outputs
+	Library       int // characters of the embedded library copies (style and script)
+	LibraryCopies int
+	Unminified    int            // library copies that are not vizlib/assets/embviz.min.js
+	Fields        map[string]int // base64 characters of the players' fields (thumbs, panels, knn, ...)
+	Players       []string       // "n x f, panels P" of each player
+}
+
+// scriptRE matches a plain script; libDefRE tells an embedded library copy (the script that
+// defines window.embviz) from a mount script.
+var (
+	scriptRE = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+	libDefRE = regexp.MustCompile(`window\.embviz\s*=\s*\{`)
+)
+
+// dataScriptRE matches a fragment's JSON data.
+var dataScriptRE = regexp.MustCompile(`(?s)<script type="application/json" id="[^"]+-data">(.*?)</script>`)
+
+// measureNotebook reads an executed notebook and returns what its bytes go to.
+func measureNotebook(t *testing.T, path string) notebookSize {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minJS, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "vizlib", "assets", "embviz.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb executed
+	if err := json.Unmarshal(data, &nb); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	s := notebookSize{File: len(data), Fields: map[string]int{}}
+	for _, c := range nb.Cells {
+		for _, o := range c.Outputs {
+			hv, ok := o.Data["text/html"]
+			if !ok {
+				continue
+			}
+			h := join(hv)
+			s.Outputs++
+			s.HTML += len(h)
+			for _, m := range scriptRE.FindAllStringSubmatch(h, -1) {
+				if !libDefRE.MatchString(m[1]) {
+					continue
+				}
+				s.LibraryCopies++
+				s.Library += len(m[1])
+				if strings.TrimSpace(m[1]) != strings.TrimSpace(string(minJS)) {
+					s.Unminified++
+				}
+			}
+			for _, m := range regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(h, -1) {
+				s.Library += len(m[1])
+			}
+			for _, m := range dataScriptRE.FindAllStringSubmatch(h, -1) {
+				var sp struct {
+					Kind   string `json:"kind"`
+					N      int    `json:"n"`
+					F      int    `json:"f"`
+					Thumbs *struct {
+						PNG string `json:"png"`
+					} `json:"thumbs"`
+					Panels []struct {
+						Data string `json:"data"`
+					} `json:"panels"`
+					Knn, Preds, Labels, Indices, Colors string
+					Runs                                []struct{ Knn, Preds string }
+				}
+				if json.Unmarshal([]byte(m[1]), &sp) != nil || sp.Kind != "player" {
+					continue
+				}
+				s.Players = append(s.Players, fmt.Sprintf("%d points x %d frames, %d panels", sp.N, sp.F, len(sp.Panels)))
+				if sp.Thumbs != nil {
+					s.Fields["thumbs"] += len(sp.Thumbs.PNG)
+				}
+				for _, p := range sp.Panels {
+					s.Fields["panels"] += len(p.Data)
+				}
+				s.Fields["knn"] += len(sp.Knn)
+				s.Fields["preds"] += len(sp.Preds)
+				for _, r := range sp.Runs {
+					s.Fields["knn"] += len(r.Knn)
+					s.Fields["preds"] += len(r.Preds)
+				}
+				s.Fields["labels, indices, colors"] += len(sp.Labels) + len(sp.Indices) + len(sp.Colors)
+			}
+		}
+	}
+	return s
+}
+
+// checkMainNotebookSize measures the executed main notebook, logs what its bytes go to, and
+// checks it against mainNotebookBudget and that every output embeds the minified library.
+func checkMainNotebookSize(t *testing.T, path string) {
+	t.Helper()
+	s := measureNotebook(t, path)
+	var fields []string
+	for _, k := range []string{"thumbs", "panels", "knn", "preds", "labels, indices, colors"} {
+		fields = append(fields, fmt.Sprintf("%s %.0f KB", k, float64(s.Fields[k])/1e3))
+	}
+	t.Logf("%s: %.2f MB (budget %.1f MB); %d HTML outputs of %.2f MB: library %d copies, %.0f KB; players' fields: %s; players: %s",
+		filepath.Base(path), float64(s.File)/1e6, float64(mainNotebookBudget)/1e6, s.Outputs, float64(s.HTML)/1e6, s.LibraryCopies,
+		float64(s.Library)/1e3, strings.Join(fields, ", "), strings.Join(s.Players, "; "))
+	if s.File > mainNotebookBudget {
+		t.Errorf("%s is %d bytes, over the budget of %d", path, s.File, mainNotebookBudget)
+	}
+	if s.LibraryCopies == 0 || len(s.Players) == 0 {
+		t.Errorf("%s: %d library copies, %d players: not the main notebook's outputs", path, s.LibraryCopies, len(s.Players))
+	}
+	if s.Unminified > 0 {
+		t.Errorf("%s: %d of %d library copies are not vizlib/assets/embviz.min.js (stale notebook, or the library embedded unminified)", path, s.Unminified, s.LibraryCopies)
+	}
+}
+
+// TestMeasureNotebook checks measureNotebook on notebooks written here: it counts the library
+// copies, tells the minified library from the source, and sums the players' fields.
+func TestMeasureNotebook(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "vizlib", "assets", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	player := `<script type="application/json" id="evz-1-data">{"kind":"player","n":3,"f":2,"thumbs":{"png":"AAAA"},"panels":[{"data":"BBBBBB"}],"runs":[{"knn":"CC","preds":"DDD"}],"labels":"E"}</script>`
+	for _, tc := range []struct {
+		name       string
+		lib        string
+		unminified int
+	}{
+		{"minified", read("embviz.min.js"), 0},
+		{"source", read("embviz.js"), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := `<div class="evz-frag"><style>.evz{}</style>` + "\n<script>" + tc.lib + "</script>\n" + player + `</div>`
+			nb := map[string]any{"cells": []any{
+				map[string]any{"cell_type": "code", "outputs": []any{
+					map[string]any{"output_type": "display_data", "data": map[string]any{"text/html": []string{out[:100], out[100:]}}},
+					map[string]any{"output_type": "display_data", "data": map[string]any{"text/html": out}},
+				}},
+			}}
+			data, err := json.Marshal(nb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "nb.ipynb")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := measureNotebook(t, path)
+			if s.File != len(data) || s.Outputs != 2 || s.LibraryCopies != 2 || s.Unminified != tc.unminified || len(s.Players) != 2 {
+				t.Errorf("measured %+v", s)
+			}
+			if s.Library != 2*(len(tc.lib)+len(".evz{}")) {
+				t.Errorf("library: %d characters, want %d", s.Library, 2*(len(tc.lib)+len(".evz{}")))
+			}
+			want := map[string]int{"thumbs": 8, "panels": 12, "knn": 4, "preds": 6, "labels, indices, colors": 2}
+			for k, v := range want {
+				if s.Fields[k] != v {
+					t.Errorf("field %s: %d, want %d", k, s.Fields[k], v)
+				}
+			}
+		})
+	}
+}

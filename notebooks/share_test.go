@@ -165,7 +165,8 @@ func startNotebookServer(t *testing.T, jupyter, dir string, env []string) string
 // the outputs' scripts), where every output area must show a picture (no blank output: the views'
 // Go-drawn posters), then trusted (`jupyter trust`), where every view must mount and draw, its
 // poster hidden. Screenshots of every notebook (and of any blank output) go to
-// test-output/notebooks/share.
+// test-output/notebooks/share. The main notebook must stay within mainNotebookBudget (run it on
+// `make demo`'s: EMBVIZ_SHARE_NOTEBOOKS=out).
 func TestNotebooksShared(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens executed notebooks in a notebook server and a browser")
@@ -208,6 +209,9 @@ func TestNotebooksShared(t *testing.T) {
 		if st, err := os.Stat(nbs[n]); err == nil {
 			t.Logf("%s: executed notebook %s, %.1f MB", n, nbs[n], float64(st.Size())/1e6)
 		}
+	}
+	if p := nbs["embedding_visualization.ipynb"]; p != "" {
+		checkMainNotebookSize(t, p)
 	}
 	base := startNotebookServer(t, jupyter, nbDir, env)
 	shots := filepath.Join(testutil.OutDir(t, "notebooks"), "share")

@@ -628,3 +628,82 @@ func TestPatchedMaxPool2(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchedConvCHWBKernelGrad checks ConvGeneral's fast path for the kernel gradient of a
+// stride-1 CHWB convolution (x [cIn, h, w, batch] as the input with cIn as its batch axis, dY
+// [cOut, outH, outW, batch] as the kernel, output [kh, kw, cIn, cOut]: how GoMLX and embviz's
+// models write it) against direct loops: the benchmark CNN's two layers, valid and asymmetric
+// paddings, a 5x5 kernel, blocks that split batch runs, and a reused output buffer.
+func TestPatchedConvCHWBKernelGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	cases := []struct {
+		cIn, h, w, batch, kh, kw, cOut int
+		pads                           [][2]int
+	}{
+		{1, 28, 28, 8, 3, 3, 32, [][2]int{{1, 1}, {1, 1}}},   // conv1.
+		{32, 14, 14, 64, 3, 3, 64, [][2]int{{1, 1}, {1, 1}}}, // conv2: many blocks.
+		{3, 8, 9, 5, 3, 3, 4, [][2]int{{0, 0}, {0, 0}}},      // valid.
+		{2, 7, 6, 3, 3, 2, 5, [][2]int{{2, 0}, {0, 1}}},      // asymmetric, rectangular kernel.
+		{4, 10, 10, 7, 5, 5, 3, [][2]int{{2, 2}, {2, 2}}},    // 5x5.
+		{64, 20, 20, 33, 3, 3, 16, [][2]int{{1, 1}, {1, 1}}}, // blocks start inside batch runs.
+	}
+	axes := compute.ConvolveAxesConfig{
+		InputBatch: 0, InputSpatial: []int{1, 2}, InputChannels: 3,
+		KernelOutputChannels: 0, KernelSpatial: []int{1, 2}, KernelInputChannels: 3,
+		OutputSpatial: []int{0, 1}, OutputBatch: 2, OutputChannels: 3,
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			outH := c.h + c.pads[0][0] + c.pads[0][1] - c.kh + 1
+			outW := c.w + c.pads[1][0] + c.pads[1][1] - c.kw + 1
+			x := randFlat(rng, c.cIn*c.h*c.w*c.batch)
+			dy := randFlat(rng, c.cOut*outH*outW*c.batch)
+			outDims := []int{c.kh, c.kw, c.cIn, c.cOut}
+			want := make([]float32, size(outDims))
+			for ky := range c.kh {
+				for kx := range c.kw {
+					for ci := range c.cIn {
+						for o := range c.cOut {
+							var sum float32
+							for oh := range outH {
+								ih := oh + ky - c.pads[0][0]
+								if ih < 0 || ih >= c.h {
+									continue
+								}
+								for ow := range outW {
+									iw := ow + kx - c.pads[1][0]
+									if iw < 0 || iw >= c.w {
+										continue
+									}
+									for b := range c.batch {
+										sum += x[((ci*c.h+ih)*c.w+iw)*c.batch+b] * dy[((o*outH+oh)*outW+ow)*c.batch+b]
+									}
+								}
+							}
+							want[((ky*c.kw+kx)*c.cIn+ci)*c.cOut+o] = sum
+						}
+					}
+				}
+			}
+			for _, dirty := range []bool{false, true} {
+				got := exec1(t, func(g *Graph, in []*Node) *Node {
+					xs := in[0]
+					if dirty { // A freed buffer of the output's shape full of 7s, just before the conv.
+						d := AddScalar(Zeros(g, shapes.Make(dtypes.Float32, outDims...)), 7)
+						xs = Add(xs, MulScalar(ReduceAllMax(d), 0))
+					}
+					return ConvGeneral(xs, in[1], axes, []int{1, 1}, c.pads, nil, nil, 1, 1)
+				}, tensors.FromFlatDataAndDimensions(x, c.cIn, c.h, c.w, c.batch),
+					tensors.FromFlatDataAndDimensions(dy, c.cOut, outH, outW, c.batch))
+				if !slices.Equal(got.Shape().Dimensions, outDims) {
+					t.Fatalf("shape %v, want %v", got.Shape().Dimensions, outDims)
+				}
+				for j, v := range tensors.MustCopyFlatData[float32](got) {
+					if d := math.Abs(float64(v - want[j])); d > 1e-3*(1+math.Abs(float64(want[j]))) {
+						t.Fatalf("dirty=%v: element %v = %g, want %g", dirty, unflatten(j, outDims), v, want[j])
+					}
+				}
+			}
+		})
+	}
+}

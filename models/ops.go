@@ -150,6 +150,9 @@ func (c *Conv2DBuilder) Done() *Node {
 	if c.chwb && c.inference {
 		return ConvCHWBInference(c.x, kernel, bias, c.stride, c.padSame)
 	}
+	if c.chwb && c.stride == 1 {
+		return ConvCHWBImplicit(c.x, kernel, bias, c.padSame)
+	}
 	if c.chwb {
 		return ConvCHWB(c.x, kernel, bias, c.stride, c.padSame)
 	}
@@ -359,6 +362,72 @@ func ConvCHWB(x, kernel, bias *Node, stride int, padSame bool) *Node {
 	return Reshape(y, cOut, outH, outW, batch)
 }
 
+// chwbConvAxes is the ConvGeneral axes configuration of a CHWB convolution: input
+// [cIn, h, w, batch], kernel [kh, kw, cIn, cOut], output [cOut, outH, outW, batch].
+var chwbConvAxes = ConvolveAxesConfig{
+	InputChannels: 0, InputSpatial: []int{1, 2}, InputBatch: 3,
+	KernelSpatial: []int{0, 1}, KernelInputChannels: 2, KernelOutputChannels: 3,
+	OutputChannels: 0, OutputSpatial: []int{1, 2}, OutputBatch: 3,
+}
+
+// chwbKernelGradAxes is the ConvGeneral axes configuration of a stride-1 CHWB convolution's
+// kernel gradient: x [cIn, h, w, batch] as the input (cIn its batch axis, batch its channels), dY
+// [cOut, outH, outW, batch] as the kernel (batch its input channels), output [kh, kw, cIn, cOut].
+var chwbKernelGradAxes = ConvolveAxesConfig{
+	InputBatch: 0, InputSpatial: []int{1, 2}, InputChannels: 3,
+	KernelOutputChannels: 0, KernelSpatial: []int{1, 2}, KernelInputChannels: 3,
+	OutputSpatial: []int{0, 1}, OutputBatch: 2, OutputChannels: 3,
+}
+
+// ConvCHWBImplicit is ConvCHWB for stride 1 (same arguments and result: x [cIn, h, w, batch],
+// kernel [k, k, cIn, cOut], bias [cOut] or nil -> [cOut, outH, outW, batch]) written as three
+// ConvGeneral ops that the patched Go backend runs as implicit im2col products (third_party/README.md),
+// so that the [k*k*cIn, outH*outW*batch] patch matrix is never materialized:
+//
+//   - forward: Y = conv(x, W);
+//   - input gradient: dX = conv(dY, W flipped in space with its channel axes swapped), padded by
+//     k-1 minus the forward padding (a "full" convolution; replaces W·dY and its col2im);
+//   - kernel gradient: dW = conv(x, dY) with the batch axis contracted (P·dYᵀ, split by
+//     columns among the workers).
+//
+// The gradients are set by hand (customGradients): GoMLX's generic convolution gradient would
+// transpose the operands into layouts the backend runs element by element.
+func ConvCHWBImplicit(x, kernel, bias *Node, padSame bool) *Node {
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	if x.Rank() != 4 || kernel.Rank() != 4 || kd[0] != kd[1] || kd[2] != xd[0] {
+		Panicf("models.ConvCHWBImplicit: want x [cIn, h, w, batch] and kernel [k, k, cIn, cOut], got x %s and kernel %s",
+			x.Shape(), kernel.Shape())
+	}
+	k, cOut := kd[0], kd[3]
+	if bias != nil && (bias.Rank() != 1 || bias.Shape().Dimensions[0] != cOut) {
+		Panicf("models.ConvCHWBImplicit: bias must be [%d], got %s", cOut, bias.Shape())
+	}
+	pads := [][2]int{{0, 0}, {0, 0}}
+	if padSame {
+		lo, hi := samePadding(k)
+		pads = [][2]int{{lo, hi}, {lo, hi}}
+	}
+	if outH, outW := convOutSize(xd[1], k, 1, padSame), convOutSize(xd[2], k, 1, padSame); outH <= 0 || outW <= 0 {
+		Panicf("models.ConvCHWBImplicit: kernel %d larger than input %dx%d", k, xd[1], xd[2])
+	}
+	full := [][2]int{{k - 1 - pads[0][0], k - 1 - pads[0][1]}, {k - 1 - pads[1][0], k - 1 - pads[1][1]}}
+	stride1 := []int{1, 1}
+	y := customGradients([]*Node{x, kernel},
+		func(in []*Node, zero *Node) *Node {
+			return ConvGeneral(in[0], Add(in[1], zero), chwbConvAxes, stride1, pads, nil, nil, 1, 1)
+		},
+		func(in []*Node, v *Node) []*Node {
+			flipped := TransposeAllAxes(Reverse(in[1], 0, 1), 0, 1, 3, 2) // [k, k, cOut, cIn]
+			dX := ConvGeneral(v, flipped, chwbConvAxes, stride1, full, nil, nil, 1, 1)
+			dW := ConvGeneral(in[0], v, chwbKernelGradAxes, stride1, pads, nil, nil, 1, 1)
+			return []*Node{dX, dW}
+		})
+	if bias != nil {
+		y = Add(y, Reshape(bias, cOut, 1, 1, 1))
+	}
+	return y
+}
+
 // ConvCHWBInference is ConvCHWB's forward pass as one ConvGeneral op (plus the bias Add): x
 // [cIn, h, w, batch], kernel [k, k, cIn, cOut], bias [cOut] or nil; returns [cOut, outH, outW, batch].
 // The patched Go backend runs this layout as an implicit im2col product (third_party/README.md):
@@ -384,12 +453,7 @@ func ConvCHWBInference(x, kernel, bias *Node, stride int, padSame bool) *Node {
 	if outH, outW := convOutSize(xd[1], k, stride, padSame), convOutSize(xd[2], k, stride, padSame); outH <= 0 || outW <= 0 {
 		Panicf("models.ConvCHWBInference: kernel %d larger than input %dx%d", k, xd[1], xd[2])
 	}
-	axes := ConvolveAxesConfig{
-		InputChannels: 0, InputSpatial: []int{1, 2}, InputBatch: 3,
-		KernelSpatial: []int{0, 1}, KernelInputChannels: 2, KernelOutputChannels: 3,
-		OutputChannels: 0, OutputSpatial: []int{1, 2}, OutputBatch: 3,
-	}
-	y := ConvGeneral(x, kernel, axes, []int{stride, stride}, pads, nil, nil, 1, 1)
+	y := ConvGeneral(x, kernel, chwbConvAxes, []int{stride, stride}, pads, nil, nil, 1, 1)
 	if bias != nil {
 		y = Add(y, Reshape(bias, cOut, 1, 1, 1))
 	}

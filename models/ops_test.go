@@ -87,9 +87,14 @@ func TestConvMatchesReference(t *testing.T) {
 			chwb := ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, nil, tc.stride, true)
 			inference := ConvCHWBInference(TransposeAllAxes(x, 3, 1, 2, 0), kern, nil, tc.stride, true)
 			gomlx := Convolve(x, kern).StridePerAxis(tc.stride, tc.stride).PadSame().Done()
-			return []*Node{nhwc, TransposeAllAxes(chwb, 3, 1, 2, 0), TransposeAllAxes(inference, 3, 1, 2, 0), gomlx}
+			res := []*Node{gomlx, nhwc, TransposeAllAxes(chwb, 3, 1, 2, 0), TransposeAllAxes(inference, 3, 1, 2, 0)}
+			if tc.stride == 1 {
+				res = append(res, TransposeAllAxes(ConvCHWBImplicit(TransposeAllAxes(x, 3, 1, 2, 0), kern, nil, true), 3, 1, 2, 0))
+			}
+			return res
 		}, x, kern)
-		for i, name := range []string{"Im2ColConv", "ConvCHWB", "ConvCHWBInference", "GoMLX Convolve"} {
+		names := []string{"GoMLX Convolve", "Im2ColConv", "ConvCHWB", "ConvCHWBInference", "ConvCHWBImplicit"}
+		for i, name := range names[:len(outs)] {
 			outs[i].Shape().Check(dtypes.Float32, tc.b, oh, ow, tc.cOut)
 			if d := maxAbsDiff(t, outs[i], wantT); d > 1e-4 {
 				t.Errorf("%+v: %s differs from the reference by %g", tc, name, d)
@@ -125,13 +130,18 @@ func TestConvGradients(t *testing.T) {
 			ref := Add(conv.Done(), Reshape(bias, 1, 1, 1, tc.cOut))
 			nhwc := Add(Im2ColConv(x, kern, tc.stride, tc.padSame), Reshape(bias, 1, 1, 1, tc.cOut))
 			chwb := TransposeAllAxes(ConvCHWB(TransposeAllAxes(x, 3, 1, 2, 0), kern, bias, tc.stride, tc.padSame), 3, 1, 2, 0)
+			ys := []*Node{ref, nhwc, chwb}
+			if tc.stride == 1 {
+				ys = append(ys, TransposeAllAxes(ConvCHWBImplicit(TransposeAllAxes(x, 3, 1, 2, 0), kern, bias, tc.padSame), 3, 1, 2, 0))
+			}
 			var res []*Node
-			for _, y := range []*Node{ref, nhwc, chwb} {
+			for _, y := range ys {
 				res = append(res, Gradient(lossOf(y), x, kern, bias)...)
 			}
 			return res
 		}, x, kern, bias, weights)
-		for impl, name := range []string{"Im2ColConv", "ConvCHWB"} {
+		names := []string{"Im2ColConv", "ConvCHWB", "ConvCHWBImplicit"}
+		for impl, name := range names[:len(outs)/3-1] {
 			for i, what := range []string{"x", "kernel", "bias"} {
 				if d := maxAbsDiff(t, outs[3*(impl+1)+i], outs[i]); d > 1e-4 {
 					t.Errorf("%+v: %s: gradient w.r.t. %s differs from GoMLX's by %g", tc, name, what, d)

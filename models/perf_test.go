@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -26,6 +27,10 @@ func BenchmarkOps(b *testing.B) {
 			func(in []*Node) *Node { return ConvCHWB(in[0], in[1], nil, 1, true) }},
 		{"conv2_chwb", []*tensors.Tensor{randTensor(1, 32, 14, 14, batch), randTensor(2, 3, 3, 32, 64)},
 			func(in []*Node) *Node { return ConvCHWB(in[0], in[1], nil, 1, true) }},
+		{"conv1_chwb_implicit", []*tensors.Tensor{randTensor(1, 1, 28, 28, batch), randTensor(2, 3, 3, 1, 32)},
+			func(in []*Node) *Node { return ConvCHWBImplicit(in[0], in[1], nil, true) }},
+		{"conv2_chwb_implicit", []*tensors.Tensor{randTensor(1, 32, 14, 14, batch), randTensor(2, 3, 3, 32, 64)},
+			func(in []*Node) *Node { return ConvCHWBImplicit(in[0], in[1], nil, true) }},
 		{"conv2_nhwc_im2col", []*tensors.Tensor{randTensor(1, batch, 14, 14, 32), randTensor(2, 3, 3, 32, 64)},
 			func(in []*Node) *Node { return Im2ColConv(in[0], in[1], 1, true) }},
 		{"conv2_matmul_only", []*tensors.Tensor{randTensor(1, 288, batch*14*14), randTensor(2, 64, 288)},
@@ -53,7 +58,7 @@ func BenchmarkOps(b *testing.B) {
 					}
 					// Gradient w.r.t. all inputs but the first (conv1's input image needs none).
 					targets := in
-					if p.name == "conv1_chwb" {
+					if strings.HasPrefix(p.name, "conv1_") {
 						targets = in[1:]
 					}
 					return Gradient(ReduceAllSum(Mul(y, y)), targets...)

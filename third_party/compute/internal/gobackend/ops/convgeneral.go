@@ -221,8 +221,13 @@ func execConvGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []
 	if err != nil {
 		return nil, err
 	}
-	// embviz patch (third_party/README.md): CHWB float32 convolutions take the implicit im2col path.
+	// embviz patch (third_party/README.md): CHWB float32 convolutions and their stride-1 kernel
+	// gradients take the implicit im2col paths.
 	if isCHWBConv(params, dtype, outputShape.Rank()) && execConvCHWB(backend, params, input.Flat.([]float32), kernel.Flat.([]float32),
+		input.RawShape.Dimensions, kernel.RawShape.Dimensions, output.Flat.([]float32), outputShape.Dimensions) {
+		return output, nil
+	}
+	if isCHWBKernelGradConv(params, dtype, outputShape.Rank()) && execConvCHWBKernelGrad(backend, params, input.Flat.([]float32), kernel.Flat.([]float32),
 		input.RawShape.Dimensions, kernel.RawShape.Dimensions, output.Flat.([]float32), outputShape.Dimensions) {
 		return output, nil
 	}

@@ -167,3 +167,114 @@ func convCHWBFillRow(dst, src []float32, c0, c1, rowLen, batch, w, h, offH, offW
 		c = segEnd
 	}
 }
+
+// isCHWBKernelGradConv reports whether params and the shapes describe what execConvCHWBKernelGrad
+// handles: the kernel gradient of a stride-1 CHWB convolution written as a ConvGeneral (as GoMLX
+// writes a convolution's kernel gradient): float32, input x [cIn, h, w, batch] with cIn as the
+// "batch" axis and batch as the "channels" axis, kernel dY [cOut, outH, outW, batch] (cOut the
+// output channels, batch the input channels), output [kh, kw, cIn, cOut]; stride 1, no dilation
+// or grouping, non-negative paddings.
+func isCHWBKernelGradConv(params *convNode, dtype dtypes.DType, rank int) bool {
+	a := params.axes
+	if dtype != dtypes.Float32 || rank != 4 || params.hasInputDilations || params.hasKernelDilations ||
+		params.channelGroupCount != 1 || params.batchGroupCount != 1 || !slices.Equal(params.strides, []int{1, 1}) {
+		return false
+	}
+	if len(params.kernelDilations) > 0 && slices.Max(params.kernelDilations) > 1 {
+		return false
+	}
+	for _, p := range params.paddings {
+		if p[0] < 0 || p[1] < 0 {
+			return false
+		}
+	}
+	return a.InputBatch == 0 && slices.Equal(a.InputSpatial, []int{1, 2}) && a.InputChannels == 3 &&
+		a.KernelOutputChannels == 0 && slices.Equal(a.KernelSpatial, []int{1, 2}) && a.KernelInputChannels == 3 &&
+		slices.Equal(a.OutputSpatial, []int{0, 1}) && a.OutputBatch == 2 && a.OutputChannels == 3
+}
+
+// execConvCHWBKernelGrad computes dW [kh, kw, cIn, cOut] = P · dYᵀ, P [kh*kw*cIn, outH*outW*batch]
+// being the stride-1 patches of x [cIn, h, w, batch] (as in execConvCHWB) and dY [cOut, outH,
+// outW, batch], without materializing P: the columns are cut in blocks, each worker builds a
+// block of P and copies the matching block of dY into its buffers, multiplies them (contracting
+// the columns) with the backend's SIMD matrix product and accumulates into its own [rows, cOut]
+// sum; the workers' sums are added at the end. The product splits among the free workers, where
+// the materialized [cOut, N]·[N, rows] product of a 288-row patch matrix ran on one.
+// Returns false, having written nothing, when no float32 matrix product is registered.
+func execConvCHWBKernelGrad(backend *gobackend.Backend, params *convNode, input, dy []float32, inDims, dyDims []int,
+	output []float32, outDims []int) bool {
+	matmul := dot.ImplementationFn[float32, float32](dot.FindRegisteredImplementation(dot.LayoutTransposed, dtypes.Float32, dtypes.Float32))
+	if matmul == nil {
+		return false
+	}
+	cIn, h, w, batch := inDims[0], inDims[1], inDims[2], inDims[3]
+	cOut, outH, outW := dyDims[0], dyDims[1], dyDims[2]
+	kh, kw := outDims[0], outDims[1]
+	padTop, padLeft := params.paddings[0][0], params.paddings[1][0]
+	rows := kh * kw * cIn
+	n := outH * outW * batch
+	clear(output)
+	if n == 0 || rows == 0 || cOut == 0 {
+		return true
+	}
+	blockCols := max(convCHWBBlockFloats/(rows+cOut), 64)
+	blockCols = min((blockCols+15)/16*16, n)
+	numBlocks := (n + blockCols - 1) / blockCols
+	rowLen := outW * batch
+	var next atomic.Int64
+	var mu sync.Mutex
+	task := func() {
+		bufPtr := convCHWBPatches.Get().(*[]float32)
+		defer convCHWBPatches.Put(bufPtr)
+		if need := (rows+cOut)*blockCols + 2*rows*cOut; cap(*bufPtr) < need {
+			*bufPtr = make([]float32, need)
+		}
+		buf := *bufPtr
+		patches := buf[:rows*blockCols]
+		dyBlock := buf[rows*blockCols : (rows+cOut)*blockCols]
+		prod := buf[(rows+cOut)*blockCols : (rows+cOut)*blockCols+rows*cOut]
+		sum := buf[(rows+cOut)*blockCols+rows*cOut : (rows+cOut)*blockCols+2*rows*cOut]
+		clear(sum)
+		worked := false
+		for {
+			blk := int(next.Add(1) - 1)
+			if blk >= numBlocks {
+				break
+			}
+			worked = true
+			c0 := blk * blockCols
+			c1 := min(c0+blockCols, n)
+			nc := c1 - c0
+			for dy := range kh {
+				for dx := range kw {
+					for ci := range cIn {
+						r := (dy*kw+dx)*cIn + ci
+						convCHWBFillRow(patches[r*nc:(r+1)*nc], input[ci*h*w*batch:(ci+1)*h*w*batch],
+							c0, c1, rowLen, batch, w, h, dy-padTop, dx-padLeft, 1, 1)
+					}
+				}
+			}
+			for o := range cOut {
+				copy(dyBlock[o*nc:(o+1)*nc], dy[o*n+c0:o*n+c1])
+			}
+			matmul(backend, dot.LayoutTransposed, patches[:rows*nc], dyBlock[:cOut*nc], 1, rows, cOut, nc, prod)
+			for i, v := range prod {
+				sum[i] += v
+			}
+		}
+		if !worked {
+			return
+		}
+		mu.Lock()
+		for i, v := range sum {
+			output[i] += v
+		}
+		mu.Unlock()
+	}
+	if numBlocks == 1 {
+		task()
+	} else {
+		backend.Workers.Saturate(task)
+	}
+	return true
+}

@@ -101,15 +101,14 @@ type runSpec struct {
 	Knn   string `json:"knn,omitempty"`
 }
 
-// thumbSpec carries the hover thumbnails as one PNG sprite: thumbnail j is the W x H tile at
-// column j % Cols, row j / Cols, with pixel values quantized to 8 levels (thumbLevel; see sprite
-// for the layout and the PNG's form).
+// thumbSpec carries the hover thumbnails: n thumbnails of H x W x C pixels quantized to Levels
+// levels, range-coded (see encodeThumbs) in base64.
 type thumbSpec struct {
-	W    int    `json:"w"`
-	H    int    `json:"h"`
-	C    int    `json:"c"`
-	Cols int    `json:"cols"`
-	PNG  string `json:"png"`
+	W      int    `json:"w"`
+	H      int    `json:"h"`
+	C      int    `json:"c"`
+	Levels int    `json:"levels"`
+	Data   string `json:"rc"`
 }
 
 type playerSpec struct {

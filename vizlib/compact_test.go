@@ -6,8 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -246,56 +249,204 @@ func fashionThumbs(t *testing.T) (*thumbSet, []int32, []int32) {
 	return th, ds.Test.GatherLabels(idx, nil), idx
 }
 
-// TestThumbSpriteLayouts measures the PNG bytes of 1000 Fashion-MNIST thumbnails (8 levels) for
-// sprites of 1 to 32 columns, 4-bit paletted and 8-bit gray, and checks that sprite's choice is
-// within 2% of the smallest, and at least 10% below the former sprite (8-bit gray, 32 columns).
-func TestThumbSpriteLayouts(t *testing.T) {
+// decodeThumbsGo is the Go twin of embviz.js's decodeThumbs: it decodes n thumbnails of h x w x c
+// levels from encodeThumbs' bytes and reports how many bytes the decoder read.
+func decodeThumbsGo(b []byte, n, w, h, c int) ([]uint8, int, error) {
+	if len(b) < 5 || b[0] != 0 {
+		return nil, 0, fmt.Errorf("bad stream header")
+	}
+	pos, rng, code := 5, uint32(0xFFFFFFFF), uint32(0)
+	for _, x := range b[1:5] {
+		code = code<<8 | uint32(x)
+	}
+	probs := make([]uint16, thumbContexts*thumbLevels)
+	for i := range probs {
+		probs[i] = 1024
+	}
+	bit := func(p *uint16) int {
+		bound := (rng >> 11) * uint32(*p)
+		r := 0
+		if code < bound {
+			rng = bound
+			*p += (2048 - *p) >> thumbShift
+		} else {
+			code -= bound
+			rng -= bound
+			*p -= *p >> thumbShift
+			r = 1
+		}
+		for rng < 1<<24 {
+			rng <<= 8
+			var x byte
+			if pos < len(b) {
+				x = b[pos]
+			}
+			pos++
+			code = code<<8 | uint32(x)
+		}
+		return r
+	}
+	sz := w * h * c
+	lv := make([]uint8, n*sz)
+	for j := 0; j < n; j++ {
+		img := lv[j*sz : (j+1)*sz]
+		for y, o := 0, 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				for ch := 0; ch < c; ch, o = ch+1, o+1 {
+					k, node := thumbContext(img, o, x, y, w, c, ch), 1
+					for range 3 {
+						node = node<<1 | bit(&probs[k+node])
+					}
+					img[o] = uint8(node - 8)
+				}
+			}
+		}
+	}
+	return lv, pos, nil
+}
+
+// testThumbs returns n thumbnails of w x h x c pixels: smooth shapes with noise, and a run of
+// extreme values (all 0, all 255) to exercise long stretches of certain bits.
+func testThumbs(n, w, h, c int, seed uint64) *thumbSet {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	th := &thumbSet{W: w, H: h, C: c, Pixels: make([]uint8, n*w*h*c)}
+	for j := 0; j < n; j++ {
+		cx, cy, r := rng.Float64()*float64(w), rng.Float64()*float64(h), 1+rng.Float64()*float64(w)/2
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				for ch := 0; ch < c; ch++ {
+					d := (float64(x)-cx)*(float64(x)-cx) + (float64(y)-cy)*(float64(y)-cy)
+					v := 255*math.Exp(-d/(r*r)) + 40*rng.NormFloat64() + float64(60*ch)
+					switch {
+					case j%10 == 3:
+						v = 0
+					case j%10 == 4:
+						v = 255
+					}
+					th.Pixels[((j*h+y)*w+x)*c+ch] = uint8(max(0, min(255, v)))
+				}
+			}
+		}
+	}
+	return th
+}
+
+// TestThumbCodec checks the thumbnails' coding both ways: Go's decoder (the twin of the player's)
+// gives back every pixel's level and reads exactly the coded bytes, and the player's decodeThumbs,
+// in node with the embedded library, gives every pixel's shown value (thumbLevel), for gray and
+// RGB thumbnails.
+func TestThumbCodec(t *testing.T) {
+	levels := map[uint8]bool{}
+	for v := 0; v < 256; v++ {
+		levels[thumbLevel(uint8(v))] = true
+	}
+	if len(levels) != thumbLevels || !levels[0] || !levels[255] {
+		t.Fatalf("thumbLevel gives %d levels, want %d from 0 to 255: %v", len(levels), thumbLevels, levels)
+	}
+	type nodeCase struct {
+		N, W, H, C, L int
+		RC            string
+	}
+	var cases []nodeCase
+	var sets []*thumbSet
+	for _, tc := range []struct{ n, w, h, c int }{{70, 5, 4, 1}, {40, 28, 28, 1}, {30, 8, 6, 3}, {1, 1, 1, 1}} {
+		th := testThumbs(tc.n, tc.w, tc.h, tc.c, uint64(tc.w))
+		sp := th.sprite(tc.n)
+		b, err := base64.StdEncoding.DecodeString(sp.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, read, err := decodeThumbsGo(b, tc.n, tc.w, tc.h, tc.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read != len(b) {
+			t.Errorf("%+v: the decoder read %d bytes of %d", tc, read, len(b))
+		}
+		for i, v := range th.Pixels {
+			if int(got[i]) != thumbLevelIndex(v) {
+				t.Fatalf("%+v: pixel value %d of thumbnail %d: level %d, want %d (from %d)", tc, i, i/(tc.w*tc.h*tc.c), got[i], thumbLevelIndex(v), v)
+			}
+		}
+		cases = append(cases, nodeCase{tc.n, tc.w, tc.h, tc.c, sp.Levels, sp.Data})
+		sets = append(sets, th)
+	}
+	var decoded [][]uint8
+	nodeCodec(t, `out(inp.map(c => Array.from(codec.thumbs(c.RC, c.N, c.W, c.H, c.C, c.L))));`, cases, &decoded)
+	for ci, th := range sets {
+		for i, v := range th.Pixels {
+			if decoded[ci][i] != thumbLevel(v) {
+				t.Fatalf("case %d: the player decodes pixel value %d as %d, want %d (from %d)", ci, i, decoded[ci][i], thumbLevel(v), v)
+			}
+		}
+	}
+	// A truncated stream is an error in the player.
+	var msg string
+	trunc := cases[1]
+	b, _ := base64.StdEncoding.DecodeString(trunc.RC)
+	trunc.RC = base64.StdEncoding.EncodeToString(b[:len(b)/2])
+	nodeCodec(t, `try { codec.thumbs(inp.RC, inp.N, inp.W, inp.H, inp.C, inp.L); out(""); } catch (e) { out(e.message); }`, trunc, &msg)
+	if !strings.Contains(msg, "stream ends") {
+		t.Errorf("truncated thumbnails: %q, want an error", msg)
+	}
+}
+
+// TestThumbCodecSize measures the bytes of 1000 Fashion-MNIST thumbnails (8 levels) range-coded
+// against PNG sprites of the same levels (a 4-bit paletted PNG in one column, the best PNG layout;
+// the former sprite, 8-bit gray in 32 columns) and checks the coding takes at most 70% of the
+// best PNG.
+func TestThumbCodecSize(t *testing.T) {
 	th, _, _ := fashionThumbs(t)
 	const n = 1000
-	best, former := 1<<30, 0
-	var rows []string
-	for _, cols := range []int{1, 2, 4, 8, 32} {
-		line := fmt.Sprintf("%2d columns:", cols)
-		for _, pal := range []bool{true, false} {
-			b, err := th.spritePNG(n, cols, pal)
-			if err != nil {
-				t.Fatal(err)
-			}
-			best = min(best, len(b))
-			if cols == 32 && !pal {
-				former = len(b)
-			}
-			line += fmt.Sprintf("  %s %7d", map[bool]string{true: "4-bit paletted", false: "8-bit gray"}[pal], len(b))
+	spritePNG := func(cols int, paletted bool) int {
+		rows := (n + cols - 1) / cols
+		rect := image.Rect(0, 0, cols*th.W, rows*th.H)
+		var pal color.Palette
+		for l := range thumbLevels {
+			pal = append(pal, color.Gray{Y: uint8(l * 255 / (thumbLevels - 1))})
 		}
-		rows = append(rows, line)
+		pm, gm := image.NewPaletted(rect, pal), image.NewGray(rect)
+		for j := 0; j < n; j++ {
+			for y := 0; y < th.H; y++ {
+				for x := 0; x < th.W; x++ {
+					v := th.Pixels[(j*th.H+y)*th.W+x]
+					px, py := (j%cols)*th.W+x, (j/cols)*th.H+y
+					pm.Pix[py*pm.Stride+px] = uint8(thumbLevelIndex(v))
+					gm.Pix[py*gm.Stride+px] = thumbLevel(v)
+				}
+			}
+		}
+		var buf bytes.Buffer
+		var img image.Image = gm
+		if paletted {
+			img = pm
+		}
+		if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Len()
 	}
-	sp := th.sprite(n)
-	raw, err := base64.StdEncoding.DecodeString(sp.PNG)
-	if err != nil {
-		t.Fatal(err)
+	var rows []string
+	best := 1 << 30
+	for _, cols := range []int{1, 2, 32} {
+		p, g := spritePNG(cols, true), spritePNG(cols, false)
+		best = min(best, p, g)
+		rows = append(rows, fmt.Sprintf("PNG sprite, %2d columns: 4-bit paletted %7d, 8-bit gray %7d", cols, p, g))
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dy() > thumbSpriteHeight || b.Dx() != sp.Cols*28 {
-		t.Errorf("sprite of %v for %d columns", b, sp.Cols)
-	}
-	t.Logf("PNG bytes of the sprite of %d Fashion-MNIST thumbnails (28x28, 8 levels):\n  %s\nchosen: %d columns, %d bytes (%d base64)", n, strings.Join(rows, "\n  "), sp.Cols, len(raw), len(sp.PNG))
-	if float64(len(raw)) > 1.02*float64(best) {
-		t.Errorf("the sprite takes %d bytes, the best layout %d", len(raw), best)
-	}
-	if float64(len(raw)) > 0.9*float64(former) {
-		t.Errorf("the sprite takes %d bytes, the former one %d: want at least 10%% less", len(raw), former)
+	rc := th.encodeThumbs(n)
+	t.Logf("bytes of %d Fashion-MNIST thumbnails (28x28, 8 levels):\n  %s\n  range-coded in context (sent): %d (%d base64)",
+		n, strings.Join(rows, "\n  "), len(rc), base64.StdEncoding.EncodedLen(len(rc)))
+	if float64(len(rc)) > 0.7*float64(best) {
+		t.Errorf("range-coded thumbnails take %d bytes, the best PNG %d: want <= 70%%", len(rc), best)
 	}
 }
 
 // playerBudget is the most bytes per point that one animation output of the default run (1000
 // Fashion-MNIST points, 20 snapshots, hover thumbnails, predictions, dataset indices) may take:
-// its HTML, library included (the former encoding took about 400: PNG sprite of 8-bit gray in 32
-// columns, plain 3-byte coordinates, unminified library). The main notebook shows six of them
-// (make demo: <= 3.5 MB in all).
-const playerBudget = 320
+// its HTML, library included. Measured: 239 (thumbnails 118, coordinates 55, library 43); the
+// former encoding took about 400 (an 8-bit gray PNG sprite, plain 3-byte coordinates, the
+// unminified library). The main notebook shows six of them (make demo: <= 3.5 MB in all).
+const playerBudget = 260
 
 // TestPlayerOutputBudget renders one animation output the size of the default run's and checks
 // its bytes per point against playerBudget, logging what each part takes.
@@ -306,7 +457,7 @@ func TestPlayerOutputBudget(t *testing.T) {
 	a.Labels, a.Indices, a.Thumbs = labels, idx, th
 	h := a.HTML()
 	sp := specOf(t, h)
-	parts := map[string]int{"library": len(libJS) + len(libCSS), "thumbnails": len(sp["thumbs"].(map[string]any)["png"].(string)),
+	parts := map[string]int{"library": len(libJS) + len(libCSS), "thumbnails": len(sp["thumbs"].(map[string]any)["rc"].(string)),
 		"coordinates": len(sp["panels"].([]any)[0].(map[string]any)["data"].(string)), "predictions": len(sp["preds"].(string)),
 		"labels+indices": len(sp["labels"].(string)) + len(sp["indices"].(string))}
 	rest := len(h)

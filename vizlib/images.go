@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"strings"
@@ -156,96 +155,132 @@ func thumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*thumbSet
 	return t, nil
 }
 
-// thumbLevel quantizes a thumbnail pixel to 8 levels (0, 36, 72, ..., 255): hover images stay
-// recognizable, and the sprite compresses to about a third of its raw size.
-func thumbLevel(v uint8) uint8 { return uint8((int(v)*7 + 127) / 255 * 255 / 7) }
+// thumbLevels is the number of levels a hover thumbnail's pixels are quantized to: thumbnails stay
+// recognizable at the size they are shown (2 and 3 CSS pixels per pixel).
+const thumbLevels = 8
 
-// thumbSpriteHeight is the sprite's largest height in pixels: the player draws it into a canvas,
-// and browsers' canvases go up to 32767 pixels a side.
-const thumbSpriteHeight = 32000
+// thumbLevelIndex is the level (0 to thumbLevels−1) of a pixel value, rounded.
+func thumbLevelIndex(v uint8) int { return (int(v)*(thumbLevels-1) + 127) / 255 }
 
-// thumbCols is the number of thumbnails per row of the sprite of n thumbnails h pixels high: the
-// fewest that keep the sprite within thumbSpriteHeight. A narrow sprite compresses best (1000
-// Fashion-MNIST thumbnails at 8 levels, bytes of the PNG: 1 column 138 244, 2 columns 141 215, 4
-// 141 906, 8 142 590, 32 144 063 — TestThumbSpriteLayouts measures them), since each thumbnail's
-// rows then follow one another in the compressed stream.
-func thumbCols(n, h int) int {
-	rows := max(1, thumbSpriteHeight/max(1, h))
-	return max(1, min(n, (n+rows-1)/rows))
-}
+// thumbLevel quantizes a thumbnail pixel to the value of its level (0, 36, 72, ..., 255), as the
+// player shows it.
+func thumbLevel(v uint8) uint8 { return uint8(thumbLevelIndex(v) * 255 / (thumbLevels - 1)) }
 
-// sprite encodes the n thumbnails as one PNG of tiles (thumbSpec), quantized to 8 levels
-// (thumbLevel), thumbCols(n, H) tiles per row; nil if encoding fails (the player then shows no
-// thumbnails). Gray thumbnails are a 4-bit paletted PNG whose palette is the 8 levels (two pixels
-// per byte: 138 KB for 1000 Fashion-MNIST thumbnails, against 162 KB as 8-bit gray with PNG's
-// filters), RGB ones an 8-bit RGB PNG.
-func (t *thumbSet) sprite(n int) *thumbSpec {
-	cols := thumbCols(n, t.H)
-	b, err := t.spritePNG(n, cols, true)
-	if err != nil {
-		return nil
+// Thumbnail coding: every pixel's level is coded with a binary range coder (LZMA's: 11-bit
+// probabilities adapted with shift thumbShift, carries propagated through the output), as three
+// binary decisions (the level's bits, high to low: nodes 1 to 7 of a binary tree) whose
+// probabilities depend on the context of the pixel: the levels of its left, upper and upper-left
+// neighbours in the same thumbnail and channel (0 outside it), and for channels after the first,
+// the pixel's level in the previous channel. Thumbnails follow one another, each row-major, the
+// channels of a pixel together (HWC). For 1000 Fashion-MNIST thumbnails this takes 88 KB where a
+// 4-bit paletted PNG of the same levels takes 138 KB and an 8-bit gray PNG 162 KB
+// (TestThumbCodecSize): the contexts predict the next level much better than PNG's filters and
+// DEFLATE do. embviz.js decodes it (decodeThumbs) the first time a thumbnail is shown.
+const (
+	thumbShift    = 4 // probability adaptation rate: p moves 1/16 of the way per decision
+	thumbContexts = (thumbLevels + 1) * thumbLevels * thumbLevels * thumbLevels
+)
+
+// thumbContext returns the index of the first of the 8 probabilities (tree nodes 1 to 7, slot 0
+// unused) of the pixel at offset o of lv (levels of one thumbnail set, HWC), at (x, y) in a
+// thumbnail w pixels wide with c channels, channel ch.
+func thumbContext(lv []uint8, o, x, y, w, c, ch int) int {
+	var left, up, upLeft, prev int
+	if x > 0 {
+		left = int(lv[o-c])
 	}
-	return &thumbSpec{W: t.W, H: t.H, C: t.C, Cols: cols, PNG: base64.StdEncoding.EncodeToString(b)}
+	if y > 0 {
+		up = int(lv[o-w*c])
+		if x > 0 {
+			upLeft = int(lv[o-w*c-c])
+		}
+	}
+	if ch > 0 {
+		prev = 1 + int(lv[o-1])
+	}
+	return (((prev*thumbLevels+left)*thumbLevels+up)*thumbLevels + upLeft) * thumbLevels
 }
 
-// spritePNG encodes the sprite of n thumbnails with cols tiles per row; paletted picks the 4-bit
-// paletted form for gray thumbnails (else 8-bit gray).
-func (t *thumbSet) spritePNG(n, cols int, paletted bool) ([]byte, error) {
-	rows := (n + cols - 1) / cols
-	rect := image.Rect(0, 0, cols*t.W, rows*t.H)
-	q := thumbLevel
-	var img image.Image
-	if t.C == 1 && !paletted {
-		g := image.NewGray(rect)
-		for j := 0; j < n; j++ {
-			x0, y0 := (j%cols)*t.W, (j/cols)*t.H
-			for y := 0; y < t.H; y++ {
-				for x := 0; x < t.W; x++ {
-					g.Pix[(y0+y)*g.Stride+x0+x] = q(t.Pixels[(j*t.H+y)*t.W+x])
-				}
-			}
-		}
-		img = g
-	} else if t.C == 1 {
-		pal := make(color.Palette, 0, 8)
-		var index [256]uint8
-		for v := 0; v < 256; v++ {
-			l := q(uint8(v))
-			if len(pal) == 0 || pal[len(pal)-1] != (color.Gray{Y: l}) {
-				pal = append(pal, color.Gray{Y: l})
-			}
-			index[v] = uint8(len(pal) - 1)
-		}
-		g := image.NewPaletted(rect, pal)
-		for j := 0; j < n; j++ {
-			x0, y0 := (j%cols)*t.W, (j/cols)*t.H
-			for y := 0; y < t.H; y++ {
-				for x := 0; x < t.W; x++ {
-					g.Pix[(y0+y)*g.Stride+x0+x] = index[t.Pixels[(j*t.H+y)*t.W+x]]
-				}
-			}
-		}
-		img = g
+// rangeEncoder is LZMA's binary range encoder.
+type rangeEncoder struct {
+	low       uint64
+	rng       uint32
+	cache     byte
+	cacheSize int
+	out       []byte
+}
+
+func newRangeEncoder() *rangeEncoder { return &rangeEncoder{rng: 0xFFFFFFFF, cacheSize: 1} }
+
+// encode codes bit (0 or 1) with probability *p/2048 of a 0, and adapts *p.
+func (e *rangeEncoder) encode(p *uint16, bit int) {
+	bound := (e.rng >> 11) * uint32(*p)
+	if bit == 0 {
+		e.rng = bound
+		*p += (2048 - *p) >> thumbShift
 	} else {
-		c := image.NewNRGBA(rect)
-		for i := 3; i < len(c.Pix); i += 4 {
-			c.Pix[i] = 255
+		e.low += uint64(bound)
+		e.rng -= bound
+		*p -= *p >> thumbShift
+	}
+	for e.rng < 1<<24 {
+		e.rng <<= 8
+		e.shiftLow()
+	}
+}
+
+func (e *rangeEncoder) shiftLow() {
+	if uint32(e.low) < 0xFF000000 || e.low>>32 != 0 {
+		carry := byte(e.low >> 32)
+		for b := e.cache; e.cacheSize > 0; b = 0xFF {
+			e.out = append(e.out, b+carry)
+			e.cacheSize--
 		}
-		for j := 0; j < n; j++ {
-			x0, y0 := (j%cols)*t.W, (j/cols)*t.H
-			for y := 0; y < t.H; y++ {
-				for x := 0; x < t.W; x++ {
-					o, src := (y0+y)*c.Stride+4*(x0+x), ((j*t.H+y)*t.W+x)*3
-					c.Pix[o], c.Pix[o+1], c.Pix[o+2] = q(t.Pixels[src]), q(t.Pixels[src+1]), q(t.Pixels[src+2])
+		e.cache = byte(e.low >> 24)
+	}
+	e.cacheSize++
+	e.low = (e.low & 0x00FFFFFF) << 8
+}
+
+// finish flushes the coder and returns the coded bytes.
+func (e *rangeEncoder) finish() []byte {
+	for range 5 {
+		e.shiftLow()
+	}
+	return e.out
+}
+
+// encodeThumbs codes the first n thumbnails' levels (see thumbContext).
+func (t *thumbSet) encodeThumbs(n int) []byte {
+	sz := t.W * t.H * t.C
+	lv := make([]uint8, n*sz)
+	for i, v := range t.Pixels[:n*sz] {
+		lv[i] = uint8(thumbLevelIndex(v))
+	}
+	probs := make([]uint16, thumbContexts*thumbLevels)
+	for i := range probs {
+		probs[i] = 1024
+	}
+	e := newRangeEncoder()
+	for j := 0; j < n; j++ {
+		img := lv[j*sz : (j+1)*sz]
+		for y, o := 0, 0; y < t.H; y++ {
+			for x := 0; x < t.W; x++ {
+				for ch := 0; ch < t.C; ch, o = ch+1, o+1 {
+					k, v, node := thumbContext(img, o, x, y, t.W, t.C, ch), int(img[o]), 1
+					for b := 2; b >= 0; b-- {
+						bit := v >> b & 1
+						e.encode(&probs[k+node], bit)
+						node = node<<1 | bit
+					}
 				}
 			}
 		}
-		img = c
 	}
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := enc.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return e.finish()
+}
+
+// sprite returns the spec of the n thumbnails: their levels range-coded (encodeThumbs), base64.
+func (t *thumbSet) sprite(n int) *thumbSpec {
+	return &thumbSpec{W: t.W, H: t.H, C: t.C, Levels: thumbLevels, Data: base64.StdEncoding.EncodeToString(t.encodeThumbs(n))}
 }

@@ -2,7 +2,7 @@
  * animation player. Self-contained (no network); embedded in every fragment by vizlib (Go). */
 (function () {
   "use strict";
-  var VERSION = "3";
+  var VERSION = "4";
   if (window.embviz && window.embviz.version === VERSION) return;
 
   var SVGNS = "http://www.w3.org/2000/svg";
@@ -430,6 +430,34 @@
     for (var i = n; i < F * n; i++) v[i] = (v[i] + v[i - n]) & mask;
     return v;
   }
+  // decodeThumbs decodes the hover thumbnails (vizlib's encodeThumbs): n thumbnails of h x w x c
+  // pixels (HWC) whose levels (L of them) are coded with LZMA's binary range coder, three binary
+  // decisions per pixel (the level's bits, high first) with adaptive 11-bit probabilities in the
+  // context of the pixel's left, upper and upper-left levels (and its level in the previous
+  // channel). Returns the pixel values (level * 255 / (L - 1)).
+  function decodeThumbs(s, n, w, h, c, L) {
+    if (L !== 8) throw new Error("thumbnails: " + L + " levels, want 8");
+    var u = b64(s), N = n * w * h * c, lv = new Uint8Array(N), out = new Uint8Array(N), P = new Uint16Array(9 * 512 * 8).fill(1024);
+    var len = u.length, pos = 5, rng = 0xffffffff, code = 0, i, val = [];
+    if (len < 5 || u[0] !== 0) throw new Error("thumbnails: bad stream header");
+    for (i = 1; i < 5; i++) code = code * 256 + u[i];
+    for (i = 0; i < L; i++) val.push(Math.floor(i * 255 / (L - 1)));
+    function bit(k) {
+      var p = P[k], bound = (rng >>> 11) * p;
+      if (code < bound) { rng = bound; P[k] = p + ((2048 - p) >> 4); p = 0; }
+      else { code -= bound; rng -= bound; P[k] = p - (p >> 4); p = 1; }
+      while (rng < 16777216) { rng *= 256; code = code * 256 + (pos < len ? u[pos] : 0); pos++; }
+      return p;
+    }
+    for (var o = 0, wc = w * c; o < N;) for (var y = 0; y < h; y++) for (var x = 0; x < w; x++) for (var ch = 0; ch < c; ch++, o++) {
+      var k = ((((ch ? 1 + lv[o - 1] : 0) * 8 + (x ? lv[o - c] : 0)) * 8 + (y ? lv[o - wc] : 0)) * 8 + (x && y ? lv[o - wc - c] : 0)) * 8;
+      var node = 1;
+      node = 2 * node + bit(k + node); node = 2 * node + bit(k + node); node = 2 * node + bit(k + node);
+      lv[o] = node - 8; out[o] = val[node - 8];
+    }
+    if (pos > len) throw new Error("thumbnails: stream ends " + (pos - len) + " bytes early");
+    return out;
+  }
   // decodeIndices decodes dataset indices (vizlib's encodeIndices): little-endian 32-bit changes
   // from the previous index, modulo 2^32.
   function decodeIndices(s, n) {
@@ -607,25 +635,7 @@
       return cf;
     });
     var conf = confs[0] || null;
-    var thumbs = spec.thumbs ? { w: spec.thumbs.w, h: spec.thumbs.h, c: spec.thumbs.c, data: spec.thumbs.data ? b64(spec.thumbs.data) : null } : null;
-    if (thumbs && spec.thumbs.png) { // one PNG sprite: tile j at column j % cols, row j / cols
-      var sprite = new Image();
-      sprite.onload = function () {
-        var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cols = spec.thumbs.cols, W = sprite.width;
-        var sc = document.createElement("canvas"); sc.width = W; sc.height = sprite.height;
-        var sx = sc.getContext("2d"); sx.drawImage(sprite, 0, 0);
-        var px = sx.getImageData(0, 0, W, sprite.height).data, out = new Uint8Array(spec.n * tw * th * tc);
-        for (var j = 0; j < spec.n; j++) {
-          var x0 = (j % cols) * tw, y0 = Math.floor(j / cols) * th;
-          for (var y = 0; y < th; y++) for (var x = 0; x < tw; x++) {
-            var s4 = 4 * ((y0 + y) * W + x0 + x), d = ((j * th + y) * tw + x) * tc;
-            out[d] = px[s4]; if (tc === 3) { out[d + 1] = px[s4 + 1]; out[d + 2] = px[s4 + 2]; }
-          }
-        }
-        thumbs.data = out;
-      };
-      sprite.src = "data:image/png;base64," + spec.thumbs.png;
-    }
+    var thumbs = spec.thumbs ? { w: spec.thumbs.w, h: spec.thumbs.h, c: spec.thumbs.c, data: null } : null;
     // nearest neighbours of the pinned (clicked) or hovered point, at the current snapshot
     var nbBox = runs.some(function (r) { return r.knn; }) ? el("div", { cls: "evz-nbrs", role: "list", "aria-label": "Nearest neighbours" }, root) : null;
     if (nbBox) el("div", { cls: "evz-nbhead", text: "Click a point (or hover) for its " + KN + " nearest neighbours in the embedding space." }, nbBox);
@@ -876,7 +886,7 @@
     function thumbCanvas(j, zoom, parent) {
       var tw = thumbs.w, th = thumbs.h, tc = thumbs.c, cv = el("canvas", { width: tw, height: th, style: "width:" + (tw * zoom) + "px;height:" + (th * zoom) + "px" }, parent);
       var ctx = cv.getContext("2d"), im = ctx.createImageData(tw, th), o = j * tw * th * tc;
-      if (!thumbs.data) return cv; // the sprite is still decoding
+      if (!thumbs.data) thumbs.data = decodeThumbs(spec.thumbs.rc, n, tw, th, tc, spec.thumbs.levels); // once, when first shown
       for (var q = 0; q < tw * th; q++) {
         var rr = thumbs.data[o + q * tc], gg = tc === 3 ? thumbs.data[o + q * tc + 1] : rr, bb = tc === 3 ? thumbs.data[o + q * tc + 2] : rr;
         im.data[4 * q] = rr; im.data[4 * q + 1] = gg; im.data[4 * q + 2] = bb; im.data[4 * q + 3] = 255;
@@ -1113,5 +1123,5 @@
   function mountById(id) { mountRoot(document.getElementById(id)); }
   // codec: the decoders of the player's binary fields, for vizlib's tests (node).
   window.embviz = { version: VERSION, mount: mount, mountRoot: mountRoot, mountById: mountById, players: players, color: color,
-    codec: { inflate: inflate, knn: decodeKnn, coords: decodeCoords, preds: decodePreds, indices: decodeIndices, ints: ints, unz: unz } };
+    codec: { inflate: inflate, knn: decodeKnn, coords: decodeCoords, preds: decodePreds, indices: decodeIndices, thumbs: decodeThumbs, ints: ints, unz: unz } };
 })();

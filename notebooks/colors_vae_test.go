@@ -73,7 +73,7 @@ func TestVAELatentExplorerNotebook(t *testing.T) {
 	}
 	runs := t.TempDir()
 	start := time.Now()
-	_, htmls := Execute(t, notebookPath(t, "vae_latent_explorer.ipynb"),
+	executed, htmls := Execute(t, notebookPath(t, "vae_latent_explorer.ipynb"),
 		[]string{"EMBVIZ_QUICK=1", "EMBVIZ_RUNS=" + runs}, 15*time.Minute)
 	t.Logf("executed in %v", time.Since(start).Round(time.Second))
 	kinds := countKinds(t, htmls)
@@ -100,5 +100,10 @@ func TestVAELatentExplorerNotebook(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("no output mentions %q", want)
 		}
+	}
+	// The HTML export plays in Chromium with the network blocked (screenshots of every output in
+	// test-output/notebooks/vae_latent_explorer.executed/).
+	if players := browserCheck(t, exportHTML(t, executed)); players < 9 {
+		t.Errorf("the HTML export mounted %d players, want >= 9", players)
 	}
 }

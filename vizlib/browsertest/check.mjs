@@ -123,17 +123,18 @@ async function checkFile(file) {
   return res;
 }
 
-// shootOutputs saves a screenshot of every top-level fragment (each notebook output) as
+// shootOutputs saves a screenshot of every top-level fragment (.evz-frag: each notebook output) as
 // DIR/NN-title.png, NN its order on the page and title its first title's text, so that each view can
 // be looked at on its own.
 async function shootOutputs(page, dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const frags = page.locator(".evz[id]:not(.evz[id] .evz[id])");
+  const frags = page.locator(".evz-frag:not(.evz-frag .evz-frag)");
   const n = await frags.count();
   for (let i = 0; i < n; i++) {
     const f = frags.nth(i);
-    const title = (await f.locator(".evz-title, .evz-ptitle").first().textContent({ timeout: 500 }).catch(() => "")) || "output";
+    const title = (await f.locator(".evz-title, .evz-ptitle").first().textContent({ timeout: 500 }).catch(() => "")) ||
+      (await f.innerText({ timeout: 500 }).catch(() => "")).trim().split("\n")[0] || "output";
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "output";
     await f.scrollIntoViewIfNeeded();
     await f.screenshot({ path: path.join(dir, String(i).padStart(2, "0") + "-" + slug + ".png") }).catch(() => {});

@@ -279,6 +279,17 @@ func avx512LargeKernelFloat32( //alt:f32
 	rhsBasePtr := uintptr(unsafe.Pointer(unsafe.SliceData(packedRHS)))
 	lhsBasePtr := uintptr(unsafe.Pointer(unsafe.SliceData(packedLHS)))
 
+	// embviz patch (third_party/README.md): the float32 micro-kernel runs in assembly.
+	if useAVX512Kernel4x32Asm && contractingLen > 0 { //alt:f32
+		for lhsRowIdx := 0; lhsRowIdx < lhsActiveRows; lhsRowIdx += kernelRows { //alt:f32
+			for rhsColIdx := 0; rhsColIdx < rhsActiveCols; rhsColIdx += kernelCols { //alt:f32
+				avx512Kernel4x32Asm(&packedLHS[lhsRowIdx*contractingLen], &packedRHS[rhsColIdx*contractingLen], //alt:f32
+					&packedOutput[lhsRowIdx*rhsPanelCols+rhsColIdx], contractingLen, rhsPanelCols) //alt:f32
+			} //alt:f32
+		} //alt:f32
+		return //alt:f32
+	} //alt:f32
+
 	// Loop 1 (ir): Micro-Kernel Rows (Mr == lhsL1BlockRows)
 	for lhsRowIdx := 0; lhsRowIdx < lhsActiveRows; lhsRowIdx += kernelRows {
 		// Loop 2 (jr): Micro-Kernel Columns (Nr == rhsL1BlockCols)

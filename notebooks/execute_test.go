@@ -237,7 +237,7 @@ func measureNotebook(t *testing.T, path string) notebookSize {
 					N      int    `json:"n"`
 					F      int    `json:"f"`
 					Thumbs *struct {
-						PNG string `json:"png"`
+						RC string `json:"rc"`
 					} `json:"thumbs"`
 					Panels []struct {
 						Data string `json:"data"`
@@ -250,7 +250,7 @@ func measureNotebook(t *testing.T, path string) notebookSize {
 				}
 				s.Players = append(s.Players, fmt.Sprintf("%d points x %d frames, %d panels", sp.N, sp.F, len(sp.Panels)))
 				if sp.Thumbs != nil {
-					s.Fields["thumbs"] += len(sp.Thumbs.PNG)
+					s.Fields["thumbs"] += len(sp.Thumbs.RC)
 				}
 				for _, p := range sp.Panels {
 					s.Fields["panels"] += len(p.Data)
@@ -301,7 +301,7 @@ func TestMeasureNotebook(t *testing.T) {
 		}
 		return string(b)
 	}
-	player := `<script type="application/json" id="evz-1-data">{"kind":"player","n":3,"f":2,"thumbs":{"png":"AAAA"},"panels":[{"data":"BBBBBB"}],"runs":[{"knn":"CC","preds":"DDD"}],"labels":"E"}</script>`
+	player := `<script type="application/json" id="evz-1-data">{"kind":"player","n":3,"f":2,"thumbs":{"rc":"AAAA"},"panels":[{"data":"BBBBBB"}],"runs":[{"knn":"CC","preds":"DDD"}],"labels":"E"}</script>`
 	for _, tc := range []struct {
 		name       string
 		lib        string

@@ -138,6 +138,9 @@ func parseStage(done, total int, stage string) stageProgress {
 		if _, err := fmt.Sscanf(detail[sp+1:], "%d/%d", &d, &t); err == nil && t > 0 {
 			st.key = name
 			st.frac = frac(d, t)
+			if strings.HasPrefix(detail, name+" ") && total > 0 { // "tsne: tsne frames 3/50" shows as "7/8 tsne frames 3/50"
+				st.label = fmt.Sprintf("%d/%d %s", done, total, detail)
+			}
 			if total > 0 {
 				st.overall = min(1, max(0, (float64(done-1)+st.frac)/float64(total)))
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,11 +74,22 @@ func TestClockDuration(t *testing.T) {
 // TestProgressBarSections: vizlib's report nests section progress as "name: detail d/t".
 func TestProgressBarSections(t *testing.T) {
 	st := parseStage(7, 8, "tsne: tsne frames 10/50")
-	if st.key != "tsne" || st.frac != 0.2 || st.overall != (6+0.2)/8 || !strings.HasPrefix(st.label, "7/8 tsne: tsne frames") {
+	if st.key != "tsne" || st.frac != 0.2 || st.overall != (6+0.2)/8 || st.label != "7/8 tsne frames 10/50" {
 		t.Errorf("parsed %+v", st)
 	}
-	if st := parseStage(3, 10, "knn"); st.key != "knn" || st.overall != 0.3 {
-		t.Errorf("parsed %+v", st)
+	for _, c := range []struct {
+		done, total int
+		stage, key  string
+		overall     float64
+		label       string
+	}{
+		{3, 10, "knn", "knn", 0.3, "3/10 knn"},
+		{2, 8, "drift: skips 1/5", "drift", (1 + 0.2) / 8, "2/8 drift: skips 1/5"}, // a detail not named after its section keeps both
+		{8, 8, "umap: umap frames 39/50", "umap", (7 + 0.78) / 8, "8/8 umap frames 39/50"},
+	} {
+		if st := parseStage(c.done, c.total, c.stage); st.key != c.key || math.Abs(st.overall-c.overall) > 1e-12 || st.label != c.label {
+			t.Errorf("parseStage(%d, %d, %q) = %+v, want key %q, overall %v, label %q", c.done, c.total, c.stage, st, c.key, c.overall, c.label)
+		}
 	}
 	var out bytes.Buffer
 	now := time.Unix(0, 0)

@@ -300,7 +300,7 @@ func TestReportPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := page.HTML()
-	if !strings.HasPrefix(h, "<!DOCTYPE html>") || strings.Count(h, "window.embviz = { version") != 1 {
+	if !strings.HasPrefix(h, "<!DOCTYPE html>") || strings.Count(h, libJS) != 1 {
 		t.Errorf("page should be a document carrying the library once")
 	}
 	for _, want := range []string{"Training records", "Confusion matrices", "Embedding drift", "CKA distance", "PCA eigenvalues", "Animations", `"kind":"player"`} {

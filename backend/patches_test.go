@@ -764,3 +764,52 @@ func TestPatchedMatMul(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchedMaxPool2Grad checks SelectAndScatter's fast path -- the gradient of 2x2, stride-2 max
+// pooling over axes 1 and 2 (GoMLX's ReduceWindow gradient) -- against direct loops with the
+// generic executor's selection rule: each window's first maximum in row-major order receives the
+// upstream value (the quarter-step test values make ties common), everything else, odd trailing
+// rows and columns included, is 0; also through a buffer reused from the backend's pool.
+func TestPatchedMaxPool2Grad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for i, dims := range [][]int{{32, 28, 28, 16}, {64, 14, 14, 8}, {3, 7, 9, 5}, {2, 5, 4, 1}} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			x := randFlat(rng, size(dims))
+			d0, h, w, d3 := dims[0], dims[1], dims[2], dims[3]
+			oh, ow := h/2, w/2
+			v := randFlat(rng, d0*oh*ow*d3)
+			want := make([]float32, len(x))
+			for a := range d0 {
+				for i := range oh {
+					for j := range ow {
+						for b := range d3 {
+							best := -1
+							for _, p := range [][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+								idx := ((a*h+2*i+p[0])*w+2*j+p[1])*d3 + b
+								if best < 0 || x[idx] > x[best] {
+									best = idx
+								}
+							}
+							want[best] += v[((a*oh+i)*ow+j)*d3+b]
+						}
+					}
+				}
+			}
+			win := []int{1, 2, 2, 1}
+			for _, dirty := range []bool{false, true} {
+				got := exec1(t, func(g *Graph, in []*Node) *Node {
+					xs := in[0]
+					if dirty { // A freed buffer of x's shape full of 7s, just before the gradient.
+						d := AddScalar(Zeros(g, shapes.Make(dtypes.Float32, dims...)), 7)
+						xs = Add(xs, MulScalar(ReduceAllMax(d), 0))
+					}
+					pooled := BackendReduceWindow(xs, compute.ReduceOpMax, win, win, nil, nil, nil)
+					return Gradient(ReduceAllSum(Mul(pooled, in[1])), xs)[0]
+				}, tensors.FromFlatDataAndDimensions(x, dims...), tensors.FromFlatDataAndDimensions(v, d0, oh, ow, d3))
+				if flat := tensors.MustCopyFlatData[float32](got); !slices.Equal(flat, want) {
+					t.Fatalf("dirty=%v: gradient differs from the reference", dirty)
+				}
+			}
+		})
+	}
+}

@@ -145,12 +145,12 @@ func (m *CNN) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 		chAxis = 0
 		x = TransposeAllAxes(x, 3, 1, 2, 0)
 	}
-	// In inference on the Go backend the convolutions are forward-only ConvGeneral ops and the
-	// pooling one ReduceWindow (Conv2DBuilder.Inference, MaxPool2BiasReLU); without norm or
+	// On the Go backend the pooling is one ReduceWindow (MaxPool2BiasReLU) and, in inference, the
+	// convolutions forward-only ConvGeneral ops (Conv2DBuilder.Inference); without norm or
 	// residual blocks, each stage's bias is added after the pooling, to the 4x smaller tensor
 	// (max(x)+b = max(x+b)). Same variables, same outputs.
 	inference := chwb && !train
-	lateBias := inference && m.cfg.Norm == NormNone && !m.cfg.Residual
+	lateBias := chwb && m.cfg.Norm == NormNone && !m.cfg.Residual
 	conv := func(s *model.Scope, x *Node, channels int) *Node {
 		b := Conv2D(s, x).Channels(channels)
 		if chwb {
@@ -170,7 +170,7 @@ func (m *CNN) Build(scope *model.Scope, x *Node, train bool, taps []string) Outp
 		switch {
 		case lateBias:
 			x = MaxPool2BiasReLU(scope, x, convBias(s, x.Graph(), x.DType(), channels), true)
-		case inference:
+		case chwb:
 			x = MaxPool2BiasReLU(scope, x, nil, true)
 		default:
 			x = MaxPool2ReLU(scope, x, chwb) // == maxpool(relu(x)).

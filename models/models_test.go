@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,53 @@ func TestCNNFastMatchesGoMLXLayers(t *testing.T) {
 		if trainFwd != nil {
 			if d := maxAbsDiff(t, fast, trainFwd); d > 1e-4 {
 				t.Errorf("%+v: inference-mode CNN logits differ from the training-mode forward pass by %g", cfg, d)
+			}
+		}
+	}
+}
+
+// TestCNNGradientsMatchGoMLXLayers checks the training graph's gradients -- the CHWB convolutions
+// with hand-written gradients (ConvCHWBImplicit), the pooling through ReduceWindow and
+// SelectAndScatter, the bias after the pooling -- against the GoMLX-layer CNN's
+// (ParamFastOps="never"), for the loss and every trainable variable, same weights and batch.
+func TestCNNGradientsMatchGoMLXLayers(t *testing.T) {
+	for _, cfg := range []CNNConfig{{}, {Residual: true, Channels: []int{4, 8}}} {
+		m, err := NewCNN(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randTensor(3, 4, 28, 28, 1)
+		labels := tensors.FromFlatDataAndDimensions([]int32{1, 7, 3, 0}, 4)
+		store := model.NewStore()
+		var names []string
+		grads := func(scope *model.Scope, x, labels *Node) []*Node {
+			loss := CrossEntropy(m.Build(scope, x, true, nil).Logits, labels)
+			var vars []*Node
+			names = names[:0]
+			for v := range scope.Store().IterVariables() {
+				if v.Trainable && v.InUseByGraph(x.Graph()) {
+					vars = append(vars, v.NodeValue(x.Graph()))
+					names = append(names, v.Scope()+"/"+v.Name())
+				}
+			}
+			return append([]*Node{loss}, Gradient(loss, vars...)...)
+		}
+		fast := model.MustExecOnceN(backend.Must(), store, grads, x, labels)
+		fastNames := slices.Clone(names)
+		store.SetParam(ParamFastOps, "never")
+		dog := watchdog(t, "reference CNN gradients")
+		ref := model.MustExecOnceN(backend.Must(), store, grads, x, labels)
+		dog.Stop()
+		if !slices.Equal(fastNames, names) || len(fast) != len(ref) || len(fast) < 2 {
+			t.Fatalf("%+v: variables differ: %v vs %v", cfg, fastNames, names)
+		}
+		for i := range fast {
+			what := "loss"
+			if i > 0 {
+				what = names[i-1]
+			}
+			if d := maxAbsDiff(t, fast[i], ref[i]); d > 2e-4 {
+				t.Errorf("%+v: %s differs from the GoMLX-layers CNN's by %g", cfg, what, d)
 			}
 		}
 	}

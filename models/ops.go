@@ -583,11 +583,11 @@ func ReLU(x *Node) *Node {
 // MaxPool2BiasReLU is ReLU(MaxPool2(x) + bias) -- equal to MaxPool2(ReLU(x + bias)), since the
 // bias is constant over each window and ReLU is monotonic -- for x [c, h, w, batch] (chwb) or
 // [batch, h, w, c], bias [c] or nil; returns [c, h/2, w/2, batch] or [batch, h/2, w/2, c] (odd
-// trailing rows/columns dropped). Forward-only, for graphs that are not differentiated (a model
-// built with train false): on the Go backend (ParamFastOps) the pooling is one ReduceWindow op,
-// which the patched backend runs in one pass (third_party/README.md), and the bias and the ReLU
-// apply to the 4x smaller pooled tensor; its gradient would be GoMLX's generic one, slow on this
-// backend. Elsewhere GoMLX's MaxPool. scope may be nil (auto mode).
+// trailing rows/columns dropped). On the Go backend (ParamFastOps) the pooling is one ReduceWindow
+// op and its gradient (GoMLX's) one SelectAndScatter, which the patched backend runs in one pass
+// each (third_party/README.md; the gradient goes to the first maximum of each window, as in
+// PyTorch), and the bias and the ReLU apply to the 4x smaller pooled tensor. Elsewhere GoMLX's
+// MaxPool. scope may be nil (auto mode).
 func MaxPool2BiasReLU(scope *model.Scope, x, bias *Node, chwb bool) *Node {
 	if x.Rank() != 4 {
 		Panicf("models.MaxPool2BiasReLU: x must have rank 4, got %s", x.Shape())

@@ -99,9 +99,13 @@ func execSelectAndScatter(backend *gobackend.Backend, node *gobackend.Node, inpu
 	if err != nil {
 		return nil, err
 	}
-	output.Zeros()
-
 	opData := node.Data.(*selectAndScatterNode)
+	// embviz patch (third_party/README.md): the gradient of 2x2 stride-2 max pooling over axes 1 and 2.
+	if isMaxPool2InnerScatter(opData, dtype, rank) {
+		execMaxPool2InnerScatter(backend, operand.Flat.([]float32), operandShape.Dimensions, source.Flat.([]float32), output.Flat.([]float32))
+		return output, nil
+	}
+	output.Zeros()
 
 	effWindowDimensions := opData.windowDimensions
 	if effWindowDimensions == nil {

@@ -156,7 +156,8 @@ func thumbnailsFromFloats(x []float32, n, h, w, c int, index []int32) (*thumbSet
 }
 
 // thumbLevels is the number of levels a hover thumbnail's pixels are quantized to: thumbnails stay
-// recognizable at the size they are shown (2 and 3 CSS pixels per pixel).
+// recognizable at the size they are shown (2 and 3 CSS pixels per pixel). The coding below spends
+// three binary decisions per level, and embviz.js accepts 8 only: change the three together.
 const thumbLevels = 8
 
 // thumbLevelIndex is the level (0 to thumbLevels−1) of a pixel value, rounded.

@@ -24,6 +24,10 @@ type NNDescentOptions struct {
 	MaxCandidates int
 	// Threads computing distances. 0 means runtime.GOMAXPROCS(0).
 	Threads int
+	// Init, if not nil, is a starting graph over the same n points (K >= k; for example the graph
+	// of the previous snapshot of a sequence, whose neighbourhoods mostly carry over): each point's
+	// first k neighbours in Init, rescored on x, replace the random projection trees' candidates.
+	Init *Neighbors
 	// Progress, if not nil, is called with stage "nndescent" after each iteration.
 	Progress Progress
 }
@@ -84,7 +88,14 @@ func NNDescent(x *Matrix, k int, opts *NNDescentOptions) (*Neighbors, error) {
 	if trees <= 0 {
 		trees = min(32, 5+int(math.Round(math.Pow(float64(n), 0.25)/2)))
 	}
-	nd.rpInit(trees, max(10, k+1), rng)
+	if in := opts.Init; in != nil {
+		if in.N != n || in.K < k || len(in.Index) != in.N*in.K {
+			return nil, fmt.Errorf("reduce: NNDescent: Init graph is [%d, %d] with %d indices, want %d points and K >= %d", in.N, in.K, len(in.Index), n, k)
+		}
+		nd.graphInit(in)
+	} else {
+		nd.rpInit(trees, max(10, k+1), rng)
+	}
 	// Fill lists that are still short with random points.
 	for i := 0; i < n; i++ {
 		for t := 0; nd.idx[i*k] < 0 && t < 4*k; t++ {
@@ -247,6 +258,29 @@ func (nd *nnDescent) rpInit(trees, leaf int, rng *rand.Rand) {
 			for _, p := range ps {
 				nd.push(int(p.i), p.j, p.d, true)
 				nd.push(int(p.j), p.i, p.d, true)
+			}
+		}
+	}
+}
+
+// graphInit seeds each point's heap with its first k neighbours in g (distances recomputed in
+// parallel, pushes sequential).
+func (nd *nnDescent) graphInit(g *Neighbors) {
+	n, k := nd.n, nd.k
+	ds := make([]float32, n*k)
+	parallelChunks(n, nd.threads, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for t, j := range g.Index[i*g.K : i*g.K+k] {
+				if j >= 0 && int(j) < n && int(j) != i {
+					ds[i*k+t] = nd.sqdist(i, int(j))
+				}
+			}
+		}
+	})
+	for i := 0; i < n; i++ {
+		for t, j := range g.Index[i*g.K : i*g.K+k] {
+			if j >= 0 && int(j) < n && int(j) != i {
+				nd.push(i, j, ds[i*k+t], true)
 			}
 		}
 	}

@@ -99,6 +99,16 @@ type umapSGD struct {
 	window      int     // alignment window (frames either side)
 	// epochFrame's scratch, shared by the frames: the layout at the epoch start, sgdChunks copies.
 	start, chunks []float32
+	// act[c] is chunk c's list of due edges (edges2).
+	act [sgdChunks][]int32
+}
+
+// active returns chunk c's scratch for m edge indices.
+func (s *umapSGD) active(c, m int) []int32 {
+	if cap(s.act[c]) < m {
+		s.act[c] = make([]int32, m)
+	}
+	return s.act[c][:m]
 }
 
 func newUMAPSGD(embs []*Matrix, graphs []*Graph, nEpochs, negRate int, a, b, gamma float64, seed int64) *umapSGD {
@@ -336,10 +346,19 @@ func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32,
 		cnt                 int
 		g                   [4]float32
 	}
+	// The edges due this epoch, in order (a branch-free pass: most edges are not due).
+	act := s.active(chunk, hi-lo)
+	na := 0
+	for e := lo; e < hi; e++ {
+		act[na] = int32(e)
+		if nextPos[e] <= ep {
+			na++
+		}
+	}
+	act = act[:na]
 	var sl [2]slot
-	mid := lo + (hi-lo)/2
-	sl[0].e, sl[0].end = lo, mid
-	sl[1].e, sl[1].end = mid, hi
+	sl[0].e, sl[0].end = 0, na/2
+	sl[1].e, sl[1].end = na/2, na
 	var bits uint64 // random bits left over from the last 64-bit draw: 32 when have is true
 	have := false
 	draw := func() int {
@@ -356,14 +375,11 @@ func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32,
 		for q := range sl {
 			w := &sl[q]
 			w.cnt = -1
-			for w.e < w.end && nextPos[w.e] > ep {
-				w.e++
-			}
 			if w.e >= w.end {
 				continue
 			}
 			active++
-			e := w.e
+			e := int(act[w.e])
 			w.j, w.k = int(head[e])*2, int(tail[e])*2
 			w.cx, w.cy = emb[w.j], emb[w.j+1]
 			w.ox[0], w.oy[0] = emb[w.k], emb[w.k+1]

@@ -239,6 +239,71 @@ func TestNNDescentRecall(t *testing.T) {
 	}
 }
 
+// TestNNDescentInit: NN-descent started from the graph of a slightly moved copy of the data (as
+// between consecutive snapshots) reaches the recall of a cold start in 2 iterations, skipping the
+// random projection trees; a graph of the wrong size is rejected.
+func TestNNDescentInit(t *testing.T) {
+	x, _ := umapFashionPCA(t, 3000)
+	const k = 14
+	moved := x.Clone()
+	r := rand.New(rand.NewPCG(5, 5))
+	for i := range moved.Data {
+		moved.Data[i] += float32(0.4 * r.NormFloat64())
+	}
+	prev, err := KNN(x, k, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, err := KNN(moved, k, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recall := func(nb *Neighbors) float64 {
+		hits := 0
+		for i := 0; i < nb.N; i++ {
+			set := map[int32]bool{}
+			for _, j := range exact.Index[i*k : (i+1)*k] {
+				set[j] = true
+			}
+			for _, j := range nb.Index[i*k : (i+1)*k] {
+				if set[j] {
+					hits++
+				}
+			}
+		}
+		return float64(hits) / float64(nb.N*k)
+	}
+	for _, tc := range []struct {
+		name    string
+		opts    NNDescentOptions
+		minRec  float64
+		maxIter int // iterations run at most
+	}{
+		{"cold", NNDescentOptions{Seed: 1}, 0.95, 100},
+		{"from the previous graph", NNDescentOptions{Seed: 1, Init: prev, MaxIter: 2}, 0.95, 2},
+		{"from the previous graph, one iteration", NNDescentOptions{Seed: 1, Init: prev, MaxIter: 1}, 0.8, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			iters := 0
+			o := tc.opts
+			o.Progress = func(done, total int, stage string) { iters = done }
+			nb, err := NNDescent(moved, k, &o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := recall(nb)
+			t.Logf("recall %.4f after %d iterations", rec, iters)
+			if rec < tc.minRec || iters > tc.maxIter {
+				t.Errorf("recall %.4f after %d iterations, want >= %.2f after at most %d", rec, iters, tc.minRec, tc.maxIter)
+			}
+		})
+	}
+	bad := &Neighbors{N: 10, K: k, Index: make([]int32, 10*k), Dist: make([]float32, 10*k)}
+	if _, err := NNDescent(moved, k, &NNDescentOptions{Init: bad}); err == nil || !strings.Contains(err.Error(), "Init") {
+		t.Errorf("Init of 10 points for %d: %v", moved.Rows, err)
+	}
+}
+
 func TestSpectralLayoutLanczosMatchesDense(t *testing.T) {
 	// A graph of 600 vertices: Lanczos path; check the eigen-equation residual ||A v - lambda v||.
 	x, _ := umapBlobs(600, 4, 3, 4)

@@ -428,11 +428,13 @@ func TestPatchedTranspose(t *testing.T) {
 	}{
 		{[]int{4, 50, 4, 64}, []int{0, 2, 1, 3}}, // attention heads: runs of 64.
 		{[]int{4, 50, 4, 64}, []int{2, 0, 1, 3}},
-		{[]int{3, 5, 16, 8}, []int{1, 0, 2, 3}},  // runs of 16*8.
-		{[]int{3, 5, 16, 1}, []int{1, 0, 2, 3}},  // a size-1 axis inside the run.
-		{[]int{6, 7, 8}, []int{0, 1, 2}},         // identity: one copy.
-		{[]int{64, 7, 7, 64}, []int{3, 1, 2, 0}}, // CHWB <-> NHWC: no run, fallback.
-		{[]int{5, 4, 3}, []int{0, 2, 1}},         // runs of 3 < 8: fallback.
+		{[]int{3, 5, 16, 8}, []int{1, 0, 2, 3}},   // runs of 16*8.
+		{[]int{3, 5, 16, 1}, []int{1, 0, 2, 3}},   // a size-1 axis inside the run.
+		{[]int{6, 7, 8}, []int{0, 1, 2}},          // identity: one copy.
+		{[]int{64, 7, 7, 64}, []int{3, 1, 2, 0}},  // CHWB <-> NHWC: no run; strided rows of 64.
+		{[]int{64, 28, 28, 1}, []int{3, 1, 2, 0}}, // trailing size-1 axis: strided rows of 28.
+		{[]int{7, 7, 64, 32}, []int{3, 2, 0, 1}},  // denseCHWB's weights: strided rows of 32.
+		{[]int{5, 4, 3}, []int{0, 2, 1}},          // rows of 3 < 4: the iterator.
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -621,7 +621,14 @@ func MaxPool2BiasReLU(scope *model.Scope, x, bias *Node, chwb bool) *Node {
 		dims[chAxis] = d[chAxis]
 		pooled = Add(pooled, Reshape(bias, dims...))
 	}
-	return Max(pooled, ScalarZero(pooled.Graph(), pooled.DType()))
+	// ReLU as one Max forward (ReLU's Where needs a comparison pass first) with the gradient of
+	// ReLU, one Where (Max's own goes through Sign ops).
+	return customGradient(pooled,
+		func(xs, zero *Node) *Node { return Max(xs, zero) },
+		func(xs, v *Node) *Node {
+			zero := ScalarZero(v.Graph(), v.DType())
+			return Where(GreaterThan(xs, zero), v, zero)
+		})
 }
 
 // convBias returns the bias variable [channels] of the Conv2D built in scope (sub-scope "conv",

@@ -141,7 +141,7 @@ func (it *TransposeIterator) Next() int {
 func execTransposeGeneric[T gobackend.SupportedTypesConstraints](operand, output *gobackend.Buffer, it *TransposeIterator) {
 	operandFlat := operand.Flat.([]T)
 	outputFlat := output.Flat.([]T)
-	if transposeRunsGeneric(operandFlat, outputFlat, it) {
+	if transposeRunsGeneric(operandFlat, outputFlat, it) || transposeStridedGeneric(operandFlat, outputFlat, it) {
 		return
 	}
 	for _, value := range operandFlat {
@@ -189,6 +189,42 @@ func transposeRunsGeneric[T any](operandFlat, outputFlat []T, it *TransposeItera
 	for operandIdx := 0; operandIdx < len(operandFlat); operandIdx += run {
 		copy(outputFlat[outputIdx:outputIdx+run], operandFlat[operandIdx:operandIdx+run])
 		for axis := runAxis - 1; axis >= 0; axis-- {
+			perAxisIdx[axis]++
+			outputIdx += strides[axis]
+			if perAxisIdx[axis] < dims[axis] {
+				break
+			}
+			perAxisIdx[axis] = 0
+			outputIdx -= strides[axis] * dims[axis]
+		}
+	}
+	return true
+}
+
+// transposeStridedGeneric is the second fast path of execTransposeGeneric (an embviz patch, see
+// third_party/README.md), for the transposes transposeRunsGeneric leaves: it reads the operand's
+// last non-trivial axis in one tight loop with a fixed output stride, and advances the outer axes
+// once per such row, instead of calling the iterator (a loop over every axis) per element. It
+// returns false (doing nothing) when that axis has fewer than 4 elements.
+func transposeStridedGeneric[T any](operandFlat, outputFlat []T, it *TransposeIterator) bool {
+	dims, strides := it.dimensions, it.perAxisStrides
+	ax := len(dims) - 1
+	for ax > 0 && dims[ax] == 1 {
+		ax--
+	}
+	if ax < 0 || dims[ax] < 4 {
+		return false
+	}
+	rowLen, rowStride := dims[ax], strides[ax]
+	perAxisIdx := make([]int, ax)
+	outputIdx := 0
+	for operandIdx := 0; operandIdx < len(operandFlat); operandIdx += rowLen {
+		o := outputIdx
+		for _, v := range operandFlat[operandIdx : operandIdx+rowLen] {
+			outputFlat[o] = v
+			o += rowStride
+		}
+		for axis := ax - 1; axis >= 0; axis-- {
 			perAxisIdx[axis]++
 			outputIdx += strides[axis]
 			if perAxisIdx[axis] < dims[axis] {

@@ -12,7 +12,8 @@ import (
 )
 
 // defaultNeighbors resolves GridOpts.Neighbors for the panels: 0 means 6 up to 2000 points (the
-// lists cost about 2·k bytes per point and snapshot, less where they repeat), negative none.
+// lists travel DEFLATEd as changes from the previous snapshot's lists: 85 KB for 1000 points × 20
+// snapshots × k = 6 on the default run), negative none.
 func defaultNeighbors(k int, panels []*Animation) int {
 	if k < 0 || len(panels) == 0 || len(panels[0].Frames) == 0 {
 		return 0

@@ -435,6 +435,9 @@ func TestPatchedTranspose(t *testing.T) {
 		{[]int{64, 28, 28, 1}, []int{3, 1, 2, 0}}, // trailing size-1 axis: strided rows of 28.
 		{[]int{7, 7, 64, 32}, []int{3, 2, 0, 1}},  // denseCHWB's weights: strided rows of 32.
 		{[]int{5, 4, 3}, []int{0, 2, 1}},          // rows of 3 < 4: the iterator.
+		{[]int{4160, 256}, []int{1, 0}},           // a dense layer's activations: 32x32 tiles.
+		{[]int{2, 3, 65, 40}, []int{0, 1, 3, 2}},  // batched, partial tiles.
+		{[]int{3, 70, 9}, []int{0, 2, 1}},         // batched, one partial tile wide.
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -40,6 +40,27 @@ func BenchmarkTrainCNN(b *testing.B) {
 	}
 }
 
+// BenchmarkTrainViT is BenchmarkTrainCNN for the ViT (BenchTrainModel "vit": 32x32x3, batch 64),
+// with EMBVIZ_BENCH_TORCH=1 next to the same ViT in PyTorch (RunTorch "vit", 2 threads):
+//
+//	GOEXPERIMENT=simd EMBVIZ_BENCH_TORCH=1 go test ./models -run '^$' -bench TrainViT -benchtime 3x
+func BenchmarkTrainViT(b *testing.B) {
+	res, err := BenchTrainModel(backend.Must(), "vit", b.N, 64, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.ImagesPerSecond(), "images/s")
+	b.ReportMetric(res.CPUMsPerStep(), "cpu_ms/step")
+	if os.Getenv("EMBVIZ_BENCH_TORCH") == "1" {
+		tr, err := RunTorch(testutil.Python(b, "torch"), "vit", "train", b.N, 64, 1, 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(tr.ImagesPerSecond, "torch_images/s")
+		b.ReportMetric(tr.CPUMsPerStep, "torch_cpu_ms/step")
+	}
+}
+
 // TestBenchTrainRuns checks that BenchTrain runs and reports consistent numbers (no timing
 // assertion: speed targets live in the benchmarks).
 func TestBenchTrainRuns(t *testing.T) {

@@ -141,7 +141,8 @@ func (it *TransposeIterator) Next() int {
 func execTransposeGeneric[T gobackend.SupportedTypesConstraints](operand, output *gobackend.Buffer, it *TransposeIterator) {
 	operandFlat := operand.Flat.([]T)
 	outputFlat := output.Flat.([]T)
-	if transposeRunsGeneric(operandFlat, outputFlat, it) || transposeStridedGeneric(operandFlat, outputFlat, it) {
+	if transposeRunsGeneric(operandFlat, outputFlat, it) || transposeTiledGeneric(operandFlat, outputFlat, it) ||
+		transposeStridedGeneric(operandFlat, outputFlat, it) {
 		return
 	}
 	for _, value := range operandFlat {
@@ -232,6 +233,48 @@ func transposeStridedGeneric[T any](operandFlat, outputFlat []T, it *TransposeIt
 			}
 			perAxisIdx[axis] = 0
 			outputIdx -= strides[axis] * dims[axis]
+		}
+	}
+	return true
+}
+
+// transposeTiledGeneric is the third fast path of execTransposeGeneric (an embviz patch, see
+// third_party/README.md): a batched matrix transpose, [batch..., r, c] -> [batch..., c, r] (the
+// leading axes in place), runs in 32x32 tiles, so that both the reads and the scattered writes of
+// a tile stay in cache (a dense layer's [tokens, d] activations transposed for its weight
+// gradient: row-by-row strided writes touched a new cache line per element). It returns false
+// (doing nothing) for other permutations or when r or c is below 8.
+func transposeTiledGeneric[T any](operandFlat, outputFlat []T, it *TransposeIterator) bool {
+	dims, strides := it.dimensions, it.perAxisStrides
+	n := len(dims)
+	if n < 2 {
+		return false
+	}
+	r, c := dims[n-2], dims[n-1]
+	if r < 8 || c < 8 || strides[n-2] != 1 || strides[n-1] != r {
+		return false
+	}
+	stride := r * c
+	for a := n - 3; a >= 0; a-- {
+		if strides[a] != stride {
+			return false
+		}
+		stride *= dims[a]
+	}
+	const tile = 32
+	for base := 0; base < len(operandFlat); base += r * c {
+		in, out := operandFlat[base:base+r*c], outputFlat[base:base+r*c]
+		for i0 := 0; i0 < r; i0 += tile {
+			i1 := min(i0+tile, r)
+			for j0 := 0; j0 < c; j0 += tile {
+				j1 := min(j0+tile, c)
+				for i := i0; i < i1; i++ {
+					row := in[i*c+j0 : i*c+j1]
+					for j, v := range row {
+						out[(j0+j)*r+i] = v
+					}
+				}
+			}
 		}
 	}
 	return true

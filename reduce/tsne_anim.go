@@ -20,8 +20,28 @@ type TSNEAnimOptions struct {
 	// FrameIters is the number of iterations of each frame after the first whose affinities changed
 	// little. Zero means 40. A frame whose affinities P moved by a total variation
 	// tv = (1/2) sum_ij |P_ij - P'_ij| above 0.06 from the previous frame's P' (snapshots far apart)
-	// runs FrameIters * tv / 0.06 iterations, at most 200 (or FrameIters if that is more).
+	// runs FrameIters * tv / 0.06 iterations, at most 200 and at most FrameBudget / (T-1) (or
+	// FrameIters if that is more).
 	FrameIters int
+	// FrameBudget bounds the iterations that the tv rule above adds: no frame after the first runs
+	// more than FrameBudget / (T-1) iterations (unless FrameIters is more), so that T frames whose
+	// snapshots all differ a lot cost about FrameBudget iterations, a few static embeddings' worth,
+	// and not (T-1) * 200. Zero means 4 * Iters (3000 by default: 61 a frame for 50 frames, 200
+	// for up to 16 frames); negative means no budget.
+	FrameBudget int
+	// FramePlace, in [0, 1], moves each point before the iterations of frame t > 0 towards the
+	// neighbours it did not have in frame t-1: y_i += FramePlace * s_i * (m_i - y_i), where m_i is
+	// the P-weighted mean position (in frame t-1's layout) of the points j with P_ij > 0 and
+	// P'_ij = 0 (new neighbours), and s_i their share of row i's affinity mass. A point whose
+	// neighbourhood did not change stays where it is; one whose neighbours are all new starts among
+	// them instead of having to travel there by gradient steps (openTSNE places new points the same
+	// way, at their neighbours' positions). Zero means 1; negative disables it. Measured (2026-12,
+	// last-frame trustworthiness@10, mean displacement per frame): 50 frames of 5,000 Fashion-MNIST
+	// points (embviz bench reduce), 40 iterations a frame: 0.9878 and 0.0464 with it, 0.9853 and
+	// 0.0471 without; 12 frames of 10,000 points whose affinities move by tv = 0.47 a frame
+	// (BenchmarkReport10k's run): 60 iterations with it 0.8647 and 0.186, without it 0.8606 and
+	// 0.167 at 80 iterations, 0.8736 and 0.204 at 200.
+	FramePlace float64
 	// FrameLearningRate is the learning rate of those iterations. Zero means n/2, twice the
 	// automatic rate of TSNE at exaggeration 1: a layout that continues from an optimized one, with
 	// the optimizer's gains and momentum carried over, tolerates larger steps, and needs fewer of them.
@@ -65,6 +85,8 @@ const (
 	// FrameIters if that is more). (50 snapshots of a run: tv 0.02 to 0.06 a frame; 5: 0.3 and more.)
 	tsneFrameTV       = 0.06
 	tsneFrameMaxIters = 200
+	tsneFrameBudgetX  = 4 // FrameBudget = tsneFrameBudgetX * Iters
+	tsneFramePlace    = 1
 )
 
 // TSNEFrames embeds a snapshot sequence seq (T matrices [n, d_t], the same n points in every
@@ -72,7 +94,8 @@ const (
 //
 // Frame 0 is a full t-SNE of seq[0] (opts.TSNE). Frame t > 0 fits the affinities of seq[t]
 // (from a neighbour graph refined from frame t-1's, unless ExactKNN) starting from the layout of
-// frame t-1 at its own scale, with the optimizer's gains and momentum where frame t-1 left them,
+// frame t-1 at its own scale, each point first moved towards its new neighbours (FramePlace), with
+// the optimizer's gains and momentum where frame t-1 left them,
 // for FrameIters iterations without early exaggeration (FrameExaggeration, default 1), momentum
 // 0.8, learning rate FrameLearningRate and Barnes-Hut angle FrameTheta. openTSNE advises rescaling
 // an initialization to std 1e-4, and TSNE does that for fresh starts; here it is deliberately not
@@ -88,12 +111,12 @@ const (
 // optimizer's layout, restarting the optimizer's state each frame, then one common scale).
 //
 // The settings before 2026-12 (200 iterations a frame, each frame's kNN searched exactly, learning
-// rate n/4, angle 0.5, common scale) are FrameIters 200, ExactKNN, FrameLearningRate n/4,
-// FrameTheta 0.5, CommonScale: on 50 frames of 5,000 Fashion-MNIST points (embviz bench reduce)
+// rate n/4, angle 0.5, common scale, no placement, no budget) are FrameIters 200, ExactKNN,
+// FrameLearningRate n/4, FrameTheta 0.5, CommonScale, FramePlace -1, FrameBudget -1: on 50 frames of 5,000 Fashion-MNIST points (embviz bench reduce)
 // they take about 4x the time of the defaults for a similar last-frame trustworthiness.
 //
 // Cost: one exact kNN search and Iters iterations, then for each later frame a kNN refinement
-// (O(n k d)), the affinities and FrameIters iterations.
+// (O(n k d)), the affinities and FrameIters iterations (more where P moved, within FrameBudget).
 // A perplexity too high for n points is lowered once for all frames (CheckPerplexity), with one
 // warning (TSNE.Warn). Errors: invalid sequence (NaN/Inf, differing row counts, fewer than 2 points),
 // bad options, ErrTSNEStopped if the TSNE callback asked to stop.
@@ -134,6 +157,15 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	if !ok {
 		return nil, fmt.Errorf("reduce: t-SNE frames: FrameExaggeration %v must be positive", o.FrameExaggeration)
 	}
+	place := o.FramePlace
+	switch {
+	case place == 0:
+		place = tsneFramePlace
+	case place < 0:
+		place = 0
+	case !(place <= 1):
+		return nil, fmt.Errorf("reduce: t-SNE frames: FramePlace %v must be in [0, 1] (or negative for none)", o.FramePlace)
+	}
 	base := o.TSNE
 	base.Progress = nil
 	if seq[0].Rows < 2 {
@@ -144,6 +176,16 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 	_, r, err := resolveTSNE(&base, seq[0].Rows)
 	if err != nil {
 		return nil, err
+	}
+	maxIters := tsneFrameMaxIters // of one frame, by the tv rule
+	switch budget := o.FrameBudget; {
+	case budget == 0:
+		budget = tsneFrameBudgetX * r.iters
+		fallthrough
+	case budget > 0:
+		if len(seq) > 1 {
+			maxIters = min(maxIters, budget/(len(seq)-1))
+		}
 	}
 	frames := make([]*Matrix, len(seq))
 	var prev []float64 // carried layout of the previous frame, optimizer scale, [n, 2]
@@ -171,7 +213,10 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 		if t > 0 {
 			// A frame whose affinities moved more than usual gets proportionally more iterations.
 			if tv := affinityChange(prevAff, aff); tv > tsneFrameTV {
-				iters = max(frameIters, min(tsneFrameMaxIters, int(math.Ceil(float64(frameIters)*tv/tsneFrameTV))))
+				iters = max(frameIters, min(maxIters, int(math.Ceil(float64(frameIters)*tv/tsneFrameTV))))
+			}
+			if place > 0 {
+				fo.InitLayout = layoutMatrix(placeNewNeighbors(prev, prevAff, aff, place))
 			}
 		}
 		prevAff = aff
@@ -234,6 +279,40 @@ func TSNEFrames(seq []*Matrix, opts *TSNEAnimOptions) ([]*Matrix, error) {
 		reportProgress(o.Progress, t+1, len(seq), "tsne frames")
 	}
 	return frames, nil
+}
+
+// placeNewNeighbors returns a copy of the layout y ([n, 2], the layout that fits p) in which each
+// point i moved by place * s_i towards m_i, the q-weighted mean position of its new neighbours
+// (q_ij > 0, p_ij = 0), s_i being their share of row i of q (see TSNEAnimOptions.FramePlace).
+// p and q are over the same n points, with sorted columns in each row.
+func placeNewNeighbors(y []float64, p, q *Affinities, place float64) []float64 {
+	out := make([]float64, len(y))
+	copy(out, y)
+	parallelFor(q.N, 256, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			a, ae := p.RowPtr[i], p.RowPtr[i+1]
+			var sx, sy, sNew, sAll float64
+			for k := q.RowPtr[i]; k < q.RowPtr[i+1]; k++ {
+				j, w := q.Col[k], q.Val[k]
+				sAll += w
+				for a < ae && p.Col[a] < j {
+					a++
+				}
+				if a < ae && p.Col[a] == j {
+					continue // a neighbour already
+				}
+				sx += w * y[2*j]
+				sy += w * y[2*j+1]
+				sNew += w
+			}
+			if sNew > 0 {
+				f := place * sNew / sAll
+				out[2*i] += f * (sx/sNew - y[2*i])
+				out[2*i+1] += f * (sy/sNew - y[2*i+1])
+			}
+		}
+	})
+	return out
 }
 
 // standardizeColumns returns a copy of x ([n, d]) with each column shifted to mean 0 and divided

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -302,13 +303,15 @@ func TestTSNEFramesOptions(t *testing.T) {
 		{TSNEAnimOptions{FrameLearningRate: -2}, "FrameLearningRate -2"},
 		{TSNEAnimOptions{FrameTheta: math.NaN()}, "FrameTheta NaN"},
 		{TSNEAnimOptions{FrameExaggeration: -1}, "FrameExaggeration -1"},
+		{TSNEAnimOptions{FramePlace: 1.5}, "FramePlace 1.5"},
+		{TSNEAnimOptions{FramePlace: math.NaN()}, "FramePlace NaN"},
 	} {
 		if _, err := TSNEFrames(seq, &c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: got %v, want an error containing %q", c.opts, err, c.want)
 		}
 	}
 	old, err := TSNEFrames(seq, &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 15, Method: TSNEBarnesHut},
-		FrameIters: 200, ExactKNN: true, CommonScale: true, FrameLearningRate: 300.0 / 4, FrameTheta: 0.5})
+		FrameIters: 200, ExactKNN: true, CommonScale: true, FrameLearningRate: 300.0 / 4, FrameTheta: 0.5, FrameBudget: -1, FramePlace: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,5 +370,89 @@ func TestRefineKNN(t *testing.T) {
 	same, changed := refineKNN(seq[0], prev, k, Euclidean)
 	if changed != 0 || neighborOverlap(prev, same) != 1 {
 		t.Errorf("refining the exact graph of the same data changed %.4f of it", changed)
+	}
+}
+
+// TestPlaceNewNeighbors: a point moves towards the P-weighted mean of its new neighbours by
+// FramePlace times their share of its affinity mass; a point whose neighbours did not change stays.
+func TestPlaceNewNeighbors(t *testing.T) {
+	// 4 points on a line; rows list (column, value), sorted.
+	aff := func(rows [][][2]float64) *Affinities {
+		a := &Affinities{N: len(rows), RowPtr: []int32{0}}
+		for _, r := range rows {
+			for _, e := range r {
+				a.Col = append(a.Col, int32(e[0]))
+				a.Val = append(a.Val, e[1])
+			}
+			a.RowPtr = append(a.RowPtr, int32(len(a.Col)))
+		}
+		return a
+	}
+	y := []float64{0, 0, 1, 0, 2, 0, 10, 4}
+	p := aff([][][2]float64{{{1, 0.1}}, {{0, 0.1}}, {{3, 0.1}}, {{2, 0.1}}})
+	q := aff([][][2]float64{
+		{{1, 0.1}},           // 0: unchanged
+		{{0, 0.1}, {3, 0.1}}, // 1: half its mass on a new neighbour, 3 at (10, 4)
+		{{0, 0.1}, {1, 0.3}}, // 2: only new neighbours, mean of 0 and 1 weighted 1:3 = (0.75, 0)
+		{{0, 0.1}, {2, 0.1}}, // 3: half on 0
+	})
+	for _, c := range []struct {
+		place float64
+		want  []float64
+	}{
+		{1, []float64{0, 0, 1 + 0.5*9, 0.5 * 4, 0.75, 0, 10 - 0.5*10, 4 - 0.5*4}},
+		{0.5, []float64{0, 0, 1 + 0.25*9, 0.25 * 4, 2 - 0.5*1.25, 0, 10 - 0.25*10, 4 - 0.25*4}},
+	} {
+		got := placeNewNeighbors(y, p, q, c.place)
+		for k := range got {
+			if math.Abs(got[k]-c.want[k]) > 1e-12 {
+				t.Errorf("place %v: got %v, want %v", c.place, got, c.want)
+				break
+			}
+		}
+	}
+	if y[2] != 1 {
+		t.Errorf("placeNewNeighbors changed its input")
+	}
+}
+
+// TestTSNEFramesBudget: with snapshots whose neighbourhoods all change, the tv rule asks for many
+// iterations a frame; FrameBudget caps each frame after the first at FrameBudget/(T-1).
+func TestTSNEFramesBudget(t *testing.T) {
+	const T, n = 4, 200
+	r := rand.New(rand.NewPCG(3, 4))
+	seq := make([]*Matrix, T)
+	for f := range seq { // unrelated snapshots: P moves almost entirely
+		seq[f] = NewMatrix(n, 5)
+		for i := range seq[f].Data {
+			seq[f].Data[i] = float32(r.NormFloat64())
+		}
+	}
+	for _, c := range []struct {
+		budget       int
+		most, atMost int // iterations of the longest frame after the first: at least most, at most atMost
+	}{
+		{30, 10, 10},     // 30/3 = 10 = FrameIters
+		{60, 20, 20},     // 60/3
+		{-1, 100, 200},   // the tv rule alone: 10 * tv/0.06 with tv near 1
+		{0, 100, 200},    // default 4 * Iters = 400: 133 a frame
+		{3000, 100, 200}, // the tv rule's own cap, 200
+	} {
+		var last []int // iterations of each frame: the callback's last iteration count
+		opts := &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 10, Iters: 100, EarlyIters: 50, Method: TSNEBarnesHut,
+			CallbackEvery: 1000, Callback: func(iter int, _ float64, _ *Matrix) bool {
+				last = append(last, iter)
+				return false
+			}}, FrameIters: 10, FrameBudget: c.budget}
+		if _, err := TSNEFrames(seq, opts); err != nil {
+			t.Fatal(err)
+		}
+		if len(last) != T+1 { // frame 0 calls back after each of its two phases
+			t.Fatalf("budget %d: %d callbacks %v, want %d", c.budget, len(last), last, T+1)
+		}
+		most := slices.Max(last[2:])
+		if most < c.most || most > c.atMost {
+			t.Errorf("budget %d: frames ran %v iterations, want the longest in [%d, %d]", c.budget, last[2:], c.most, c.atMost)
+		}
 	}
 }

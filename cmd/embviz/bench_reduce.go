@@ -45,7 +45,8 @@ func init() {
 // animation (reduce.TSNEFrames) of a synthetic training-like sequence: snapshot t blends a fixed
 // random matrix into the data, X_t = (1-a_t) R + a_t X, a_t from 0.3 to 1, with the defaults and
 // with the settings before 2026-12 in the same run (last-frame trustworthiness and mean
-// frame-to-frame displacement of both, times in units of the static t-SNE above).
+// frame-to-frame displacement of both, times in units of the static t-SNE above), then the same
+// for a F-frame UMAP animation (reduce.UMAPFrames) of the same snapshots (benchUMAPFrames).
 // The table gives wall seconds, CPU seconds, peak memory (MB) and speedups.
 func runBenchReduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench reduce", stderr)
@@ -236,6 +237,11 @@ func runBenchReduce(args []string, stdout, stderr io.Writer) error {
 		if err := benchFrames(stdout, x50, *frames, *k, w1, c1); err != nil {
 			return err
 		}
+		wu := time.Duration(ours["umap"].wall * float64(time.Second))
+		cu := time.Duration(ours["umap"].cpu * float64(time.Second))
+		if err := benchUMAPFrames(stdout, x50, *frames, *k, wu, cu); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -388,7 +394,7 @@ func readMatrix(path string) (*reduce.Matrix, error) {
 func benchFrames(stdout io.Writer, x *reduce.Matrix, frames, k int, w1, c1 time.Duration) error {
 	seq := benchSequence(x, frames)
 	before := &reduce.TSNEAnimOptions{FrameIters: 200, ExactKNN: true, CommonScale: true,
-		FrameLearningRate: max(float64(x.Rows)/4, 50), FrameTheta: 0.5}
+		FrameLearningRate: max(float64(x.Rows)/4, 50), FrameTheta: 0.5, FrameBudget: -1, FramePlace: -1}
 	fmt.Fprintf(stdout, "t-SNE animation: %d frames of %d points (snapshot t = (1-a) noise + a x, a from 0.3 to 1); one static t-SNE: %.2f s wall, %.2f s CPU\n",
 		frames, x.Rows, w1.Seconds(), c1.Seconds())
 	fmt.Fprintf(stdout, "%-16s %8s %8s %9s %11s %10s %11s\n", "frames", "wall_s", "cpu_s", "s/frame", "x_static", "trust_last", "mean_disp")

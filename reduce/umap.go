@@ -1,10 +1,11 @@
 package reduce
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
-	"sort"
+	"slices"
 )
 
 // UMAP defaults (umap-learn 0.5.3's).
@@ -253,17 +254,10 @@ func umapNeighbors(x *Matrix, opts *UMAPOptions, p *umapParams) (*Neighbors, err
 		}
 		return truncateNeighbors(nb, k), nil
 	}
-	method := p.knnMethod
-	if method == "" {
-		method = "exact"
-		if x.Rows > UMAPNNDescentThreshold {
-			method = "nndescent"
-		}
-	}
 	reportProgress(opts.Progress, 0, 1, "umap knn")
 	var nb *Neighbors
 	var err error
-	if method == "exact" {
+	if !umapUsesNNDescent(x.Rows, p) {
 		nb, err = KNN(x, k, p.metric)
 	} else {
 		nb, err = NNDescent(x, k, &NNDescentOptions{Metric: p.metric, Seed: opts.Seed, Threads: p.threads})
@@ -273,6 +267,12 @@ func umapNeighbors(x *Matrix, opts *UMAPOptions, p *umapParams) (*Neighbors, err
 	}
 	reportProgress(opts.Progress, 1, 1, "umap knn")
 	return nb, nil
+}
+
+// umapUsesNNDescent reports whether UMAP searches the neighbours of n points with NN-descent
+// (KNNMethod "nndescent", or "" with more than UMAPNNDescentThreshold points) rather than exactly.
+func umapUsesNNDescent(n int, p *umapParams) bool {
+	return p.knnMethod == "nndescent" || (p.knnMethod == "" && n > UMAPNNDescentThreshold)
 }
 
 // truncateNeighbors returns nb with only its first k columns (nb itself if K == k).
@@ -338,72 +338,75 @@ func FuzzySimplicialSet(knn *Neighbors) (*Graph, error) {
 	}
 	rows := make([][]ent, n)
 	buf := make([]ent, n*k)
-	for i := 0; i < n; i++ {
-		idx, dist := knn.Index[i*k:(i+1)*k], knn.Dist[i*k:(i+1)*k]
-		rho := 0.0
-		var sum float64
-		for _, d := range dist {
-			sum += float64(d)
-			if rho == 0 && d > 0 {
-				rho = float64(d)
-			}
-		}
-		lo, hi, mid := 0.0, math.Inf(1), 1.0
-		for it := 0; it < 64; it++ {
-			psum := 0.0
+	// Rows are independent: computed in parallel, each into its own part of buf.
+	parallelChunks(n, runtime.GOMAXPROCS(0), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			idx, dist := knn.Index[i*k:(i+1)*k], knn.Dist[i*k:(i+1)*k]
+			rho := 0.0
+			var sum float64
 			for _, d := range dist {
-				if dd := float64(d) - rho; dd > 0 {
-					psum += math.Exp(-dd / mid)
-				} else {
-					psum++
+				sum += float64(d)
+				if rho == 0 && d > 0 {
+					rho = float64(d)
 				}
 			}
-			if math.Abs(psum-target) < 1e-5 {
-				break
-			}
-			if psum > target {
-				hi = mid
-				mid = (lo + hi) / 2
-			} else {
-				lo = mid
-				if math.IsInf(hi, 1) {
-					mid *= 2
-				} else {
+			lo, hi, mid := 0.0, math.Inf(1), 1.0
+			for it := 0; it < 64; it++ {
+				psum := 0.0
+				for _, d := range dist {
+					if dd := float64(d) - rho; dd > 0 {
+						psum += math.Exp(-dd / mid)
+					} else {
+						psum++
+					}
+				}
+				if math.Abs(psum-target) < 1e-5 {
+					break
+				}
+				if psum > target {
+					hi = mid
 					mid = (lo + hi) / 2
+				} else {
+					lo = mid
+					if math.IsInf(hi, 1) {
+						mid *= 2
+					} else {
+						mid = (lo + hi) / 2
+					}
 				}
 			}
-		}
-		sigma := mid
-		if rho > 0 {
-			sigma = math.Max(sigma, minKDistScale*sum/float64(k+1))
-		} else {
-			sigma = math.Max(sigma, minKDistScale*meanAll)
-		}
-		r := buf[i*k : i*k : (i+1)*k]
-		for jj, j := range idx {
-			if int(j) == i {
-				continue
+			sigma := mid
+			if rho > 0 {
+				sigma = math.Max(sigma, minKDistScale*sum/float64(k+1))
+			} else {
+				sigma = math.Max(sigma, minKDistScale*meanAll)
 			}
-			w := 1.0
-			if dd := float64(dist[jj]) - rho; dd > 0 && sigma > 0 {
-				w = math.Exp(-dd / sigma)
-			}
-			r = append(r, ent{j, float32(w)})
-		}
-		sort.Slice(r, func(a, b int) bool { return r[a].j < r[b].j })
-		// Drop duplicate neighbours (possible in approximate graphs), keeping the larger weight.
-		out := r[:0]
-		for _, e := range r {
-			if len(out) > 0 && out[len(out)-1].j == e.j {
-				if e.w > out[len(out)-1].w {
-					out[len(out)-1].w = e.w
+			r := buf[i*k : i*k : (i+1)*k]
+			for jj, j := range idx {
+				if int(j) == i {
+					continue
 				}
-				continue
+				w := 1.0
+				if dd := float64(dist[jj]) - rho; dd > 0 && sigma > 0 {
+					w = math.Exp(-dd / sigma)
+				}
+				r = append(r, ent{j, float32(w)})
 			}
-			out = append(out, e)
+			slices.SortFunc(r, func(a, b ent) int { return cmp.Compare(a.j, b.j) })
+			// Drop duplicate neighbours (possible in approximate graphs), keeping the larger weight.
+			out := r[:0]
+			for _, e := range r {
+				if len(out) > 0 && out[len(out)-1].j == e.j {
+					if e.w > out[len(out)-1].w {
+						out[len(out)-1].w = e.w
+					}
+					continue
+				}
+				out = append(out, e)
+			}
+			rows[i] = out
 		}
-		rows[i] = out
-	}
+	})
 	// Transpose: Pᵀ rows.
 	cnt := make([]int32, n+1)
 	for i := 0; i < n; i++ {

@@ -26,6 +26,14 @@ type UMAPAnimOptions struct {
 	// half as much between frames as independent UMAPs, at equal trustworthiness (0.25 moved them
 	// nearly as much and lost 0.004 trustworthiness).
 	FrameLearningRate float64
+	// FreshKNN searches the neighbours of every snapshot whose graph comes from
+	// NN-descent (UMAP.KNNMethod "nndescent", or "" above UMAPNNDescentThreshold rows) from scratch,
+	// from random projection trees (the behaviour before 2026-12). By default NN-descent for frame
+	// t > 0 starts from frame t-1's graph (NNDescentOptions.Init) and runs umapFrameKNNIters
+	// iterations: points keep their identity across snapshots, so most neighbourhoods carry over
+	// (on 20 noisy snapshots of 5,000 Fashion-MNIST points: the same last-frame trustworthiness,
+	// less motion, 0.2 s less CPU a frame). Exact searches (smaller data) are exact either way.
+	FreshKNN bool
 	// AlignmentRegularization is lambda of the aligned mode. 0 means 0.01 (AlignedUMAP's).
 	AlignmentRegularization float64
 	// AlignmentWindow is the number of neighbouring frames on each side the aligned mode couples.
@@ -70,17 +78,35 @@ func UMAPFrames(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) {
 	return nil, fmt.Errorf("reduce: UMAPFrames: unknown mode %q (want \"warm\" or \"aligned\")", opts.Mode)
 }
 
-// umapFrameGraph builds snapshot t's fuzzy graph.
-func umapFrameGraph(x *Matrix, t int, u *UMAPOptions, p *umapParams) (*Graph, error) {
-	knn, err := umapNeighbors(x, u, p)
+// umapFrameKNNIters is the number of NN-descent iterations of a warm frame's neighbour graph,
+// started from the previous frame's (see UMAPAnimOptions.FreshKNN).
+const umapFrameKNNIters = 3
+
+// umapFrameNeighbors returns the UMAP neighbour graph of snapshot x: as UMAP would (umapNeighbors),
+// except that NN-descent starts from prev (the previous frame's graph, if not nil and not fresh)
+// and runs umapFrameKNNIters iterations.
+func umapFrameNeighbors(x *Matrix, u *UMAPOptions, p *umapParams, prev *Neighbors, fresh bool) (*Neighbors, error) {
+	if prev == nil || fresh || u.KNN != nil || !umapUsesNNDescent(x.Rows, p) {
+		return umapNeighbors(x, u, p)
+	}
+	nb, err := NNDescent(x, p.nNeighbors-1, &NNDescentOptions{Metric: p.metric, Seed: u.Seed, Threads: p.threads, Init: prev, MaxIter: umapFrameKNNIters})
 	if err != nil {
-		return nil, fmt.Errorf("snapshot %d: %w", t, err)
+		return nil, fmt.Errorf("reduce: UMAP: %w", err)
+	}
+	return nb, nil
+}
+
+// umapFrameGraph builds snapshot t's neighbour graph (umapFrameNeighbors) and fuzzy graph.
+func umapFrameGraph(x *Matrix, t int, u *UMAPOptions, p *umapParams, prev *Neighbors, fresh bool) (*Neighbors, *Graph, error) {
+	knn, err := umapFrameNeighbors(x, u, p, prev, fresh)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot %d: %w", t, err)
 	}
 	g, err := FuzzySimplicialSet(knn)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot %d: %w", t, err)
+		return nil, nil, fmt.Errorf("snapshot %d: %w", t, err)
 	}
-	return g, nil
+	return knn, g, nil
 }
 
 func umapFramesWarm(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) {
@@ -97,7 +123,8 @@ func umapFramesWarm(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) {
 		}
 	}
 	out := make([]*Matrix, T)
-	var prev *Matrix // raw layout of the previous frame
+	var prev *Matrix       // raw layout of the previous frame
+	var prevKNN *Neighbors // its neighbour graph
 	for t, x := range seq {
 		u := opts.UMAP
 		u.Progress = nil
@@ -110,10 +137,11 @@ func umapFramesWarm(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: snapshot %d: %w", t, err)
 		}
-		g, err := umapFrameGraph(x, t, &u, p)
+		knn, g, err := umapFrameGraph(x, t, &u, p, prevKNN, opts.FreshKNN)
 		if err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: %w", err)
 		}
+		prevKNN = knn
 		raw, err := simplicialSetEmbedding(x, g, &u, p)
 		if err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: snapshot %d: %w", t, err)
@@ -149,12 +177,13 @@ func umapFramesAligned(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) 
 	}
 	graphs := make([]*Graph, T)
 	var p *umapParams
+	var knn *Neighbors
 	for t, x := range seq {
 		var err error
 		if p, err = u.resolve(x.Rows); err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: snapshot %d: %w", t, err)
 		}
-		if graphs[t], err = umapFrameGraph(x, t, &u, p); err != nil {
+		if knn, graphs[t], err = umapFrameGraph(x, t, &u, p, knn, opts.FreshKNN); err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: %w", err)
 		}
 		reportProgress(opts.Progress, t+1, T, "umap graphs")

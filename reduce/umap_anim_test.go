@@ -108,3 +108,66 @@ func TestUMAPFramesErrors(t *testing.T) {
 		t.Error("unknown mode: no error")
 	}
 }
+
+// TestUMAPFramesWarmKNN: with NN-descent graphs, a warm frame's neighbours start from the previous
+// frame's graph (umapFrameNeighbors) and reach the recall of a fresh search; the animation keeps the
+// trustworthiness of the one with fresh searches (FreshKNN) within 0.01.
+func TestUMAPFramesWarmKNN(t *testing.T) {
+	const n, T = 800, 4
+	seq := umapDriftSeq(t, n, T)
+	base := UMAPOptions{Seed: 1, Threads: 1, KNNMethod: "nndescent"}
+	p, err := base.resolve(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := p.nNeighbors - 1
+	exact, err := KNN(seq[T-1], k, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recall := func(nb *Neighbors) float64 {
+		hits := 0
+		for i := 0; i < n; i++ {
+			set := map[int32]bool{}
+			for _, j := range exact.Index[i*k : (i+1)*k] {
+				set[j] = true
+			}
+			for _, j := range nb.Index[i*k : (i+1)*k] {
+				if set[j] {
+					hits++
+				}
+			}
+		}
+		return float64(hits) / float64(n*k)
+	}
+	prev, err := umapFrameNeighbors(seq[T-2], &base, p, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		fresh bool
+	}{{"from the previous graph", false}, {"fresh", true}} {
+		nb, err := umapFrameNeighbors(seq[T-1], &base, p, prev, tc.fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := recall(nb)
+		t.Logf("%s: recall %.4f", tc.name, r)
+		if r < 0.95 {
+			t.Errorf("%s: recall %.4f < 0.95", tc.name, r)
+		}
+	}
+	var trust [2]float64
+	for i, fresh := range []bool{false, true} {
+		fr, err := UMAPFrames(seq, &UMAPAnimOptions{UMAP: base, FreshKNN: fresh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trust[i] = umapTrust(t, seq[T-1], fr[T-1], 10)
+	}
+	t.Logf("last-frame trustworthiness@10: warm kNN %.4f, fresh %.4f", trust[0], trust[1])
+	if trust[0] < trust[1]-0.01 {
+		t.Errorf("warm kNN trustworthiness %.4f more than 0.01 below fresh searches' %.4f", trust[0], trust[1])
+	}
+}

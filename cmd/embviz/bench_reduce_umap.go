@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/embviz/embviz/reduce"
+)
+
+// umapFramesBefore are the UMAPFrames settings before 2026-12: every snapshot's neighbours searched
+// from scratch, 100 epochs a warm frame at learning rate 0.05.
+var umapFramesBefore = reduce.UMAPAnimOptions{FreshKNN: true, FrameEpochs: 100, FrameLearningRate: 0.05}
+
+// benchUMAPFrames times a frames-frame UMAP animation (reduce.UMAPFrames, warm mode) of
+// benchSequence(x) with the defaults and, in the same run, with the settings before 2026-12
+// (umapFramesBefore), and prints both next to one static UMAP (wall w1, CPU c1): time, time per
+// frame, last-frame trustworthiness@k (against the last snapshot) and the mean frame-to-frame
+// displacement (reduce.Displacements).
+func benchUMAPFrames(stdout io.Writer, x *reduce.Matrix, frames, k int, w1, c1 time.Duration) error {
+	seq := benchSequence(x, frames)
+	before := umapFramesBefore
+	fmt.Fprintf(stdout, "UMAP animation: %d frames of %d points (the same snapshots); one static UMAP: %.2f s wall, %.2f s CPU\n",
+		frames, x.Rows, w1.Seconds(), c1.Seconds())
+	fmt.Fprintf(stdout, "%-21s %8s %8s %9s %11s %10s %11s\n", "UMAP frames", "wall_s", "cpu_s", "s/frame", "x_static", "trust_last", "mean_disp")
+	var res [2]struct{ w, c time.Duration }
+	for i, c := range []struct {
+		name string
+		opts *reduce.UMAPAnimOptions
+	}{{"UMAP defaults", nil}, {"UMAP before 2026-12", &before}} {
+		var fr []*reduce.Matrix
+		w, cpu, _, err := benchTime(func() (*reduce.Matrix, error) {
+			var err error
+			fr, err = reduce.UMAPFrames(seq, c.opts)
+			return nil, err
+		})
+		if err != nil {
+			return err
+		}
+		trust, err := reduce.Trustworthiness(seq[len(seq)-1], fr[len(fr)-1], k, nil)
+		if err != nil {
+			return err
+		}
+		var disp float64
+		if len(fr) > 1 {
+			ds, err := reduce.Displacements(fr)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				disp += d / float64(len(ds))
+			}
+		}
+		fmt.Fprintf(stdout, "%-21s %8.2f %8.2f %9.3f %11.2f %10.4f %11.4f\n", c.name, w.Seconds(), cpu.Seconds(),
+			w.Seconds()/float64(frames), w.Seconds()/w1.Seconds(), trust, disp)
+		res[i].w, res[i].c = w, cpu
+	}
+	fmt.Fprintf(stdout, "UMAP defaults vs before 2026-12: %.2fx wall, %.2fx CPU (x_static: wall in units of one static UMAP)\n",
+		res[1].w.Seconds()/res[0].w.Seconds(), res[1].c.Seconds()/res[0].c.Seconds())
+	return nil
+}

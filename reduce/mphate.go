@@ -602,9 +602,13 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 
 // mphateSpectralLandmarks clusters the N vertices of the symmetric kernel K (degrees deg) into L
 // landmarks as graphtools' LandmarkGraph: the top min(100, N-1) singular vectors V of the symmetric
-// diffusion affinity A = D^-1/2 K D^-1/2 (randomized subspace iteration: 10 oversamples, 7 power
-// iterations, as scikit-learn's randomized_svd), then k-means (one k-means++ start, at most 20
-// Lloyd iterations) on the rows of P V with P = D^-1 K. Returns a label per vertex and the
+// diffusion affinity A = D^-1/2 K D^-1/2 (randomized subspace iteration as scikit-learn's
+// randomized_svd with n_iter="auto": 10 oversamples and 7 power iterations of A Aᵀ, i.e. 14
+// products with A, 4 iterations when 100 >= N/10; the top singular values of A are close
+// together, and with half the products the block did not resolve that subspace: the clusters
+// followed the random start and the layout agreed with the reference's at Spearman 0.85 instead
+// of 0.98), then k-means (one k-means++ start, at most 20 Lloyd iterations) on the rows of P V
+// with P = D^-1 K. Returns a label per vertex and the
 // number of non-empty clusters (labels are renumbered 0..L-1).
 func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int32, int, error) {
 	N := K.N
@@ -677,9 +681,16 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	if err := orth(Q); err != nil {
 		return nil, 0, err
 	}
-	for it := 0; it < 7; it++ {
+	// scikit-learn's n_iter="auto" (7, or 4 when n_components >= N/10) counts power iterations
+	// of A Aᵀ: two products with A each, normalized once per iteration here (the span is what
+	// matters; the spectrum of A lies in [-1, 1], so two products cannot collapse the block).
+	iters := 7
+	if float64(min(100, N)) >= 0.1*float64(N) {
+		iters = 4
+	}
+	for it := 0; it < iters; it++ {
 		mul(tmp, Q, affinity)
-		Q, tmp = tmp, Q
+		mul(Q, tmp, affinity)
 		if err := orth(Q); err != nil {
 			return nil, 0, err
 		}

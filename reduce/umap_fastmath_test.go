@@ -77,8 +77,15 @@ func TestUMAPEdgeGrad2(t *testing.T) {
 				if tc.same >= 0 {
 					ox[tc.same], oy[tc.same] = cx, cy
 				}
-				var got, gen [4]float32
+				var got, gen, x2a, x2b, other [4]float32
 				umapEdgeGrad2(cx, cy, &ox, &oy, tc.cnt, k, &got)
+				// The two-edge kernel gives each edge what the one-edge kernel does.
+				ox2, oy2 := oy, ox
+				umapEdgeGrad2(cy, cx, &ox2, &oy2, 7-tc.cnt, k, &other)
+				umapEdgeGrad2x2(cx, cy, &ox, &oy, tc.cnt, cy, cx, &ox2, &oy2, 7-tc.cnt, k, &x2a, &x2b)
+				if x2a != got || x2b != other {
+					t.Fatalf("trial %d: two-edge kernel %v %v, one-edge kernel %v %v", trial, x2a, x2b, got, other)
+				}
 				umapEdgeGrad2Generic(cx, cy, &ox, &oy, tc.cnt, k, &gen)
 				want := ref(cx, cy, &ox, &oy, tc.cnt)
 				for i := range got {

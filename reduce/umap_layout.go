@@ -402,9 +402,13 @@ func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32,
 		if active == 0 {
 			return
 		}
-		for q := range sl {
-			if w := &sl[q]; w.cnt >= 0 {
-				umapEdgeGrad2(w.cx, w.cy, &w.ox, &w.oy, w.cnt, rk, &w.g)
+		if a, b := &sl[0], &sl[1]; a.cnt >= 0 && b.cnt >= 0 {
+			umapEdgeGrad2x2(a.cx, a.cy, &a.ox, &a.oy, a.cnt, b.cx, b.cy, &b.ox, &b.oy, b.cnt, rk, &a.g, &b.g)
+		} else {
+			for q := range sl {
+				if w := &sl[q]; w.cnt >= 0 {
+					umapEdgeGrad2(w.cx, w.cy, &w.ox, &w.oy, w.cnt, rk, &w.g)
+				}
 			}
 		}
 		for q := range sl {

@@ -18,3 +18,11 @@ func avx512Kernel4x32Asm(lhs, rhs, out *float32, k, outStride int)
 // useAVX512Kernel4x32Asm selects avx512Kernel4x32Asm in avx512LargeKernelFloat32 (tests turn it
 // off to compare with the Go kernel).
 var useAVX512Kernel4x32Asm = true
+
+// avx512Kernel8x32Asm is two avx512Kernel4x32Asm tiles that share the right-hand panel: rows 0-3
+// from lhsA, rows 4-7 from lhsB (the next packed group of 4 rows), written to out rows 0-7. With
+// 16 accumulators it loads each right-hand vector once per 8 FMAs instead of 4 and keeps twice as
+// many independent FMA chains in flight.
+//
+//go:noescape
+func avx512Kernel8x32Asm(lhsA, lhsB, rhs, out *float32, k, outStride int)

@@ -281,7 +281,14 @@ func avx512LargeKernelFloat32( //alt:f32
 
 	// embviz patch (third_party/README.md): the float32 micro-kernel runs in assembly.
 	if useAVX512Kernel4x32Asm && contractingLen > 0 { //alt:f32
-		for lhsRowIdx := 0; lhsRowIdx < lhsActiveRows; lhsRowIdx += kernelRows { //alt:f32
+		lhsRowIdx := 0 //alt:f32
+		for ; lhsRowIdx+kernelRows < lhsActiveRows; lhsRowIdx += 2 * kernelRows { // Two row groups: 8x32 tiles. //alt:f32
+			for rhsColIdx := 0; rhsColIdx < rhsActiveCols; rhsColIdx += kernelCols { //alt:f32
+				avx512Kernel8x32Asm(&packedLHS[lhsRowIdx*contractingLen], &packedLHS[(lhsRowIdx+kernelRows)*contractingLen], //alt:f32
+					&packedRHS[rhsColIdx*contractingLen], &packedOutput[lhsRowIdx*rhsPanelCols+rhsColIdx], contractingLen, rhsPanelCols) //alt:f32
+			} //alt:f32
+		} //alt:f32
+		for ; lhsRowIdx < lhsActiveRows; lhsRowIdx += kernelRows { //alt:f32
 			for rhsColIdx := 0; rhsColIdx < rhsActiveCols; rhsColIdx += kernelCols { //alt:f32
 				avx512Kernel4x32Asm(&packedLHS[lhsRowIdx*contractingLen], &packedRHS[rhsColIdx*contractingLen], //alt:f32
 					&packedOutput[lhsRowIdx*rhsPanelCols+rhsColIdx], contractingLen, rhsPanelCols) //alt:f32

@@ -66,3 +66,45 @@ func BenchmarkTrainStepCNN(b *testing.B) {
 		b.ReportMetric(ref.MsPerStep(), "trainer-ms/step")
 	}
 }
+
+// BenchmarkSnapshotEval10k times what a training run spends per snapshot on a 10,000-image
+// evaluation subset: the loop's inference pass (session.forward: the compiled evaluation graph,
+// reused across snapshots, in batches of EvalBatch) over all 10,000 images, on the default CNN.
+// It reports images/s, the seconds that 50 such snapshots take, and that cost in training steps
+// of batch 64 (models.BenchTrain measured in the same process), the issue's yardstick ("50
+// snapshots of 10k images cost about as much as 1,000 training steps"):
+//
+//	GOEXPERIMENT=simd go test ./training -run '^$' -bench SnapshotEval10k -benchtime 2x
+func BenchmarkSnapshotEval10k(b *testing.B) {
+	const n = 10000
+	s, err := newSession(Config{RunsDir: b.TempDir(), Model: "cnn", Data: randomImages(640, n, 1), Steps: 10, Batch: 64, Snapshots: 2, EvalSize: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.setupStore(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.forward(s.evalX[:s.cfg.EvalBatch*s.train.Dim()], s.cfg.EvalBatch); err != nil { // Compile.
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		fw, err := s.forward(s.evalX, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(fw.embedding) != n*s.model.EmbedDim() {
+			b.Fatalf("embedding has %d values, want %d", len(fw.embedding), n*s.model.EmbedDim())
+		}
+	}
+	perSnapshot := time.Since(start).Seconds() / float64(b.N)
+	b.StopTimer()
+	ref, err := models.BenchTrain(ebackend.Must(), 20, 64, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(n/perSnapshot, "images/s")
+	b.ReportMetric(50*perSnapshot, "s/50_snapshots")
+	b.ReportMetric(50*perSnapshot/ref.Elapsed.Seconds()*float64(ref.Steps), "train_steps/50_snapshots")
+}

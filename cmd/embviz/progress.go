@@ -13,11 +13,11 @@ import (
 // calls: done of total units of a stage). On a terminal it redraws one line in place, at most
 // every 100 ms (stage, bar and percentage of the whole, the stage's ETA, time elapsed):
 //
-//	7/8 tsne: tsne frames 2…   [################....]  81%  ETA 0:31  (1:02)
+//	7/8 tsne frames 41/50      [################....]  81%  ETA 0:31  (1:02)
 //
 // Otherwise (a log file, CI) it writes a line when a stage starts and when all is done, and at
-// most one line every interval in between. The ETA extrapolates the stage's own rate. Safe for
-// concurrent use.
+// most one line every interval in between. The ETA extrapolates the stage's own rate since its
+// first progress report. Safe for concurrent use.
 type progressBar struct {
 	w        io.Writer
 	tty      bool
@@ -27,10 +27,14 @@ type progressBar struct {
 	sections bool
 	now      func() time.Time // nil means time.Now
 
-	mu        sync.Mutex
-	start     time.Time            // of the command
-	seen      map[string]time.Time // stage -> when it was first reported
-	ended     bool                 // the whole computation was reported done
+	mu    sync.Mutex
+	start time.Time            // of the command
+	seen  map[string]time.Time // stage -> when it was first reported
+	// firstDone: stage -> when and at which fraction it first reported some progress; the ETA
+	// extrapolates the rate since then (a first unit that costs more than the others, such as
+	// the full t-SNE of frame 0 before warm frames, does not inflate it).
+	firstDone map[string]stageMark
+	ended     bool // the whole computation was reported done
 	lastStage stageProgress
 	last      time.Time // last draw
 	drawn     bool      // a terminal line is on screen
@@ -82,6 +86,16 @@ func (p *progressBar) update(done, total int, stage string) {
 		first = now
 		p.seen[st.key] = now
 	}
+	if p.firstDone == nil {
+		p.firstDone = map[string]stageMark{}
+	}
+	mark, ok := p.firstDone[st.key]
+	if !ok && st.frac > 0 {
+		p.firstDone[st.key] = stageMark{now, st.frac}
+	}
+	if !ok || st.frac <= mark.frac { // no rate since the first progress yet: from the stage's start
+		mark = stageMark{first, 0}
+	}
 	finished := st.overall >= 1 && !p.ended
 	p.ended = p.ended || finished
 	p.lastStage = st
@@ -96,7 +110,7 @@ func (p *progressBar) update(done, total int, stage string) {
 	} else if seen && !finished && now.Sub(p.last) < interval {
 		return
 	}
-	line := p.line(st, now.Sub(first), now)
+	line := p.line(st, mark, now)
 	if !p.tty && line == p.lastLine {
 		return
 	}
@@ -107,6 +121,12 @@ func (p *progressBar) update(done, total int, stage string) {
 	} else {
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// stageMark is a stage's progress frac at time at.
+type stageMark struct {
+	at   time.Time
+	frac float64
 }
 
 // stageProgress is one progress report, parsed.
@@ -149,8 +169,8 @@ func parseStage(done, total int, stage string) stageProgress {
 	return st
 }
 
-// line formats the display of st, el into its stage, at now.
-func (p *progressBar) line(st stageProgress, el time.Duration, now time.Time) string {
+// line formats the display of st at now; the ETA extrapolates the rate since from.
+func (p *progressBar) line(st stageProgress, from stageMark, now time.Time) string {
 	const width = 20
 	fill := int(st.overall * width)
 	bar := strings.Repeat("#", fill) + strings.Repeat(".", width-fill)
@@ -158,8 +178,8 @@ func (p *progressBar) line(st stageProgress, el time.Duration, now time.Time) st
 	switch {
 	case st.frac >= 1:
 		eta = "ETA 0:00"
-	case st.frac > 0 && el > 0:
-		eta = "ETA " + clockDuration(time.Duration(float64(el)*(1-st.frac)/st.frac))
+	case st.frac > from.frac && now.After(from.at):
+		eta = "ETA " + clockDuration(time.Duration(float64(now.Sub(from.at))*(1-st.frac)/(st.frac-from.frac)))
 	}
 	return fmt.Sprintf("%-26s [%s] %3.0f%%  %s  (%s)", truncate(st.label, 26), bar, 100*st.overall, eta, clockDuration(now.Sub(p.start)))
 }
@@ -173,7 +193,7 @@ func (p *progressBar) finish() {
 	}
 	st := p.lastStage
 	st.frac, st.overall = 1, 1
-	line := strings.Replace(p.line(st, 0, p.clock()), "ETA 0:00", "done    ", 1)
+	line := strings.Replace(p.line(st, stageMark{}, p.clock()), "ETA 0:00", "done    ", 1)
 	if p.tty {
 		fmt.Fprintf(p.w, "\r%-79s\n", truncate(line, 79))
 	} else {

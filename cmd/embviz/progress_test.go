@@ -105,3 +105,24 @@ func TestProgressBarSections(t *testing.T) {
 		t.Errorf("%d lines, want <= 13 and a section ETA of 0:40 after 10 of 50 frames in 10 s", len(lines))
 	}
 }
+
+// TestProgressBarETAAfterSlowFirstUnit: a section whose first unit is slow (t-SNE frame 0, a full
+// embedding, then cheap warm frames) gets the ETA of the later units' rate.
+func TestProgressBarETAAfterSlowFirstUnit(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Unix(0, 0)
+	p := &progressBar{w: &out, interval: time.Nanosecond, sections: true, now: func() time.Time { return now }}
+	p.update(7, 8, "tsne")
+	now = now.Add(40 * time.Second) // frame 0
+	p.update(7, 8, "tsne: tsne frames 1/50")
+	for i := 2; i <= 11; i++ { // then 1 s a frame
+		now = now.Add(time.Second)
+		p.update(7, 8, "tsne: tsne frames "+strconv.Itoa(i)+"/50")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	t.Logf("%s", out.String())
+	if !strings.Contains(last, "tsne frames 11/50") || !strings.Contains(last, "ETA 0:39") {
+		t.Errorf("last line %q, want frame 11 of 50 with ETA 0:39 (39 frames at 1 s)", last)
+	}
+}

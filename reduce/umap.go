@@ -341,6 +341,9 @@ func FuzzySimplicialSet(knn *Neighbors) (*Graph, error) {
 	// Rows are independent: computed in parallel, each into its own part of buf.
 	parallelChunks(n, runtime.GOMAXPROCS(0), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
+			// math.Exp below is legacy SSE code: dirty upper vector halves (left by an asynchronous
+			// preemption, see clearUpper) would make it 100x slower.
+			clearUpper()
 			idx, dist := knn.Index[i*k:(i+1)*k], knn.Dist[i*k:(i+1)*k]
 			rho := 0.0
 			var sum float64

@@ -26,14 +26,16 @@ type UMAPAnimOptions struct {
 	// half as much between frames as independent UMAPs, at equal trustworthiness (0.25 moved them
 	// nearly as much and lost 0.004 trustworthiness).
 	FrameLearningRate float64
-	// FreshKNN searches the neighbours of every snapshot whose graph comes from
-	// NN-descent (UMAP.KNNMethod "nndescent", or "" above UMAPNNDescentThreshold rows) from scratch,
-	// from random projection trees (the behaviour before 2026-12). By default NN-descent for frame
-	// t > 0 starts from frame t-1's graph (NNDescentOptions.Init) and runs umapFrameKNNIters
-	// iterations: points keep their identity across snapshots, so most neighbourhoods carry over
-	// (on 20 noisy snapshots of 5,000 Fashion-MNIST points: the same last-frame trustworthiness,
-	// less motion, 0.2 s less CPU a frame). Exact searches (smaller data) are exact either way.
-	FreshKNN bool
+	// WarmKNN starts NN-descent for frame t > 0 from frame t-1's graph (NNDescentOptions.Init, no
+	// random projection trees) and runs umapFrameKNNIters iterations, where the snapshot's graph comes
+	// from NN-descent (UMAP.KNNMethod "nndescent", or "" above UMAPNNDescentThreshold rows; exact
+	// searches stay exact). Points keep their identity across snapshots, so most neighbourhoods carry
+	// over: on 20 snapshots of 5,000 Fashion-MNIST points with growing noise, the same last-frame
+	// trustworthiness with less motion and 0.2 s less CPU a frame. But on snapshots whose
+	// neighbourhoods change a lot (BenchmarkReport10k's random walk in 64 dimensions, where even a
+	// fresh NN-descent finds only 60% of the true neighbours) the search stays near the previous
+	// graph: trustworthiness 0.762 instead of 0.785 after 8 frames of 10,000 points. Off by default.
+	WarmKNN bool
 	// AlignmentRegularization is lambda of the aligned mode. 0 means 0.01 (AlignedUMAP's).
 	AlignmentRegularization float64
 	// AlignmentWindow is the number of neighbouring frames on each side the aligned mode couples.
@@ -79,14 +81,14 @@ func UMAPFrames(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) {
 }
 
 // umapFrameKNNIters is the number of NN-descent iterations of a warm frame's neighbour graph,
-// started from the previous frame's (see UMAPAnimOptions.FreshKNN).
+// started from the previous frame's (see UMAPAnimOptions.WarmKNN).
 const umapFrameKNNIters = 3
 
 // umapFrameNeighbors returns the UMAP neighbour graph of snapshot x: as UMAP would (umapNeighbors),
-// except that NN-descent starts from prev (the previous frame's graph, if not nil and not fresh)
-// and runs umapFrameKNNIters iterations.
-func umapFrameNeighbors(x *Matrix, u *UMAPOptions, p *umapParams, prev *Neighbors, fresh bool) (*Neighbors, error) {
-	if prev == nil || fresh || u.KNN != nil || !umapUsesNNDescent(x.Rows, p) {
+// except that with warm, NN-descent starts from prev (the previous frame's graph, if not nil) and
+// runs umapFrameKNNIters iterations.
+func umapFrameNeighbors(x *Matrix, u *UMAPOptions, p *umapParams, prev *Neighbors, warm bool) (*Neighbors, error) {
+	if prev == nil || !warm || u.KNN != nil || !umapUsesNNDescent(x.Rows, p) {
 		return umapNeighbors(x, u, p)
 	}
 	nb, err := NNDescent(x, p.nNeighbors-1, &NNDescentOptions{Metric: p.metric, Seed: u.Seed, Threads: p.threads, Init: prev, MaxIter: umapFrameKNNIters})
@@ -97,8 +99,8 @@ func umapFrameNeighbors(x *Matrix, u *UMAPOptions, p *umapParams, prev *Neighbor
 }
 
 // umapFrameGraph builds snapshot t's neighbour graph (umapFrameNeighbors) and fuzzy graph.
-func umapFrameGraph(x *Matrix, t int, u *UMAPOptions, p *umapParams, prev *Neighbors, fresh bool) (*Neighbors, *Graph, error) {
-	knn, err := umapFrameNeighbors(x, u, p, prev, fresh)
+func umapFrameGraph(x *Matrix, t int, u *UMAPOptions, p *umapParams, prev *Neighbors, warm bool) (*Neighbors, *Graph, error) {
+	knn, err := umapFrameNeighbors(x, u, p, prev, warm)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot %d: %w", t, err)
 	}
@@ -137,7 +139,7 @@ func umapFramesWarm(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: snapshot %d: %w", t, err)
 		}
-		knn, g, err := umapFrameGraph(x, t, &u, p, prevKNN, opts.FreshKNN)
+		knn, g, err := umapFrameGraph(x, t, &u, p, prevKNN, opts.WarmKNN)
 		if err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: %w", err)
 		}
@@ -183,7 +185,7 @@ func umapFramesAligned(seq []*Matrix, opts *UMAPAnimOptions) ([]*Matrix, error) 
 		if p, err = u.resolve(x.Rows); err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: snapshot %d: %w", t, err)
 		}
-		if knn, graphs[t], err = umapFrameGraph(x, t, &u, p, knn, opts.FreshKNN); err != nil {
+		if knn, graphs[t], err = umapFrameGraph(x, t, &u, p, knn, opts.WarmKNN); err != nil {
 			return nil, fmt.Errorf("reduce: UMAPFrames: %w", err)
 		}
 		reportProgress(opts.Progress, t+1, T, "umap graphs")

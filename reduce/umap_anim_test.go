@@ -109,9 +109,9 @@ func TestUMAPFramesErrors(t *testing.T) {
 	}
 }
 
-// TestUMAPFramesWarmKNN: with NN-descent graphs, a warm frame's neighbours start from the previous
-// frame's graph (umapFrameNeighbors) and reach the recall of a fresh search; the animation keeps the
-// trustworthiness of the one with fresh searches (FreshKNN) within 0.01.
+// TestUMAPFramesWarmKNN: with NN-descent graphs and WarmKNN, a frame's neighbours start from the
+// previous frame's graph (umapFrameNeighbors) and reach the recall of a fresh search on snapshots
+// that move little; the animation keeps the trustworthiness of the one with fresh searches within 0.01.
 func TestUMAPFramesWarmKNN(t *testing.T) {
 	const n, T = 800, 4
 	seq := umapDriftSeq(t, n, T)
@@ -145,10 +145,10 @@ func TestUMAPFramesWarmKNN(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name  string
-		fresh bool
-	}{{"from the previous graph", false}, {"fresh", true}} {
-		nb, err := umapFrameNeighbors(seq[T-1], &base, p, prev, tc.fresh)
+		name string
+		warm bool
+	}{{"from the previous graph", true}, {"fresh", false}} {
+		nb, err := umapFrameNeighbors(seq[T-1], &base, p, prev, tc.warm)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,8 +159,8 @@ func TestUMAPFramesWarmKNN(t *testing.T) {
 		}
 	}
 	var trust [2]float64
-	for i, fresh := range []bool{false, true} {
-		fr, err := UMAPFrames(seq, &UMAPAnimOptions{UMAP: base, FreshKNN: fresh})
+	for i, warm := range []bool{true, false} {
+		fr, err := UMAPFrames(seq, &UMAPAnimOptions{UMAP: base, WarmKNN: warm})
 		if err != nil {
 			t.Fatal(err)
 		}

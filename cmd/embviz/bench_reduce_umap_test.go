@@ -11,7 +11,7 @@ import (
 )
 
 // TestBenchUMAPFrames runs the UMAP frames benchmark on 300 Fashion-MNIST points and 3 frames: a
-// row for the defaults and one for WarmKNN, each with a positive time, a last-frame
+// row for the defaults and one for the settings before 2026-12, each with a positive time, a last-frame
 // trustworthiness well above chance and a displacement, and the per-frame line.
 func TestBenchUMAPFrames(t *testing.T) {
 	needFashion(t)
@@ -29,7 +29,7 @@ func TestBenchUMAPFrames(t *testing.T) {
 	}
 	s := out.String()
 	t.Log(s)
-	re := regexp.MustCompile(`(?m)^(UMAP defaults|UMAP warm kNN)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)$`)
+	re := regexp.MustCompile(`(?m)^(UMAP defaults|UMAP before 2026-12)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)$`)
 	rows := re.FindAllStringSubmatch(s, -1)
 	if len(rows) != 2 {
 		t.Fatalf("want 2 UMAP frames rows, have %q", rows)
@@ -42,7 +42,7 @@ func TestBenchUMAPFrames(t *testing.T) {
 			t.Errorf("%s: wall %v s, trustworthiness %v, displacement %v", r[1], w, trust, disp)
 		}
 	}
-	if !regexp.MustCompile(`UMAP frames: [0-9.]+ s a frame, [0-9.]+ static UMAPs`).MatchString(s) {
+	if !regexp.MustCompile(`UMAP frames: [0-9.]+ s a frame, [0-9.]+ static UMAPs; defaults vs before 2026-12: [0-9.]+x wall, [0-9.]+x CPU`).MatchString(s) {
 		t.Errorf("no per-frame line")
 	}
 }

@@ -58,9 +58,11 @@ type UMAPAnimOptions struct {
 // UMAPFrames embeds every snapshot of seq (T matrices [n, d_t] with the same n samples; d_t may
 // differ) with UMAP and returns T frames [n, NComponents] that move smoothly:
 //
-//   - warm mode: frame t is initialized with frame t-1's layout, then each frame is normalized
-//     (Normalize: centered, unit overall variance) and registered onto the previous registered
-//     frame by orthogonal Procrustes (rotation/reflection + translation);
+//   - warm mode: frame t is initialized with frame t-1's layout and, by default, its neighbour
+//     graph refined from frame t-1's, with fewer epochs where the graph changed little (see
+//     UMAPAnimOptions.FrameEpochs); then each frame is normalized (Normalize: centered, unit
+//     overall variance) and registered onto the previous registered frame by orthogonal
+//     Procrustes (rotation/reflection + translation);
 //   - aligned mode: all frames are optimized together with the alignment penalty (see
 //     UMAPAnimOptions.Mode), then centered and scaled by one common factor, so relative motion
 //     between frames is kept.

@@ -818,3 +818,36 @@ func TestPatchedMaxPool2Grad(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchedMaxPool2SpecialValues checks the pooling fast path's vector lanes against Go's max
+// on the values where a plain VMAXPS differs: NaN in any window position, +0 against -0 in either
+// order, and infinities (bit patterns compared).
+func TestPatchedMaxPool2SpecialValues(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{nan, negZero, 0, inf, -inf, 1, -1}
+	const d3 = 32 // Two full vectors per window position.
+	dims := []int{1, 2, 2 * len(vals) * len(vals), d3}
+	x := make([]float32, size(dims))
+	rng := rand.New(rand.NewPCG(21, 22))
+	at := func(i, j, b int) *float32 { return &x[(i*dims[2]+j)*d3+b] }
+	for p := range len(vals) * len(vals) {
+		for b := range d3 { // Each window: two special values in random positions, randoms elsewhere.
+			cells := [4]float32{float32(rng.IntN(3) - 1), float32(rng.IntN(3) - 1), vals[p/len(vals)], vals[p%len(vals)]}
+			rng.Shuffle(4, func(i, j int) { cells[i], cells[j] = cells[j], cells[i] })
+			*at(0, 2*p, b), *at(0, 2*p+1, b), *at(1, 2*p, b), *at(1, 2*p+1, b) = cells[0], cells[1], cells[2], cells[3]
+		}
+	}
+	win := []int{1, 2, 2, 1}
+	got := tensors.MustCopyFlatData[float32](exec1(t, func(_ *Graph, in []*Node) *Node {
+		return BackendReduceWindow(in[0], compute.ReduceOpMax, win, win, nil, nil, nil)
+	}, tensors.FromFlatDataAndDimensions(x, dims...)))
+	for p := range len(vals) * len(vals) {
+		for b := range d3 {
+			want := max(max(*at(0, 2*p, b), *at(0, 2*p+1, b)), max(*at(1, 2*p, b), *at(1, 2*p+1, b)))
+			if g := got[p*d3+b]; math.Float32bits(g) != math.Float32bits(want) && !(g != g && want != want) {
+				t.Fatalf("window %d lane %d: %v, want %v", p, b, g, want)
+			}
+		}
+	}
+}

@@ -38,3 +38,27 @@ func maxPool2ScatterLanes(t0, t1, b0, b1, s, o0, o1, o2, o3 []float32) int {
 	}
 	return n
 }
+
+// maxPool2Lanes handles the first n - n%16 lanes of one window column of execMaxPool2Inner
+// (o = max(max(t0, t1), max(b0, b1))) with AVX-512, bit-identical to Go's max: it returns how
+// many lanes it handled.
+func maxPool2Lanes(t0, t1, b0, b1, o []float32) int {
+	if !hasAVX512Pool2 {
+		return 0
+	}
+	n := len(o) &^ 15
+	for k := 0; k < n; k += 16 {
+		top := goMax16(archsimd.LoadFloat32x16Slice(t0[k:k+16]), archsimd.LoadFloat32x16Slice(t1[k:k+16]))
+		bottom := goMax16(archsimd.LoadFloat32x16Slice(b0[k:k+16]), archsimd.LoadFloat32x16Slice(b1[k:k+16]))
+		goMax16(top, bottom).StoreSlice(o[k : k+16])
+	}
+	return n
+}
+
+// goMax16 is Go's max(a, b) lane by lane: VMAXPS, with equal lanes (+0 and -0 included) set to
+// a AND b (+0 when either is +0) and lanes with a NaN set to a+b (a NaN).
+func goMax16(a, b archsimd.Float32x16) archsimd.Float32x16 {
+	m := a.Max(b)
+	m = a.AsInt32x16().And(b.AsInt32x16()).AsFloat32x16().Merge(m, a.Equal(b))
+	return a.Add(b).Merge(m, a.IsNaN().Or(b.IsNaN()))
+}

@@ -24,7 +24,8 @@ func isMaxPool2Inner(r *reduceWindowNode, dtype dtypes.DType, rank int) bool {
 
 // execMaxPool2Inner computes out[a, i, j, b] = max over di, dj in {0, 1} of x[a, 2i+di, 2j+dj, b]
 // for x [d0, h, w, d3] and out [d0, h/2, w/2, d3] (odd trailing rows and columns are dropped):
-// one pass over contiguous d3 runs, instead of the generic executor's per-element window iteration.
+// one pass over contiguous d3 runs (16 lanes at a time with AVX-512, maxPool2Lanes), instead of
+// the generic executor's per-element window iteration.
 // Work is split by output rows among the free workers. NaN handling follows Go's max (a NaN in a
 // window gives NaN), as the generic executor's does.
 func execMaxPool2Inner(backend *gobackend.Backend, x []float32, dims []int, out []float32) {
@@ -43,7 +44,7 @@ func execMaxPool2Inner(backend *gobackend.Backend, x []float32, dims []int, out 
 			t0, t1 := top[2*j*d3:(2*j+1)*d3], top[(2*j+1)*d3:(2*j+2)*d3]
 			b0, b1 := bottom[2*j*d3:(2*j+1)*d3], bottom[(2*j+1)*d3:(2*j+2)*d3]
 			o := dst[j*d3 : (j+1)*d3]
-			for k := range o {
+			for k := maxPool2Lanes(t0, t1, b0, b1, o); k < len(o); k++ {
 				o[k] = max(max(t0[k], t1[k]), max(b0[k], b1[k]))
 			}
 		}

@@ -59,8 +59,11 @@ type MPHATEOptions struct {
 	// Landmarks is the number of landmarks the diffusion is computed on (spectral clusters of the
 	// multislice graph, as graphtools' LandmarkGraph). 0 means automatic: none (exact diffusion on
 	// all T*n vertices) when T*n <= 1000, else 1000 (the reference uses 4000; the landmark operator's
-	// powers and the metric MDS cost O(Landmarks^3) and O(Landmarks^2) per iteration, and 1000
-	// landmarks agree with the reference's layouts within the reference's own seed-to-seed spread).
+	// powers and the metric MDS cost O(Landmarks^3) and O(Landmarks^2) per iteration; on a real
+	// 30 × 300 CNN tensor, testdata/mphate_cnn30.npy, our layout with 1000 landmarks agrees with the
+	// reference's at 4000 at Spearman 0.98, Procrustes disparity 0.02 for seeds 0, 1 and 2, the
+	// reference's seed 1 with its seed 0 at 0.99 / 0.02; the reference at 1000 landmarks agrees
+	// with itself at 4000 at 0.99 / 0.01).
 	// Negative means never use landmarks.
 	Landmarks int
 	// T is the diffusion time. 0 means automatic: the knee of the von Neumann entropy of the

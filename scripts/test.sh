@@ -16,11 +16,12 @@ echo "[test] go vet"
 go vet ./...
 echo "[test] go test"
 go test -count=1 -timeout 45m ./... 2>&1 | tee test-output.log
-echo "[test] fuzz the run store's parsers and the HTML escaping of run strings (3 s each)"
-for target in FuzzParseRunInfo FuzzParseMetrics FuzzParseCurriculum; do
-  go test -run '^$' -fuzz "^${target}\$" -fuzztime 3s ./training/
+echo "[test] fuzz every parser (run store, datasets, .npy) and the HTML escaping of run strings (3 s each)"
+for pt in ./training/:FuzzParseRunInfo ./training/:FuzzParseMetrics ./training/:FuzzParseCurriculum \
+  ./training/datasets/:FuzzReadIDX ./training/datasets/:FuzzReadCIFARBatch ./training/datasets/:FuzzReadCIFARPickle \
+  ./training/npy/:FuzzRead ./vizlib/:FuzzRunStringsHTML; do
+  go test -run '^$' -fuzz "^${pt#*:}\$" -fuzztime 3s "${pt%%:*}"
 done
-go test -run '^$' -fuzz '^FuzzRunStringsHTML$' -fuzztime 3s ./vizlib/
 echo "[test] race detector on the concurrent packages"
 go test -count=1 -race -timeout 20m -run 'Concurrent|Crash|RoundTrip' ./training/
 echo "[test] all passed in $(( $(date +%s) - start )) s"

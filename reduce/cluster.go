@@ -126,7 +126,12 @@ func sqDist64(a, b []float32) float64 {
 }
 
 // kmeansPlusPlus returns k initial centres [k*d] by greedy k-means++ (Arthur & Vassilvitskii 2007,
-// with 2 + floor(ln k) trials per centre as scikit-learn).
+// with 2 + floor(ln k) trials per centre as scikit-learn). A candidate's distances skip, by the
+// triangle inequality, every point i whose current centre a(i) has ||c_a(i) - cand|| >
+// 2 ||x_i - c_a(i)|| (with a relative margin of 1e-6, far above the rounding of the float64
+// distances): the candidate cannot be closer to i, so min(closest_i, d) = closest_i as when it is
+// computed; the seeds are the same as without the pruning, at a fraction of the distances once the
+// centres cover the data.
 func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 	n, d := x.Rows, x.Cols
 	centers := make([]float32, k*d)
@@ -134,16 +139,24 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 	first := rng.IntN(n)
 	copy(centers[:d], x.Row(first))
 	closest := make([]float64, n)
+	owner := make([]int32, n) // the centre closest[i] is measured to
 	var pot float64
 	for i := 0; i < n; i++ {
 		clearUpper()
 		closest[i] = sqDist64(x.Row(i), centers[:d])
 		pot += closest[i]
 	}
+	// bound[i] = 2 (1 + 1e-6) sqrt(closest[i]): a centre farther than that from c_owner(i) is
+	// farther from x_i than c_owner(i).
+	bound := make([]float64, n)
+	for i, v := range closest {
+		bound[i] = 2 * (1 + 1e-6) * math.Sqrt(v)
+	}
 	cand := make([][]float64, trials)
 	for t := range cand {
 		cand[t] = make([]float64, n)
 	}
+	centreDist := make([]float64, k) // ||c_j - candidate|| for the centres so far
 	for c := 1; c < k; c++ {
 		bestT, bestPot := -1, math.Inf(1)
 		ids := make([]int, trials)
@@ -168,8 +181,18 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 			cr := x.Row(id)
 			var p float64
 			parallelSum := cand[t]
+			parallelFor(c, 64, func(j0, j1 int) {
+				for j := j0; j < j1; j++ {
+					clearUpper()
+					centreDist[j] = math.Sqrt(sqDist64(centers[j*d:(j+1)*d], cr))
+				}
+			})
 			parallelFor(n, 64, func(i0, i1 int) {
 				for i := i0; i < i1; i++ {
+					if centreDist[owner[i]] > bound[i] {
+						parallelSum[i] = closest[i]
+						continue
+					}
 					clearUpper()
 					parallelSum[i] = math.Min(closest[i], sqDist64(x.Row(i), cr))
 				}
@@ -182,7 +205,16 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 			}
 		}
 		copy(centers[c*d:(c+1)*d], x.Row(ids[bestT]))
-		copy(closest, cand[bestT])
+		best := cand[bestT]
+		parallelFor(n, 256, func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
+				if best[i] < closest[i] {
+					closest[i] = best[i]
+					owner[i] = int32(c)
+					bound[i] = 2 * (1 + 1e-6) * math.Sqrt(closest[i])
+				}
+			}
+		})
 		pot = bestPot
 	}
 	return centers

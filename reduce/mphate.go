@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -584,28 +585,58 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	return g, nil
 }
 
-// symmetrizeAverage returns (W + Wᵀ)/2 for the directed rows (entries (j, w) of row i), rows sorted.
+// symmetrizeAverage returns (W + Wᵀ)/2 for the directed rows (entries (j, w) of row i, at most one
+// per j; sorted in place by j), rows sorted.
 func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 	n := len(rows)
-	acc := make([]map[int32]float32, n)
-	for i := range acc {
-		acc[i] = make(map[int32]float32, 2*len(rows[i]))
+	count := make([]int32, n)
+	for _, r := range rows {
+		for _, e := range r {
+			count[e.j]++
+		}
+	}
+	// The transposed rows, each sorted by i (filled in increasing i).
+	tr := make([][]mphateEntry, n)
+	flat := make([]mphateEntry, 0, func() int {
+		s := 0
+		for _, c := range count {
+			s += int(c)
+		}
+		return s
+	}())
+	for j, c := range count {
+		tr[j] = flat[len(flat) : len(flat) : len(flat)+int(c)]
+		flat = flat[:len(flat)+int(c)]
 	}
 	for i, r := range rows {
 		for _, e := range r {
-			acc[i][e.j] += e.w / 2
-			acc[e.j][int32(i)] += e.w / 2
+			tr[e.j] = append(tr[e.j], mphateEntry{int32(i), e.w})
 		}
 	}
 	out := make([][]mphateEntry, n)
-	for i, m := range acc {
-		r := make([]mphateEntry, 0, len(m))
-		for j, w := range m {
-			r = append(r, mphateEntry{j, w})
+	parallelRanges(n, 256, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r, t := rows[i], tr[i]
+			sort.Slice(r, func(a, b int) bool { return r[a].j < r[b].j })
+			m := make([]mphateEntry, 0, len(r)+len(t))
+			a, b := 0, 0
+			for a < len(r) || b < len(t) {
+				switch {
+				case b == len(t) || (a < len(r) && r[a].j < t[b].j):
+					m = append(m, mphateEntry{r[a].j, r[a].w / 2})
+					a++
+				case a == len(r) || t[b].j < r[a].j:
+					m = append(m, mphateEntry{t[b].j, t[b].w / 2})
+					b++
+				default:
+					m = append(m, mphateEntry{r[a].j, r[a].w/2 + t[b].w/2})
+					a++
+					b++
+				}
+			}
+			out[i] = m
 		}
-		sort.Slice(r, func(a, b int) bool { return r[a].j < r[b].j })
-		out[i] = r
-	}
+	})
 	return out
 }
 
@@ -627,26 +658,30 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	for i, d := range deg {
 		isq[i] = 1 / math.Sqrt(d)
 	}
-	// mul sets dst = A src (src, dst [N, q] row-major).
-	mul := func(dst, src []float64, scale func(i, j int) float64) {
-		parallelFor(N, 256, func(lo, hi int) {
+	// aff holds A's entries (K's pattern) and rw the rows of P = D^-1 K, in float64.
+	aff := make([]float64, len(K.Val))
+	rw := make([]float64, len(K.Val))
+	for i := 0; i < N; i++ {
+		for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
+			w := float64(K.Val[p])
+			aff[p] = w * isq[i] * isq[K.Col[p]]
+			rw[p] = w / deg[i]
+		}
+	}
+	// mul sets dst = S src for the sparse matrix S with K's pattern and entries vals (src, dst
+	// [N, q] row-major), rows in parallel.
+	mul := func(dst, src, vals []float64) {
+		parallelRanges(N, 512, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				out := dst[i*q : (i+1)*q]
-				for c := range out {
-					out[c] = 0
-				}
+				clear(out)
 				for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
 					j := int(K.Col[p])
-					w := float64(K.Val[p]) * scale(i, j)
-					in := src[j*q : (j+1)*q]
-					for c := range out {
-						out[c] += w * in[c]
-					}
+					floats.AddScaled(out, vals[p], src[j*q:(j+1)*q])
 				}
 			}
 		})
 	}
-	affinity := func(i, j int) float64 { return isq[i] * isq[j] }
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x1a2d))
 	Q := make([]float64, N*q)
 	for i := range Q {
@@ -698,22 +733,20 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		iters = 4
 	}
 	for it := 0; it < iters; it++ {
-		mul(tmp, Q, affinity)
-		mul(Q, tmp, affinity)
+		mul(tmp, Q, aff)
+		mul(Q, tmp, aff)
 		if err := orth(Q); err != nil {
 			return nil, 0, err
 		}
 	}
 	// B = Qᵀ A Q ([q, q], symmetric); its eigenvectors W give A's singular vectors V = Q W.
-	mul(tmp, Q, affinity)
+	mul(tmp, Q, aff)
+	var bd mat.Dense
+	bd.Mul(mat.NewDense(N, q, Q).T(), mat.NewDense(N, q, tmp))
 	B := mat.NewSymDense(q, nil)
 	for a := 0; a < q; a++ {
 		for b := a; b < q; b++ {
-			var s float64
-			for i := 0; i < N; i++ {
-				s += Q[i*q+a] * tmp[i*q+b]
-			}
-			B.SetSym(a, b, s)
+			B.SetSym(a, b, bd.At(a, b))
 		}
 	}
 	var es mat.EigenSym
@@ -728,18 +761,15 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return math.Abs(ev[order[a]]) > math.Abs(ev[order[b]]) })
-	V := make([]float64, N*q) // columns 0..k-1 used
-	for i := 0; i < N; i++ {
-		for c := 0; c < k; c++ {
-			col := order[c]
-			var s float64
-			for a := 0; a < q; a++ {
-				s += Q[i*q+a] * W.At(a, col)
-			}
-			V[i*q+c] = s
+	Wk := mat.NewDense(q, q, nil) // columns 0..k-1: W's columns by decreasing |eigenvalue|
+	for c := 0; c < k; c++ {
+		for a := 0; a < q; a++ {
+			Wk.Set(a, c, W.At(a, order[c]))
 		}
 	}
-	mul(tmp, V, func(i, _ int) float64 { return 1 / deg[i] }) // P V
+	V := make([]float64, N*q) // columns 0..k-1 used
+	mat.NewDense(N, q, V).Mul(mat.NewDense(N, q, Q), Wk)
+	mul(tmp, V, rw) // P V
 	feat := NewMatrix(N, k)
 	for i := 0; i < N; i++ {
 		for c := 0; c < k; c++ {

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"sort"
 
-	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -673,12 +672,8 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	mul := func(dst, src, vals []float64) {
 		parallelRanges(N, 512, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				out := dst[i*q : (i+1)*q]
-				clear(out)
-				for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
-					j := int(K.Col[p])
-					floats.AddScaled(out, vals[p], src[j*q:(j+1)*q])
-				}
+				p0, p1 := K.RowPtr[i], K.RowPtr[i+1]
+				mphateSpRow(dst[i*q:(i+1)*q], vals[p0:p1], K.Col[p0:p1], src)
 			}
 		})
 	}

@@ -14,7 +14,8 @@ import (
 type TSNESteps struct {
 	// Independent embeds every snapshot from scratch (PCA initialization, the full schedule with
 	// early exaggeration) instead of continuing from the previous frame's layout. TSNELog then
-	// fails if the options set Update, FrameIters or FrameExaggeration (they are not read).
+	// fails if the options set any of the warm-started frames' fields (Update, FrameIters, ...: they
+	// are not read); CommonScale applies.
 	Independent bool
 	// NoRegister skips the Procrustes registration (rotation, reflection, translation) of each
 	// frame onto the previous one.
@@ -62,7 +63,7 @@ func (v *RunView) TSNELog(steps TSNESteps, opts ...reduce.TSNEAnimOptions) *Anim
 	}
 	var a *Animation
 	if steps.Independent {
-		a = v.independentTSNE(title, o.TSNE, steps, user)
+		a = v.independentTSNE(title, o.TSNE, steps, o.CommonScale, user)
 	} else {
 		o.NoRegister, o.NoNormalize = steps.NoRegister, steps.NoNormalize
 		a = v.frames(title, "tsne", o, func(d *runData, p reduce.Progress) ([]*reduce.Matrix, error) {
@@ -79,8 +80,26 @@ func checkLogOptions(steps TSNESteps, o reduce.TSNEAnimOptions) error {
 	if o.NoRegister || o.NoNormalize {
 		return errors.New("vizlib: TSNELog: choose registration and normalization with TSNESteps (NoRegister, NoNormalize): leave them false in the t-SNE options")
 	}
-	if steps.Independent && (o.Update != 0 || o.FrameIters != 0 || o.FrameExaggeration != 0) {
-		return errors.New("vizlib: TSNELog: TSNESteps.Independent embeds every snapshot from scratch: leave Update, FrameIters and FrameExaggeration zero (they are not read)")
+	if !steps.Independent {
+		return nil
+	}
+	// The fields of the warm-started frames: an independent embedding reads only TSNE (and
+	// CommonScale, applied by independentTSNE).
+	var set []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"Update", o.Update != 0}, {"FrameIters", o.FrameIters != 0}, {"FrameBudget", o.FrameBudget != 0},
+		{"FramePlace", o.FramePlace != 0}, {"FrameLearningRate", o.FrameLearningRate != 0},
+		{"FrameTheta", o.FrameTheta != 0}, {"FrameExaggeration", o.FrameExaggeration != 0}, {"ExactKNN", o.ExactKNN},
+	} {
+		if f.set {
+			set = append(set, f.name)
+		}
+	}
+	if len(set) > 0 {
+		return fmt.Errorf("vizlib: TSNELog: TSNESteps.Independent embeds every snapshot from scratch: leave %s unset (the warm-started frames' options are not read; set the embedding's options in TSNE)", strings.Join(set, ", "))
 	}
 	return nil
 }
@@ -98,9 +117,9 @@ func bothProgress(a, b reduce.Progress) reduce.Progress {
 
 // independentTSNE embeds every snapshot on its own with opts (cached by content as the raw
 // layouts), then normalizes each axis of each frame and registers it onto the previous frame, in
-// the seed's order, as steps says. progress, if not nil, is
+// the seed's order, as steps says (with commonScale: registers, then one σ for both axes). progress, if not nil, is
 // called after each frame.
-func (v *RunView) independentTSNE(title string, opts reduce.TSNEOptions, steps TSNESteps, progress reduce.Progress) *Animation {
+func (v *RunView) independentTSNE(title string, opts reduce.TSNEOptions, steps TSNESteps, commonScale bool, progress reduce.Progress) *Animation {
 	d, err := v.load(true)
 	if err != nil {
 		return failed(title, err)
@@ -122,6 +141,19 @@ func (v *RunView) independentTSNE(title string, opts reduce.TSNEOptions, steps T
 	})
 	if err != nil {
 		return failed(title, err)
+	}
+	if commonScale { // as reduce.TSNEAnimOptions.CommonScale: register, then one σ for both axes
+		if !steps.NoRegister {
+			if frames, err = reduce.RegisterFrames(frames, nil); err != nil {
+				return failed(title, err)
+			}
+		}
+		if !steps.NoNormalize {
+			for t, f := range frames {
+				frames[t] = reduce.Normalize(f)
+			}
+		}
+		return d.animation(title, frames)
 	}
 	// The seed's order: normalize each axis of each layout, then register it onto the previous
 	// (normalized, registered) frame, so the registered frames keep unit spread.

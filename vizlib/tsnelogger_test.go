@@ -86,6 +86,15 @@ func TestTSNELog(t *testing.T) {
 	// Options TSNELog does not read with these steps are errors.
 	wantErr(t, "NoRegister in the options", v.TSNELog(vizlib.TSNESteps{}, reduce.TSNEAnimOptions{NoRegister: true}), "TSNESteps")
 	wantErr(t, "Update with Independent", v.TSNELog(vizlib.TSNESteps{Independent: true}, reduce.TSNEAnimOptions{Update: 0.5}), "Update")
+	wantErr(t, "FramePlace with Independent", v.TSNELog(vizlib.TSNESteps{Independent: true}, reduce.TSNEAnimOptions{FramePlace: 0.5}), "FramePlace")
+	wantErr(t, "FrameBudget with Independent", v.TSNELog(vizlib.TSNESteps{Independent: true}, reduce.TSNEAnimOptions{FrameBudget: 100}), "FrameBudget")
+	wantErr(t, "ExactKNN with Independent", v.TSNELog(vizlib.TSNESteps{Independent: true}, reduce.TSNEAnimOptions{ExactKNN: true, FrameTheta: 0.3}), "FrameTheta, ExactKNN")
+	// CommonScale applies to the independent frames too: one σ for both axes.
+	if a := v.TSNELog(vizlib.TSNESteps{Independent: true}, reduce.TSNEAnimOptions{CommonScale: true}); a.Err() != nil {
+		t.Error(a.Err())
+	} else if s := std(a.Frames[4]); math.Abs(s-1) > 1e-3 || equalFrames(a.Frames, anims[4].Frames) {
+		t.Errorf("CommonScale independent frames: std %v, same as per-axis %v", s, equalFrames(a.Frames, anims[4].Frames))
+	}
 	wantErr(t, "two options", v.TSNELog(vizlib.TSNESteps{}, reduce.TSNEAnimOptions{}, reduce.TSNEAnimOptions{}), "at most one")
 	failed := vizlib.View(nil).TSNELog(vizlib.TSNESteps{})
 	wantErr(t, "nil run", failed, "nil run")

@@ -130,8 +130,9 @@ func sqDist64(a, b []float32) float64 {
 // triangle inequality, every point i whose current centre a(i) has ||c_a(i) - cand|| >
 // 2 ||x_i - c_a(i)|| (with a relative margin of 1e-6, far above the rounding of the float64
 // distances): the candidate cannot be closer to i, so min(closest_i, d) = closest_i as when it is
-// computed; the seeds are the same as without the pruning, at a fraction of the distances once the
-// centres cover the data.
+// computed. The remaining points are tested first with a float32 SIMD distance, and the float64
+// one is computed only when the float32 one is within 4 times its error bound of closest_i. The
+// seeds are the same as without these shortcuts.
 func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 	n, d := x.Rows, x.Cols
 	centers := make([]float32, k*d)
@@ -157,6 +158,9 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 		cand[t] = make([]float64, n)
 	}
 	centreDist := make([]float64, k) // ||c_j - candidate|| for the centres so far
+	// A float32 squared distance f (relative error below (d+3) 2^-24) with f > closest slack
+	// means the float64 one exceeds closest: min(closest, d) = closest without computing it.
+	slack := 1 + 4*float64(d+3)*0x1p-24
 	for c := 1; c < k; c++ {
 		bestT, bestPot := -1, math.Inf(1)
 		ids := make([]int, trials)
@@ -193,8 +197,15 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 						parallelSum[i] = closest[i]
 						continue
 					}
+					xi := x.Row(i)
+					if f := float64(mphateSqDist32(xi, cr)); f > closest[i]*slack && f > 0x1p-100 && !math.IsInf(f, 1) {
+						// The float32 distance (far from float32's subnormals and overflow)
+						// exceeds closest[i] by more than its error bound.
+						parallelSum[i] = closest[i]
+						continue
+					}
 					clearUpper()
-					parallelSum[i] = math.Min(closest[i], sqDist64(x.Row(i), cr))
+					parallelSum[i] = math.Min(closest[i], sqDist64(xi, cr))
 				}
 			})
 			for _, v := range parallelSum {

@@ -7,3 +7,7 @@ package reduce
 func mphateSpRow(out, vals []float64, cols []int32, src []float64) {
 	mphateSpRowGeneric(out, vals, cols, src, len(out))
 }
+
+// mphateSqDist32 is the squared Euclidean distance between a and b in float32, for the k-means++
+// prefilter: the relative error is below (len(a)+3) 2^-24 (non-negative terms).
+func mphateSqDist32(a, b []float32) float32 { return sqDist32(a, b) }

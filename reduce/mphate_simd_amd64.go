@@ -51,3 +51,27 @@ func mphateSpRow(out, vals []float64, cols []int32, src []float64) {
 		mphateSpRowGeneric(out[c:], vals, cols, src[c:], q)
 	}
 }
+
+// mphateSqDist32 is the squared Euclidean distance between a and b in float32 (AVX2/FMA, 8 lanes),
+// for the k-means++ prefilter: the relative error is below (len(a)+3) 2^-24 (non-negative terms).
+func mphateSqDist32(a, b []float32) float32 {
+	if !knnUseSIMD || len(a) < 8 {
+		return sqDist32(a, b)
+	}
+	b = b[:len(a)]
+	var acc archsimd.Float32x8
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		d := archsimd.LoadFloat32x8Slice(a[i : i+8]).Sub(archsimd.LoadFloat32x8Slice(b[i : i+8]))
+		acc = d.MulAdd(d, acc)
+	}
+	var v [8]float32
+	acc.Store(&v)
+	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code: see clearUpper
+	s := ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+	for ; i < len(a); i++ {
+		e := a[i] - b[i]
+		s += e * e
+	}
+	return s
+}

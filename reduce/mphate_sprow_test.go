@@ -7,10 +7,10 @@ import (
 )
 
 // TestMPHATESpRow: the sparse-row product (SIMD where available) equals the scalar loop to 1e-12
-// relative, for row lengths that use every path (16-wide blocks, 4-wide blocks, scalar tail).
+// relative, for row lengths that use every path (32- and 16-wide blocks, 4-wide blocks, scalar tail).
 func TestMPHATESpRow(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, c := range []struct{ q, nnz int }{{1, 5}, {3, 1}, {4, 7}, {16, 3}, {17, 9}, {110, 40}, {110, 0}} {
+	for _, c := range []struct{ q, nnz int }{{1, 5}, {3, 1}, {4, 7}, {16, 3}, {17, 9}, {110, 40}, {110, 0}, {32, 5}, {112, 30}, {50, 4}} {
 		const n = 50
 		src := make([]float64, n*c.q)
 		for i := range src {

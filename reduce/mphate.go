@@ -1,9 +1,11 @@
 package reduce
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -462,13 +464,18 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	const thresh = 1e-4
 	kSearch := min(n-1, max(5*knn, 30))
 	radiusScale := math.Pow(-math.Log(thresh), 1/decay) // k(d) >= thresh iff d <= sigma * radiusScale
-	for t, x := range pts {
+	// Snapshots in parallel (each writes its own rows).
+	errs := make([]error, T)
+	parallelBlocks(T, 0, func(_, t int) {
+		x := pts[t]
 		nb, err := KNN(x, kSearch, Euclidean)
 		if err != nil {
-			return nil, fmt.Errorf("reduce: MPHATE: snapshot %d: %w", t, err)
+			errs[t] = fmt.Errorf("reduce: MPHATE: snapshot %d: %w", t, err)
+			return
 		}
 		directed := make([][]mphateEntry, n)
 		for i := 0; i < n; i++ {
+			clearUpper()
 			idx, dist := nb.Row(i)
 			sigma := float64(dist[knn-1])
 			if sigma <= 0 { // duplicates: use the first positive distance, or 1
@@ -491,7 +498,10 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 						continue
 					}
 					dd := math.Sqrt(float64(sqDist32(xi, x.Row(j))))
-					if w := math.Exp(-math.Pow(dd/sigma, decay)); dd <= radius && w >= thresh {
+					if dd > radius {
+						continue
+					}
+					if w := math.Exp(-math.Pow(dd/sigma, decay)); w >= thresh {
 						r = append(r, mphateEntry{int32(j), float32(w)})
 					}
 				}
@@ -518,6 +528,11 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 				}
 			}
 			rows[t*n+i] = out
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
 	if T > 1 {
@@ -572,9 +587,13 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 			}
 		}
 	}
+	parallelRanges(N, 1024, func(lo, hi int) {
+		for _, r := range rows[lo:hi] {
+			slices.SortFunc(r, func(a, b mphateEntry) int { return cmp.Compare(a.j, b.j) })
+		}
+	})
 	g := &Graph{N: N, RowPtr: make([]int32, N+1)}
 	for i, r := range rows {
-		sort.Slice(r, func(a, b int) bool { return r[a].j < r[b].j })
 		for _, e := range r {
 			g.Col = append(g.Col, e.j)
 			g.Val = append(g.Val, e.w)
@@ -616,7 +635,7 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 	parallelRanges(n, 256, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r, t := rows[i], tr[i]
-			sort.Slice(r, func(a, b int) bool { return r[a].j < r[b].j })
+			slices.SortFunc(r, func(a, b mphateEntry) int { return cmp.Compare(a.j, b.j) })
 			m := make([]mphateEntry, 0, len(r)+len(t))
 			a, b := 0, 0
 			for a < len(r) || b < len(t) {

@@ -593,13 +593,24 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 		}
 	})
 	g := &Graph{N: N, RowPtr: make([]int32, N+1)}
+	nnz := 0
 	for i, r := range rows {
-		for _, e := range r {
-			g.Col = append(g.Col, e.j)
-			g.Val = append(g.Val, e.w)
+		nnz += len(r)
+		if nnz > math.MaxInt32 {
+			return nil, fmt.Errorf("reduce: MPHATE: the multislice kernel has more than %d entries (the kernel's radius covers most of each snapshot: try a smaller Decay or fewer items)", math.MaxInt32)
 		}
-		g.RowPtr[i+1] = int32(len(g.Col))
+		g.RowPtr[i+1] = int32(nnz)
 	}
+	g.Col, g.Val = make([]int32, nnz), make([]float32, nnz)
+	parallelRanges(N, 1024, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			p := g.RowPtr[i]
+			for k, e := range rows[i] {
+				g.Col[int(p)+k], g.Val[int(p)+k] = e.j, e.w
+			}
+			rows[i] = nil
+		}
+	})
 	return g, nil
 }
 

@@ -689,22 +689,35 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		isq[i] = 1 / math.Sqrt(d)
 	}
 	// aff holds A's entries (K's pattern) and rw the rows of P = D^-1 K, in float64.
-	aff := make([]float64, len(K.Val))
-	rw := make([]float64, len(K.Val))
+	// aff holds A's entries (K's pattern) and rw the rows of P = D^-1 K. The products with them
+	// run in float32 (half the memory traffic of float64, 8 lanes): a relative error near 1e-6 per
+	// product, far below what the subspace iteration resolves.
+	aff := make([]float32, len(K.Val))
+	rw := make([]float32, len(K.Val))
 	for i := 0; i < N; i++ {
 		for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
 			w := float64(K.Val[p])
-			aff[p] = w * isq[i] * isq[K.Col[p]]
-			rw[p] = w / deg[i]
+			aff[p] = float32(w * isq[i] * isq[K.Col[p]])
+			rw[p] = float32(w / deg[i])
 		}
 	}
+	src32 := make([]float32, N*q)
 	// mul sets dst = S src for the sparse matrix S with K's pattern and entries vals (src, dst
 	// [N, q] row-major), rows in parallel.
-	mul := func(dst, src, vals []float64) {
+	mul := func(dst, src []float64, vals []float32) {
+		parallelFor(N, 4096, func(lo, hi int) {
+			for i, v := range src[lo*q : hi*q] {
+				src32[lo*q+i] = float32(v)
+			}
+		})
 		parallelRanges(N, 512, func(lo, hi int) {
+			out := make([]float32, q)
 			for i := lo; i < hi; i++ {
 				p0, p1 := K.RowPtr[i], K.RowPtr[i+1]
-				mphateSpRow(dst[i*q:(i+1)*q], vals[p0:p1], K.Col[p0:p1], src)
+				mphateSpRow32(out, vals[p0:p1], K.Col[p0:p1], src32)
+				for c, v := range out {
+					dst[i*q+c] = float64(v)
+				}
 			}
 		})
 	}

@@ -589,7 +589,7 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	}
 	parallelRanges(N, 1024, func(lo, hi int) {
 		for _, r := range rows[lo:hi] {
-			slices.SortFunc(r, func(a, b mphateEntry) int { return cmp.Compare(a.j, b.j) })
+			mphateSortRow(r)
 		}
 	})
 	g := &Graph{N: N, RowPtr: make([]int32, N+1)}
@@ -612,6 +612,37 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 		}
 	})
 	return g, nil
+}
+
+// mphateSortRow sorts r by column. Rows here are mostly one or two sorted runs (a scanned
+// snapshot's row with the diagonal entry first; intraslice entries followed by interslice ones):
+// those are merged in linear time, anything else is sorted.
+func mphateSortRow(r []mphateEntry) {
+	less := func(a, b mphateEntry) int { return cmp.Compare(a.j, b.j) }
+	k := 1
+	for k < len(r) && r[k-1].j <= r[k].j {
+		k++
+	}
+	if k >= len(r) {
+		return
+	}
+	if !slices.IsSortedFunc(r[k:], less) {
+		slices.SortFunc(r, less)
+		return
+	}
+	a := slices.Clone(r[:k])
+	i, j, o := 0, k, 0
+	for i < len(a) && j < len(r) {
+		if r[j].j < a[i].j {
+			r[o] = r[j]
+			j++
+		} else {
+			r[o] = a[i]
+			i++
+		}
+		o++
+	}
+	copy(r[o:], a[i:]) // the rest of r[j:] is already in place
 }
 
 // symmetrizeAverage returns (W + Wᵀ)/2 for the directed rows (entries (j, w) of row i, at most one
@@ -646,7 +677,7 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 	parallelRanges(n, 256, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r, t := rows[i], tr[i]
-			slices.SortFunc(r, func(a, b mphateEntry) int { return cmp.Compare(a.j, b.j) })
+			mphateSortRow(r)
 			m := make([]mphateEntry, 0, len(r)+len(t))
 			a, b := 0, 0
 			for a < len(r) || b < len(t) {

@@ -762,10 +762,20 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	// (x <- x R^-1 with RᵀR = xᵀx), which is as accurate as Householder QR for well-conditioned
 	// blocks and keeps Q thin (mat.QR.QTo would form the full N × N Q).
 	orth := func(x []float64) error {
-		X := mat.NewDense(N, q, x)
+		workers := numWorkers(N, 4096)
 		for pass := 0; pass < 2; pass++ {
-			g := mat.NewSymDense(q, nil)
-			g.SymOuterK(1, X.T())
+			// xᵀx from row chunks in parallel, summed in chunk order.
+			parts := make([]*mat.SymDense, workers)
+			parallelChunks(N, workers, func(w, lo, hi int) {
+				parts[w] = mat.NewSymDense(q, nil)
+				parts[w].SymOuterK(1, mat.NewDense(hi-lo, q, x[lo*q:hi*q]).T())
+			})
+			g := parts[0]
+			for _, p := range parts[1:] {
+				if p != nil {
+					g.AddSym(g, p)
+				}
+			}
 			var trace float64
 			for a := 0; a < q; a++ {
 				trace += g.At(a, a)
@@ -786,9 +796,11 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 			if err := rinv.InverseTri(&r); err != nil {
 				return fmt.Errorf("reduce: MPHATE: landmarks: %w", err)
 			}
-			var y mat.Dense
-			y.Mul(X, &rinv)
-			copy(x, y.RawMatrix().Data)
+			parallelChunks(N, workers, func(_, lo, hi int) {
+				var y mat.Dense
+				y.Mul(mat.NewDense(hi-lo, q, x[lo*q:hi*q]), &rinv)
+				copy(x[lo*q:hi*q], y.RawMatrix().Data)
+			})
 		}
 		return nil
 	}

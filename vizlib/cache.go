@@ -19,7 +19,7 @@ import (
 const noCacheEnv = "EMBVIZ_NO_CACHE"
 
 // cacheVersion is part of every cache key: bump it when a reduction's code changes its output.
-const cacheVersion = "embviz-cache-v4"
+const cacheVersion = "embviz-cache-v5"
 
 // cacheDir is the subdirectory of a run directory where reductions are cached.
 const cacheDir = "cache"

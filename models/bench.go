@@ -127,6 +127,13 @@ func BenchTrainModel(backend compute.Backend, name string, steps, batch, warmup 
 		}
 		return lossValue, nil
 	}
+	return timeSteps(step, rng, steps, batch, warmup, shape)
+}
+
+// timeSteps runs step on warmup untimed random batches [batch, shape...] and then on steps timed
+// ones (generated before the timed region from rng), and returns the timings and the last
+// step's loss.
+func timeSteps(step func(train.Batch) (float32, error), rng *rand.Rand, steps, batch, warmup int, shape []int) (BenchResult, error) {
 	res := BenchResult{Steps: steps, Batch: batch}
 	start := time.Now()
 	for _, b := range benchBatches(rng, warmup, batch, shape) {
@@ -139,6 +146,7 @@ func BenchTrainModel(backend compute.Backend, name string, steps, batch, warmup 
 	start = time.Now()
 	cpu0 := processCPU()
 	for i := range steps {
+		var err error
 		if res.FinalLoss, err = step(batches[i]); err != nil {
 			return res, fmt.Errorf("models: bench step %d: %w", i, err)
 		}
@@ -207,25 +215,10 @@ func BenchInfer(backend compute.Backend, name string, taps []string, steps, batc
 		}
 		return loss, nil
 	}
-	res := BenchResult{Steps: steps, Batch: batch}
-	rng := rand.New(rand.NewPCG(1, 2))
-	start := time.Now()
-	for _, b := range benchBatches(rng, warmup, batch, shape) {
-		if _, err := step(b); err != nil {
-			return res, fmt.Errorf("models: bench warmup batch: %w", err)
-		}
+	res, err := timeSteps(step, rand.New(rand.NewPCG(1, 2)), steps, batch, warmup, shape)
+	if err != nil {
+		return res, err
 	}
-	res.Warmup = time.Since(start)
-	batches := benchBatches(rng, steps, batch, shape)
-	start = time.Now()
-	cpu0 := processCPU()
-	for i := range steps {
-		if res.FinalLoss, err = step(batches[i]); err != nil {
-			return res, fmt.Errorf("models: bench batch %d: %w", i, err)
-		}
-	}
-	res.Elapsed = time.Since(start)
-	res.CPU = processCPU() - cpu0
 	if math.IsNaN(float64(sink)) {
 		return res, fmt.Errorf("models: bench: NaN in %s's outputs", m.Name())
 	}

@@ -198,7 +198,7 @@ func kmeansPlusPlus(x *Matrix, k int, rng *rand.Rand) []float32 {
 						continue
 					}
 					xi := x.Row(i)
-					if f := float64(mphateSqDist32(xi, cr)); f > closest[i]*slack && f > 0x1p-100 && !math.IsInf(f, 1) {
+					if f := float64(tsneSqDist(xi, cr)); f > closest[i]*slack && f > 0x1p-100 && !math.IsInf(f, 1) {
 						// The float32 distance (far from float32's subnormals and overflow)
 						// exceeds closest[i] by more than its error bound.
 						parallelSum[i] = closest[i]

@@ -7,30 +7,6 @@ import (
 	"unsafe"
 )
 
-// mphateSqDist32 is the squared Euclidean distance between a and b in float32 (AVX2/FMA, 8 lanes),
-// for the k-means++ prefilter: the relative error is below (len(a)+3) 2^-24 (non-negative terms).
-func mphateSqDist32(a, b []float32) float32 {
-	if !knnUseSIMD || len(a) < 8 {
-		return sqDist32(a, b)
-	}
-	b = b[:len(a)]
-	var acc archsimd.Float32x8
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		d := archsimd.LoadFloat32x8Slice(a[i : i+8]).Sub(archsimd.LoadFloat32x8Slice(b[i : i+8]))
-		acc = d.MulAdd(d, acc)
-	}
-	var v [8]float32
-	acc.Store(&v)
-	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code: see clearUpper
-	s := ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
-	for ; i < len(a); i++ {
-		e := a[i] - b[i]
-		s += e * e
-	}
-	return s
-}
-
 // mphateSpRow32 sets out ([q]) to sum_p vals[p] src[cols[p]*q : cols[p]*q+q] (one row of a sparse
 // [N, N] by dense [N, q] product, src row-major, float32), terms added in order p = 0, 1, ... for
 // every column; with AVX2/FMA, 64 (then 16, 8) columns at a time are accumulated in registers.

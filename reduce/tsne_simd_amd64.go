@@ -40,8 +40,9 @@ func tsneListEval(px, py float64, lx, ly, lc []float64) (fx, fy, z float64) {
 	return b[0] + b[1] + b[2] + b[3], c[0] + c[1] + c[2] + c[3], a[0] + a[1] + a[2] + a[3]
 }
 
-// tsneSqDist returns ||a - b||^2 (len(b) >= len(a)), 8 coordinates at a time with AVX2/FMA when
-// available (sqDist32 otherwise).
+// tsneSqDist returns ||a - b||^2 (len(b) >= len(a)) in float32, 8 coordinates at a time with
+// AVX2/FMA when available (sqDist32 otherwise): the t-SNE and kNN distances, and the k-means++
+// prefilter, whose bound uses its relative error below (len(a)+3) 2^-24 (non-negative terms).
 func tsneSqDist(a, b []float32) float32 {
 	if !tsneUseSIMD || len(a) < 8 {
 		return sqDist32(a, b)

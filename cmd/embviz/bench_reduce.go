@@ -398,44 +398,53 @@ func benchFrames(stdout io.Writer, x *reduce.Matrix, frames, k int, w1, c1 time.
 	fmt.Fprintf(stdout, "t-SNE animation: %d frames of %d points (snapshot t = (1-a) noise + a x, a from 0.3 to 1); one static t-SNE: %.2f s wall, %.2f s CPU\n",
 		frames, x.Rows, w1.Seconds(), c1.Seconds())
 	fmt.Fprintf(stdout, "%-16s %8s %8s %9s %11s %10s %11s\n", "frames", "wall_s", "cpu_s", "s/frame", "x_static", "trust_last", "mean_disp")
-	var ref struct{ w, c time.Duration }
-	for _, c := range []struct {
+	var res [2]struct{ w, c time.Duration }
+	for i, c := range []struct {
 		name string
 		opts *reduce.TSNEAnimOptions
 	}{{"defaults", nil}, {"before 2026-12", before}} {
-		var fr []*reduce.Matrix
-		w, cpu, _, err := benchTime(func() (*reduce.Matrix, error) {
-			var err error
-			fr, err = reduce.TSNEFrames(seq, c.opts)
-			return nil, err
-		})
+		var err error
+		res[i].w, res[i].c, err = framesRow(stdout, 16, c.name, seq, k, w1, func() ([]*reduce.Matrix, error) { return reduce.TSNEFrames(seq, c.opts) })
 		if err != nil {
 			return err
 		}
-		trust, err := reduce.Trustworthiness(seq[len(seq)-1], fr[len(fr)-1], k, nil)
-		if err != nil {
-			return err
-		}
+	}
+	fmt.Fprintf(stdout, "defaults vs before 2026-12: %.2fx wall, %.2fx CPU (x_static: wall in units of one static t-SNE)\n",
+		res[1].w.Seconds()/res[0].w.Seconds(), res[1].c.Seconds()/res[0].c.Seconds())
+	return nil
+}
+
+// framesRow times animate (the frames of seq) and prints one table row named name (left-aligned
+// in width columns): wall and CPU seconds, seconds a frame, wall in units of one static
+// embedding's w1, last-frame trustworthiness@k against the last snapshot, and the mean
+// frame-to-frame displacement (reduce.Displacements). Returns the wall and CPU time.
+func framesRow(stdout io.Writer, width int, name string, seq []*reduce.Matrix, k int, w1 time.Duration, animate func() ([]*reduce.Matrix, error)) (time.Duration, time.Duration, error) {
+	var fr []*reduce.Matrix
+	w, cpu, _, err := benchTime(func() (*reduce.Matrix, error) {
+		var err error
+		fr, err = animate()
+		return nil, err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	trust, err := reduce.Trustworthiness(seq[len(seq)-1], fr[len(fr)-1], k, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	var disp float64
+	if len(fr) > 1 {
 		ds, err := reduce.Displacements(fr)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
-		var disp float64
 		for _, d := range ds {
 			disp += d / float64(len(ds))
 		}
-		fmt.Fprintf(stdout, "%-16s %8.2f %8.2f %9.3f %11.2f %10.4f %11.4f\n", c.name, w.Seconds(), cpu.Seconds(),
-			w.Seconds()/float64(frames), w.Seconds()/w1.Seconds(), trust, disp)
-		if c.opts != nil {
-			ref.w, ref.c = w, cpu
-		} else {
-			defer func(w, c time.Duration) {
-				fmt.Fprintf(stdout, "defaults vs before 2026-12: %.2fx wall, %.2fx CPU (x_static: wall in units of one static t-SNE)\n",
-					ref.w.Seconds()/w.Seconds(), ref.c.Seconds()/c.Seconds())
-			}(w, cpu)
-		}
 	}
-	return nil
+	fmt.Fprintf(stdout, "%-*s %8.2f %8.2f %9.3f %11.2f %10.4f %11.4f\n", width, name, w.Seconds(), cpu.Seconds(),
+		w.Seconds()/float64(len(fr)), w.Seconds()/w1.Seconds(), trust, disp)
+	return w, cpu, nil
 }
 
 // benchTime runs f and returns its wall and process CPU (user+system) time.

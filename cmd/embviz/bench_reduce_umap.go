@@ -24,32 +24,11 @@ func benchUMAPFrames(stdout io.Writer, x *reduce.Matrix, frames, k int, w1, c1 t
 		name string
 		opts *reduce.UMAPAnimOptions
 	}{{"UMAP defaults", nil}, {"UMAP before 2026-12", &reduce.UMAPAnimOptions{FrameEpochs: 100}}} {
-		var fr []*reduce.Matrix
-		w, cpu, _, err := benchTime(func() (*reduce.Matrix, error) {
-			var err error
-			fr, err = reduce.UMAPFrames(seq, c.opts)
-			return nil, err
-		})
+		var err error
+		res[i].w, res[i].c, err = framesRow(stdout, 21, c.name, seq, k, w1, func() ([]*reduce.Matrix, error) { return reduce.UMAPFrames(seq, c.opts) })
 		if err != nil {
 			return err
 		}
-		trust, err := reduce.Trustworthiness(seq[len(seq)-1], fr[len(fr)-1], k, nil)
-		if err != nil {
-			return err
-		}
-		var disp float64
-		if len(fr) > 1 {
-			ds, err := reduce.Displacements(fr)
-			if err != nil {
-				return err
-			}
-			for _, d := range ds {
-				disp += d / float64(len(ds))
-			}
-		}
-		fmt.Fprintf(stdout, "%-21s %8.2f %8.2f %9.3f %11.2f %10.4f %11.4f\n", c.name, w.Seconds(), cpu.Seconds(),
-			w.Seconds()/float64(frames), w.Seconds()/w1.Seconds(), trust, disp)
-		res[i].w, res[i].c = w, cpu
 	}
 	fmt.Fprintf(stdout, "UMAP frames: %.3f s a frame, %.2f static UMAPs; defaults vs before 2026-12: %.2fx wall, %.2fx CPU (x_static: wall in units of one static UMAP)\n",
 		res[0].w.Seconds()/float64(frames), res[0].w.Seconds()/float64(frames)/w1.Seconds(),

@@ -18,7 +18,11 @@ import (
 // noCacheEnv names the environment variable that disables the reductions cache when set to 1.
 const noCacheEnv = "EMBVIZ_NO_CACHE"
 
-// cacheVersion is part of every cache key: bump it when a reduction's code changes its output.
+// cacheVersion is part of every cache key, with reduceSource (the reduce package's sources, so
+// that any change there, defaults included, starts a new cache): bump it when vizlib's own
+// preparation of a reduction's input or output changes.
+//
+//go:generate go run ./internal/reducehash/gen ../reduce reduce_source.go
 const cacheVersion = "embviz-cache-v5"
 
 // cacheDir is the subdirectory of a run directory where reductions are cached.
@@ -30,7 +34,7 @@ const cacheDir = "cache"
 // the key; nothing is keyed by hand-picked fields.
 func cacheKey(method string, opts any, inputs []*reduce.Matrix) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", cacheVersion, method)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", cacheVersion, reduceSource, method)
 	hashValue(h, reflect.ValueOf(opts))
 	for _, m := range inputs {
 		hashMatrix(h, m)

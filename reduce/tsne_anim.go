@@ -18,7 +18,7 @@ type TSNEAnimOptions struct {
 	// Zero means 1 (no smoothing).
 	Update float64
 	// FrameIters is the number of iterations of each frame after the first whose affinities changed
-	// little. Zero means 30. A frame whose affinities P moved by a total variation
+	// little. Zero means 20. A frame whose affinities P moved by a total variation
 	// tv = (1/2) sum_ij |P_ij - P'_ij| above 0.06 from the previous frame's P' (snapshots far apart)
 	// runs FrameIters * tv / 0.06 iterations, at most 200 and at most FrameBudget / (T-1) (or
 	// FrameIters if that is more).
@@ -38,7 +38,8 @@ type TSNEAnimOptions struct {
 	// way, at their neighbours' positions). Zero means 1; negative disables it. Measured (2026-12,
 	// last-frame trustworthiness@10, mean displacement per frame): 50 frames of 5,000 Fashion-MNIST
 	// points (embviz bench reduce), 40 iterations a frame: 0.9878 and 0.0464 with it, 0.9853 and
-	// 0.0471 without (30 iterations with it: 0.9848 and 0.0442, 10% less time: the default); 12 frames of 10,000 points whose affinities move by tv = 0.47 a frame
+	// 0.0471 without; with it at 30 iterations 0.9848 and 0.0442 in 10.6 s, at 20 (the default)
+	// 0.9838 and 0.0423 in 8.9 s on 2 idle cores; 12 frames of 10,000 points whose affinities move by tv = 0.47 a frame
 	// (BenchmarkReport10k's run): 60 iterations with it 0.8647 and 0.186, without it 0.8606 and
 	// 0.167 at 80 iterations, 0.8736 and 0.204 at 200.
 	FramePlace float64
@@ -77,7 +78,7 @@ type TSNEAnimOptions struct {
 
 // Defaults of TSNEAnimOptions.
 const (
-	tsneFrameIters = 30
+	tsneFrameIters = 20
 	tsneFrameTheta = 0.7
 	tsneFrameLRx   = 2 // FrameLearningRate = tsneFrameLRx * n / 4
 	// A frame whose affinities moved by a total variation tv > tsneFrameTV from the previous

@@ -104,11 +104,7 @@ func BenchTrain(backend compute.Backend, steps, batch, warmup int) (BenchResult,
 // compiles the graph), then steps timed ones. Each step uses a fresh random batch, generated
 // outside the timed region, from a fixed seed.
 func BenchTrainModel(backend compute.Backend, name string, steps, batch, warmup int) (BenchResult, error) {
-	if steps < 1 || batch < 1 {
-		return BenchResult{}, fmt.Errorf("models: bench needs steps (%d) and batch (%d) >= 1", steps, batch)
-	}
-	warmup = max(warmup, 1)
-	m, shape, err := benchModel(name)
+	m, shape, warmup, err := benchSetup(name, steps, batch, warmup)
 	if err != nil {
 		return BenchResult{}, err
 	}
@@ -128,6 +124,16 @@ func BenchTrainModel(backend compute.Backend, name string, steps, batch, warmup 
 		return lossValue, nil
 	}
 	return timeSteps(step, rng, steps, batch, warmup, shape)
+}
+
+// benchSetup checks the step and batch counts (>= 1), raises warmup to at least 1 (the step that
+// compiles the graph) and returns the named benchmark network with its image shape.
+func benchSetup(name string, steps, batch, warmup int) (Model, []int, int, error) {
+	if steps < 1 || batch < 1 {
+		return nil, nil, 0, fmt.Errorf("models: bench needs steps (%d) and batch (%d) >= 1", steps, batch)
+	}
+	m, shape, err := benchModel(name)
+	return m, shape, max(warmup, 1), err
 }
 
 // timeSteps runs step on warmup untimed random batches [batch, shape...] and then on steps timed
@@ -166,11 +172,7 @@ func timeSteps(step func(train.Batch) (float32, error), rng *rand.Rand, steps, b
 // FinalLoss is the last batch's mean cross-entropy against random labels (a check that the logits
 // were computed: finite, near log 10 at initialization).
 func BenchInfer(backend compute.Backend, name string, taps []string, steps, batch, warmup int) (BenchResult, error) {
-	if steps < 1 || batch < 1 {
-		return BenchResult{}, fmt.Errorf("models: bench needs steps (%d) and batch (%d) >= 1", steps, batch)
-	}
-	warmup = max(warmup, 1)
-	m, shape, err := benchModel(name)
+	m, shape, warmup, err := benchSetup(name, steps, batch, warmup)
 	if err != nil {
 		return BenchResult{}, err
 	}

@@ -125,21 +125,7 @@ func TestUMAPFramesWarmKNN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recall := func(nb *Neighbors) float64 {
-		hits := 0
-		for i := 0; i < n; i++ {
-			set := map[int32]bool{}
-			for _, j := range exact.Index[i*k : (i+1)*k] {
-				set[j] = true
-			}
-			for _, j := range nb.Index[i*k : (i+1)*k] {
-				if set[j] {
-					hits++
-				}
-			}
-		}
-		return float64(hits) / float64(n*k)
-	}
+	recall := func(nb *Neighbors) float64 { return knnRecall(exact, nb, k) }
 	prev, err := umapFrameNeighbors(seq[T-2], &base, p, nil, false)
 	if err != nil {
 		t.Fatal(err)

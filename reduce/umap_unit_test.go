@@ -258,21 +258,7 @@ func TestNNDescentInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recall := func(nb *Neighbors) float64 {
-		hits := 0
-		for i := 0; i < nb.N; i++ {
-			set := map[int32]bool{}
-			for _, j := range exact.Index[i*k : (i+1)*k] {
-				set[j] = true
-			}
-			for _, j := range nb.Index[i*k : (i+1)*k] {
-				if set[j] {
-					hits++
-				}
-			}
-		}
-		return float64(hits) / float64(nb.N*k)
-	}
+	recall := func(nb *Neighbors) float64 { return knnRecall(exact, nb, k) }
 	for _, tc := range []struct {
 		name    string
 		opts    NNDescentOptions
@@ -436,4 +422,21 @@ func TestOptimizeLayoutStaged(t *testing.T) {
 	if err := OptimizeLayout(NewMatrix(10, 2), g, nil); err == nil || !strings.Contains(err.Error(), "graph has 240 vertices, embedding has 10 rows") {
 		t.Errorf("mismatched graph: %v", err)
 	}
+}
+
+// knnRecall is the share of exact's k neighbours of each point ([n, k] lists) that nb lists too.
+func knnRecall(exact, nb *Neighbors, k int) float64 {
+	hits := 0
+	for i := 0; i < nb.N; i++ {
+		set := map[int32]bool{}
+		for _, j := range exact.Index[i*k : (i+1)*k] {
+			set[j] = true
+		}
+		for _, j := range nb.Index[i*k : (i+1)*k] {
+			if set[j] {
+				hits++
+			}
+		}
+	}
+	return float64(hits) / float64(nb.N*k)
 }

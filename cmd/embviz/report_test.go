@@ -207,7 +207,7 @@ func BenchmarkReport10k(b *testing.B) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	if _, err := os.Stat(filepath.Join(dir, "run-0001")); err != nil {
+	if _, err := training.OpenRun(dir, "run-0001"); err != nil { // a run there (a real one, say) is kept
 		reportSyntheticRun(b, dir, 10000, 50, 64, 10)
 	}
 	b.Setenv("EMBVIZ_NO_CACHE", "1") // vizlib: time the reductions, not the cache

@@ -1,51 +1,51 @@
 package reduce
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // Barnes-Hut quadtree for the t-SNE repulsive forces (van der Maaten 2014, "Accelerating t-SNE
-// using tree-based algorithms"). The tree lives in one flat node slice reused across iterations:
-// no allocation per node or per iteration once the slice has grown.
+// using tree-based algorithms"). Each build sorts the points by their Morton (Z-order) code on a
+// 2^qtBits x 2^qtBits grid over the bounding square (a radix sort, O(n)), then lays the tree out
+// from the sorted codes in one flat slice in depth-first preorder: a cell's points are a contiguous
+// range of the sorted order, its children follow it, and each node stores the index just past its
+// subtree, so the traversals need no stack and read the slice front to back. Only non-empty cells
+// are stored, and a cell whose points all lie in one quadrant is replaced by that quadrant (a
+// compressed quadtree: the smaller cell, holding the same points with the same center of mass, is
+// summarized at least as early and as accurately). Nothing is allocated per iteration once the
+// slices have grown.
 
-// qtNode is a square cell of the quadtree.
-type qtNode struct {
-	cx, cy, hw float64 // cell center and half-width
-	w2         float64 // squared cell width (2 hw)^2
-	sumX, sumY float64 // sum of the positions of the points inside (center of mass * count)
-	count      int32   // number of points inside
-	child      int32   // index of the first of 4 children (quadrants 0..3), -1 for a leaf
-	point      int32   // the point of a leaf holding exactly one, else -1
-	depth      int32
+// qtBits is the resolution of the Morton grid per axis: cells of width 2^-30 of the layout's
+// extent (below float32's resolution of the positions that the traversal reads) hold points that
+// coincide there (duplicates) in one leaf.
+const qtBits = 30
+
+// qtFlat is a node of the tree.
+type qtFlat struct {
+	comX, comY float32 // center of mass (exactly the point for a leaf of one point)
+	width      float32 // cell width
+	count      float32 // number of points
+	next       int32   // index of the node after this one's subtree (index+1 for a leaf)
+	start      int32   // the node's points are order[start : start+count]
 }
 
-// qtMaxDepth bounds the depth: cells that small hold duplicates (their points stay together in
-// one leaf). It also bounds the traversal stack (3*depth + 4 entries).
-const qtMaxDepth = 60
-
 type quadTree struct {
-	nodes []qtNode
-	// flat is the compact copy of nodes that the traversal reads (20 bytes a node instead of 72,
-	// so the whole tree of a few thousand points stays in L2 cache).
 	flat []qtFlat
-	// order lists the points in depth-first tree order (spatially coherent), so that points
-	// processed one after the other traverse mostly the same cells; the points under node k are
-	// order[start[k] : start[k]+count].
+	// order lists the points in Z order (spatially coherent, the depth-first order of the tree),
+	// so that points processed one after the other traverse mostly the same cells.
 	order []int32
-	start []int32
 	// groups are the nodes whose points share one interaction list (see groupRepulse): the
 	// largest nodes with at most qtGroupMax points, and leaves.
 	groups []int32
+	// sort buffers: Morton codes and point indices, and their radix-sort scratch copies.
+	codes, codes2 []uint64
+	order2        []int32
+	pos           []float64
 }
 
 // qtGroupMax is the largest number of points that share one interaction list.
 const qtGroupMax = 24
-
-// qtFlat is the traversal view of a node.
-type qtFlat struct {
-	comX, comY float32 // center of mass
-	w2         float32 // squared cell width
-	count      float32 // number of points
-	child      int32   // first child, -1 for a leaf
-}
 
 // build rebuilds the tree over the points y ([n, 2] row-major).
 func (t *quadTree) build(y []float64) {
@@ -59,129 +59,155 @@ func (t *quadTree) build(y []float64) {
 		minY, maxY = min(minY, y0), max(maxY, y0)
 	}
 	hw := max(maxX-minX, maxY-minY)/2*(1+1e-6) + 1e-12
-	t.nodes = t.nodes[:0]
-	t.nodes = append(t.nodes, qtNode{cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, hw: hw, w2: 4 * hw * hw, child: -1, point: -1})
+	x0, y0 := (minX+maxX)/2-hw, (minY+maxY)/2-hw
+	scale := float64(uint64(1)<<qtBits) / (2 * hw)
+	t.codes = grow(t.codes, n)
+	t.order = growI32(t.order, n)
+	const top = 1<<qtBits - 1
 	for i := 0; i < n; i++ {
-		t.insert(int32(i), y[2*i], y[2*i+1])
+		qx := min(uint64(max((y[2*i]-x0)*scale, 0)), top)
+		qy := min(uint64(max((y[2*i+1]-y0)*scale, 0)), top)
+		t.codes[i] = spread(qx) | spread(qy)<<1
+		t.order[i] = int32(i)
 	}
-	if cap(t.flat) < len(t.nodes) {
-		t.flat = make([]qtFlat, len(t.nodes), cap(t.nodes))
+	t.radixSort()
+	// The positions in Z order, for the sums of the centers of mass.
+	t.pos = growF64(t.pos, 2*n)
+	for k, i := range t.order {
+		t.pos[2*k], t.pos[2*k+1] = y[2*i], y[2*i+1]
 	}
-	t.flat = t.flat[:len(t.nodes)]
-	for k := range t.nodes {
-		nd := &t.nodes[k]
-		var cx, cy float32
-		if nd.count > 0 {
-			cx, cy = float32(nd.sumX/float64(nd.count)), float32(nd.sumY/float64(nd.count))
-		}
-		if nd.count == 1 {
-			cx, cy = float32(nd.sumX), float32(nd.sumY) // exactly the point (self test in repulse)
-		}
-		t.flat[k] = qtFlat{comX: cx, comY: cy, w2: float32(nd.w2), count: float32(nd.count), child: nd.child}
-	}
-	t.order = t.order[:0]
+	t.flat = t.flat[:0]
 	t.groups = t.groups[:0]
-	if cap(t.start) < len(t.nodes) {
-		t.start = make([]int32, len(t.nodes), cap(t.nodes))
-	}
-	t.start = t.start[:len(t.nodes)]
-	t.collect(0, y, false)
+	t.node(0, n, 2*qtBits, 2*hw, false)
 }
 
-// collect appends the points under node ni to t.order, depth first.
-func (t *quadTree) collect(ni int32, y []float64, grouped bool) {
-	nd := &t.nodes[ni]
-	t.start[ni] = int32(len(t.order))
-	if nd.count == 0 {
-		return
+// node appends the subtree of the points order[a:b], whose codes agree above bit level (their
+// cell has width w), and returns their sums of positions.
+func (t *quadTree) node(a, b, level int, w float64, grouped bool) (sx, sy float64) {
+	codes := t.codes
+	// Compress: descend while all the points fall into one quadrant.
+	if b-a > 1 {
+		if diff := codes[a] ^ codes[b-1]; diff == 0 {
+			w = math.Ldexp(w, -level/2)
+			level = 0
+		} else {
+			l := (bits.Len64(diff) + 1) &^ 1 // the level at which the first and last codes split
+			w = math.Ldexp(w, (l-level)/2)
+			level = l
+		}
 	}
-	if !grouped && (nd.count <= qtGroupMax || nd.child < 0) {
-		t.groups = append(t.groups, ni)
+	idx := int32(len(t.flat))
+	t.flat = append(t.flat, qtFlat{width: float32(w), count: float32(b - a), start: int32(a)})
+	if !grouped && (b-a <= qtGroupMax || b-a == 1 || level == 0) {
+		t.groups = append(t.groups, idx)
 		grouped = true
 	}
-	if nd.child >= 0 {
-		for q := nd.child; q < nd.child+4; q++ {
-			t.collect(q, y, grouped)
+	if b-a == 1 || level == 0 { // a leaf: one point, or points on one grid cell
+		for k := a; k < b; k++ {
+			sx += t.pos[2*k]
+			sy += t.pos[2*k+1]
 		}
-		return
-	}
-	if nd.count == 1 {
-		t.order = append(t.order, nd.point)
-		return
-	}
-	// A leaf of duplicates keeps only a count: find its points by position (rare).
-	for i := 0; i < len(y)/2; i++ {
-		if math.Abs(y[2*i]-nd.cx) <= nd.hw && math.Abs(y[2*i+1]-nd.cy) <= nd.hw && t.leafOf(y[2*i], y[2*i+1]) == ni {
-			t.order = append(t.order, int32(i))
+		cx, cy := float32(sx), float32(sy) // exactly the point (self test in repulse)
+		if b-a > 1 {
+			cx, cy = float32(sx/float64(b-a)), float32(sy/float64(b-a))
 		}
+		f := &t.flat[idx]
+		f.comX, f.comY, f.next = cx, cy, idx+1
+		return sx, sy
 	}
+	// Split [a, b) into the 4 quadrants by the 2 code bits below level.
+	shift := uint(level - 2)
+	for lo := a; lo < b; {
+		q := (codes[lo] >> shift) & 3
+		hi := lo + 1
+		// Binary search for the end of quadrant q.
+		for l, h := hi, b; l < h; {
+			m := int(uint(l+h) >> 1)
+			if (codes[m]>>shift)&3 == q {
+				l = m + 1
+				hi = l
+			} else {
+				h = m
+			}
+		}
+		cx, cy := t.node(lo, hi, level-2, w/2, grouped)
+		sx += cx
+		sy += cy
+		lo = hi
+	}
+	f := &t.flat[idx]
+	f.comX, f.comY, f.next = float32(sx/float64(b-a)), float32(sy/float64(b-a)), int32(len(t.flat))
+	return sx, sy
 }
 
-// leafOf returns the leaf whose cell contains (x, y).
-func (t *quadTree) leafOf(x, y float64) int32 {
-	ni := int32(0)
-	for t.nodes[ni].child >= 0 {
-		nd := &t.nodes[ni]
-		ni = nd.child + quadrant(nd, x, y)
+// radixSort sorts t.order by t.codes (least significant digit first, 8 bits a pass, stable).
+func (t *quadTree) radixSort() {
+	n := len(t.codes)
+	t.codes2 = grow(t.codes2, n)
+	t.order2 = growI32(t.order2, n)
+	src, dst := t.codes, t.codes2
+	osrc, odst := t.order, t.order2
+	var all, any uint64 = ^uint64(0), 0
+	for _, c := range src {
+		all &= c
+		any |= c
 	}
-	return ni
-}
-
-func (t *quadTree) split(ni int32) {
-	nd := t.nodes[ni]
-	h := nd.hw / 2
-	first := int32(len(t.nodes))
-	for q := 0; q < 4; q++ {
-		cx, cy := nd.cx-h, nd.cy-h
-		if q&1 != 0 {
-			cx = nd.cx + h
-		}
-		if q&2 != 0 {
-			cy = nd.cy + h
-		}
-		t.nodes = append(t.nodes, qtNode{cx: cx, cy: cy, hw: h, w2: 4 * h * h, child: -1, point: -1, depth: nd.depth + 1})
-	}
-	t.nodes[ni].child = first
-}
-
-func quadrant(nd *qtNode, x, y float64) int32 {
-	var q int32
-	if x > nd.cx {
-		q |= 1
-	}
-	if y > nd.cy {
-		q |= 2
-	}
-	return q
-}
-
-func (t *quadTree) insert(i int32, x, y float64) {
-	ni := int32(0)
-	for {
-		nd := &t.nodes[ni]
-		if nd.child < 0 && nd.count == 1 && nd.depth < qtMaxDepth && nd.hw >= 1e-10 && (nd.sumX != x || nd.sumY != y) {
-			// A leaf holding one point p: split it and move p down to its quadrant.
-			p, px, py := nd.point, nd.sumX, nd.sumY
-			t.split(ni)
-			nd = &t.nodes[ni] // split may have reallocated
-			nd.point = -1
-			cn := &t.nodes[nd.child+quadrant(nd, px, py)]
-			cn.sumX, cn.sumY, cn.count, cn.point = px, py, 1, p
-		}
-		nd.sumX += x
-		nd.sumY += y
-		nd.count++
-		if nd.child >= 0 {
-			ni = nd.child + quadrant(nd, x, y)
+	varying := all ^ any // bits that differ between some codes
+	for shift := uint(0); shift < 2*qtBits; shift += 8 {
+		if (varying>>shift)&0xff == 0 {
 			continue
 		}
-		if nd.count == 1 {
-			nd.point = i
-		} else {
-			nd.point = -1 // a leaf of (near) duplicates
+		var cnt [256]int
+		for _, c := range src {
+			cnt[(c>>shift)&0xff]++
 		}
-		return
+		s := 0
+		for d := range cnt {
+			s, cnt[d] = s+cnt[d], s
+		}
+		for k, c := range src {
+			d := (c >> shift) & 0xff
+			dst[cnt[d]] = c
+			odst[cnt[d]] = osrc[k]
+			cnt[d]++
+		}
+		src, dst = dst, src
+		osrc, odst = odst, osrc
 	}
+	t.codes, t.codes2 = src, dst
+	t.order, t.order2 = osrc, odst
+}
+
+// spread interleaves zeros into the low 32 bits of v: bit k moves to bit 2k.
+func spread(v uint64) uint64 {
+	v &= 0xffffffff
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v<<2) & 0x3333333333333333
+	v = (v | v<<1) & 0x5555555555555555
+	return v
+}
+
+func grow(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n)
+	}
+	return s[:n]
+}
+
+func growI32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
+
+func growF64(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
 }
 
 // repulse returns, for the point (x, y), the Barnes-Hut estimates of
@@ -192,49 +218,28 @@ func (t *quadTree) insert(i int32, x, y float64) {
 // summarized by its center of mass (times its count) when it is a leaf or width^2 < theta2 * r^2.
 func (t *quadTree) repulse(x, y, theta2 float64) (fx, fy, z float64) {
 	nodes := t.flat
-	var stack [3*qtMaxDepth + 8]int32
-	sp := 0
-	// visit evaluates node k: summarize it, or push it to be opened.
-	root := &nodes[0]
-	if root.child < 0 {
-		dx, dy := x-float64(root.comX), y-float64(root.comY)
+	xf, yf := float32(x), float32(y)
+	for k := 0; k < len(nodes); {
+		nd := &nodes[k]
+		dx, dy := x-float64(nd.comX), y-float64(nd.comY)
 		d2 := dx*dx + dy*dy
-		if root.comX == float32(x) && root.comY == float32(y) {
-			return
+		if nd.next == int32(k+1) { // a leaf
+			k++
+			if nd.comX == xf && nd.comY == yf {
+				continue // the point itself, or a duplicate of it
+			}
+		} else if w := float64(nd.width); w*w >= theta2*d2 {
+			k++ // open it: its children follow
+			continue
+		} else {
+			k = int(nd.next)
 		}
 		w := 1 / (1 + d2)
-		cw := float64(root.count) * w
-		return cw * w * dx, cw * w * dy, cw
-	}
-	xf, yf := float32(x), float32(y)
-	stack[0] = 0
-	sp = 1
-	for sp > 0 {
-		sp--
-		c := nodes[stack[sp]].child
-		for q := c; q < c+4; q++ {
-			nd := &nodes[q]
-			if nd.count == 0 {
-				continue
-			}
-			dx, dy := x-float64(nd.comX), y-float64(nd.comY)
-			d2 := dx*dx + dy*dy
-			if nd.child < 0 {
-				if nd.comX == xf && nd.comY == yf {
-					continue // the point itself, or a duplicate of it
-				}
-			} else if float64(nd.w2) >= theta2*d2 {
-				stack[sp] = q
-				sp++
-				continue
-			}
-			w := 1 / (1 + d2)
-			cw := float64(nd.count) * w
-			z += cw
-			cw *= w
-			fx += cw * dx
-			fy += cw * dy
-		}
+		cw := float64(nd.count) * w
+		z += cw
+		cw *= w
+		fx += cw * dx
+		fy += cw * dy
 	}
 	return
 }
@@ -248,14 +253,13 @@ type qtList struct {
 // (the grouping of Barnes 1990): one traversal builds the list of cells that every point of the
 // group may summarize, then each point is evaluated against the list in a branch-free loop. A cell
 // of width w whose center of mass lies at distance D from the group's center is summarized when
-// w^2 < theta2 (D - r)^2 with r the group's radius, which implies w < theta |p - com| for every
-// point p of the group: at least as accurate as the per-point criterion. Cells that contain group
-// points are always opened down to their leaves, so each point meets itself as a leaf (w = 1, no
-// force), which is subtracted. Writes rep[2i], rep[2i+1] for the group's points and returns their
-// sum of z.
+// w < theta (D - r) with r the group's radius, which implies w < theta |p - com| for every point p
+// of the group: at least as accurate as the per-point criterion. Cells that contain group points
+// are always opened down to their leaves, so each point meets itself as a leaf (w = 1, no force),
+// which is subtracted. Writes rep[2i], rep[2i+1] for the group's points and returns their sum of z.
 func (t *quadTree) groupRepulse(g int32, pos []float64, theta2 float64, l *qtList, rep []float64) float64 {
-	nd := &t.nodes[g]
-	pts := t.order[t.start[g] : t.start[g]+nd.count]
+	gn := &t.flat[g]
+	pts := t.order[gn.start : gn.start+int32(gn.count)]
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	for _, i := range pts {
@@ -264,36 +268,24 @@ func (t *quadTree) groupRepulse(g int32, pos []float64, theta2 float64, l *qtLis
 	}
 	gx, gy := (minX+maxX)/2, (minY+maxY)/2
 	r := math.Hypot(maxX-minX, maxY-minY)/2 + 1e-12
+	invTheta := 1 / math.Sqrt(theta2)
 	l.x, l.y, l.c = l.x[:0], l.y[:0], l.c[:0]
 	nodes := t.flat
-	var stack [3*qtMaxDepth + 8]int32
-	sp := 1
-	for sp > 0 {
-		sp--
-		ni := stack[sp]
-		fn := &nodes[ni]
-		if fn.child < 0 {
-			if fn.count > 0 {
-				l.x = append(l.x, float64(fn.comX))
-				l.y = append(l.y, float64(fn.comY))
-				l.c = append(l.c, float64(fn.count))
-			}
-			continue
-		}
-		dx, dy := gx-float64(fn.comX), gy-float64(fn.comY)
-		dist := math.Sqrt(dx*dx+dy*dy) - r
-		if dist > 0 && float64(fn.w2) < theta2*dist*dist {
-			l.x = append(l.x, float64(fn.comX))
-			l.y = append(l.y, float64(fn.comY))
-			l.c = append(l.c, float64(fn.count))
-			continue
-		}
-		for q := fn.child; q < fn.child+4; q++ {
-			if nodes[q].count > 0 {
-				stack[sp] = q
-				sp++
+	for k := 0; k < len(nodes); {
+		fn := &nodes[k]
+		if fn.next != int32(k+1) { // not a leaf: summarize it if far enough, else open it
+			dx, dy := gx-float64(fn.comX), gy-float64(fn.comY)
+			// |g - com| - r > w / theta, squared (both sides positive).
+			lim := r + float64(fn.width)*invTheta
+			if dx*dx+dy*dy <= lim*lim {
+				k++
+				continue
 			}
 		}
+		l.x = append(l.x, float64(fn.comX))
+		l.y = append(l.y, float64(fn.comY))
+		l.c = append(l.c, float64(fn.count))
+		k = int(fn.next)
 	}
 	for len(l.x)%4 != 0 { // pad to whole SIMD vectors with zero-count entries
 		l.x = append(l.x, 0)
@@ -325,6 +317,21 @@ func tsneListEvalGeneric(px, py float64, lx, ly, lc []float64) (fx, fy, z float6
 		cw *= w
 		fx += cw * dx
 		fy += cw * dy
+	}
+	return
+}
+
+// tsneAttrRowGeneric is the scalar attractive kernel of one row of P: for the point (px, py), its
+// neighbours cols (positions in y, [n, 2]) and their affinities vals (float32), it returns
+// sum_k vals_k w_k (p - y_cols_k), w_k = 1 / (1 + |p - y_cols_k|^2). dx and dy are scratch of
+// len(cols).
+func tsneAttrRowGeneric(px, py float64, y []float64, cols []int32, vals []float32, dx, dy []float64) (fx, fy float64) {
+	vals = vals[:len(cols)]
+	for k, j := range cols {
+		ddx, ddy := px-y[2*j], py-y[2*j+1]
+		pw := float64(vals[k]) / (1 + ddx*ddx + ddy*ddy)
+		fx += pw * ddx
+		fy += pw * ddy
 	}
 	return
 }

@@ -25,9 +25,8 @@ type TSNEEmbedding struct {
 	iter                   int
 	tree                   quadTree
 	lists                  []*qtList // per-worker interaction lists
-	ei, ej                 []int32   // upper triangle of P: pairs i < j ...
-	ev                     []float64 // ... and their P_ij
-	attr                   [][]float64
+	attr                   []float64 // [n, 2] attractive sums sum_j P_ij w_ij (y_i - y_j)
+	val32                  []float32 // aff.Val in float32: the attractive pass streams P every iteration
 }
 
 // list returns worker w's reusable interaction list, allocating lists 0..w as needed (call it
@@ -110,14 +109,10 @@ func newTSNEEmbedding(aff *Affinities, x *Matrix, opts *TSNEOptions) (*TSNEEmbed
 	e.gains = make([]float64, 2*n)
 	e.grad = make([]float64, 2*n)
 	e.rep = make([]float64, 2*n)
-	for i := 0; i < n; i++ {
-		for k := aff.RowPtr[i]; k < aff.RowPtr[i+1]; k++ {
-			if j := aff.Col[k]; int(j) > i {
-				e.ei = append(e.ei, int32(i))
-				e.ej = append(e.ej, j)
-				e.ev = append(e.ev, aff.Val[k])
-			}
-		}
+	e.attr = make([]float64, 2*n)
+	e.val32 = make([]float32, len(aff.Val))
+	for k, v := range aff.Val {
+		e.val32[k] = float32(v)
 	}
 	return e, nil
 }
@@ -291,39 +286,29 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 	if !exact {
 		built = background(func() { e.tree.build(y) })
 	}
-	// Attractive forces sum_j P_ij w_ij (y_i - y_j): each pair i < j once, its force added to i
-	// and subtracted from j, into one buffer per worker (no write conflicts), then summed.
-	ei, ej, ev := e.ei, e.ej, e.ev
+	// Attractive forces sum_j P_ij w_ij (y_i - y_j), row by row of P (each pair is computed from
+	// both ends, which costs twice the arithmetic of the upper triangle but writes only row i's
+	// sums: no per-worker buffers to clear and add up, and a SIMD kernel over the row).
+	aff := e.aff
 	nw := runtime.GOMAXPROCS(0)
-	for len(e.attr) < nw {
-		e.attr = append(e.attr, make([]float64, 2*n))
-	}
-	for w := 0; w < nw; w++ {
-		clear(e.attr[w])
-	}
-	const edgeBlock = 8192
-	neb := (len(ei) + edgeBlock - 1) / edgeBlock
-	if len(e.klPart) < neb {
-		e.klPart = make([]float64, neb)
-	}
-	parallelBlocks(neb, nw, func(w, b int) {
-		buf := e.attr[w]
+	e.list(nw - 1) // allocate every worker's buffers before they start
+	parallelBlocks(nblocks, nw, func(w, b int) {
+		l := e.lists[w]
 		var pLogW float64
-		for k := b * edgeBlock; k < min((b+1)*edgeBlock, len(ei)); k++ {
-			i, j := ei[k], ej[k]
-			dx, dy := y[2*i]-y[2*j], y[2*i+1]-y[2*j+1]
-			wij := 1 / (1 + dx*dx + dy*dy)
-			pw := ev[k] * wij
-			fx, fy := pw*dx, pw*dy
-			buf[2*i] += fx
-			buf[2*i+1] += fy
-			buf[2*j] -= fx
-			buf[2*j+1] -= fy
+		for i := b * tsneBlock; i < min((b+1)*tsneBlock, n); i++ {
+			lo, hi := aff.RowPtr[i], aff.RowPtr[i+1]
+			cols, vals := aff.Col[lo:hi], e.val32[lo:hi]
+			xi, yi := y[2*i], y[2*i+1]
+			l.x, l.y = growF64(l.x, len(cols)), growF64(l.y, len(cols))
+			e.attr[2*i], e.attr[2*i+1] = tsneAttrRow(xi, yi, y, cols, vals, l.x, l.y)
 			if wantKL {
-				pLogW += ev[k] * math.Log(wij)
+				for k, j := range cols {
+					dx, dy := xi-y[2*j], yi-y[2*j+1]
+					pLogW -= aff.Val[int(lo)+k] * math.Log1p(dx*dx+dy*dy)
+				}
 			}
 		}
-		e.klPart[b] = 2 * pLogW // both (i, j) and (j, i)
+		e.klPart[b] = pLogW
 	})
 	built()
 	theta2 := e.r.theta * e.r.theta
@@ -391,11 +376,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 	}
 	invZ := 1 / z
 	for t := range e.grad {
-		var a float64
-		for w := 0; w < nw; w++ {
-			a += e.attr[w][t]
-		}
-		e.grad[t] = 4 * (exaggeration*a - e.rep[t]*invZ)
+		e.grad[t] = 4 * (exaggeration*e.attr[t] - e.rep[t]*invZ)
 	}
 	if !wantKL {
 		return 0
@@ -411,7 +392,7 @@ func (e *TSNEEmbedding) gradient(exaggeration float64, wantKL bool) float64 {
 	}
 	// KL = sum P log(P / (w / Z)) = sum P log P - sum P log w + log Z  (sum P = 1).
 	var pLogW float64
-	for _, v := range e.klPart[:neb] {
+	for _, v := range e.klPart[:nblocks] {
 		pLogW += v
 	}
 	return e.pLogP - pLogW + math.Log(z)

@@ -64,3 +64,41 @@ func tsneSqDist(a, b []float32) float32 {
 	}
 	return s
 }
+
+// tsneAttrRow returns, for the point (px, py), its neighbours cols (positions in y, [n, 2]) and
+// their affinities vals (float32), sum_k vals_k w_k (p - y_cols_k) with w_k = 1 / (1 + |p - y_cols_k|^2):
+// the differences are gathered into the scratch dx, dy (len(cols)), then evaluated four at a time
+// with AVX2/FMA when available.
+func tsneAttrRow(px, py float64, y []float64, cols []int32, vals []float32, dx, dy []float64) (fx, fy float64) {
+	if !tsneUseSIMD || len(cols) < 8 {
+		return tsneAttrRowGeneric(px, py, y, cols, vals, dx, dy)
+	}
+	m := len(cols)
+	dx, dy, vals = dx[:m], dy[:m], vals[:m]
+	for k, j := range cols {
+		dx[k] = px - y[2*j]
+		dy[k] = py - y[2*j+1]
+	}
+	one := archsimd.BroadcastFloat64x4(1)
+	var fxs, fys archsimd.Float64x4
+	k := 0
+	for ; k+4 <= m; k += 4 {
+		ddx := archsimd.LoadFloat64x4Slice(dx[k : k+4])
+		ddy := archsimd.LoadFloat64x4Slice(dy[k : k+4])
+		d2 := ddx.MulAdd(ddx, ddy.Mul(ddy))
+		pw := archsimd.LoadFloat32x4Slice(vals[k : k+4]).ConvertToFloat64().Div(one.Add(d2))
+		fxs = pw.MulAdd(ddx, fxs)
+		fys = pw.MulAdd(ddy, fys)
+	}
+	var b, c [4]float64
+	fxs.Store(&b)
+	fys.Store(&c)
+	archsimd.ClearAVXUpperBits() // back to scalar (SSE) code: see clearUpper
+	fx, fy = (b[0]+b[1])+(b[2]+b[3]), (c[0]+c[1])+(c[2]+c[3])
+	for ; k < m; k++ {
+		pw := float64(vals[k]) / (1 + dx[k]*dx[k] + dy[k]*dy[k])
+		fx += pw * dx[k]
+		fy += pw * dy[k]
+	}
+	return
+}

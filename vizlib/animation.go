@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/embviz/embviz/reduce"
 )
@@ -272,27 +274,48 @@ func encodeInts(v []int32, width int) string {
 }
 
 func (p *playerView) spec() (any, error) {
+	s, err := p.buildSpec(true)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// meta returns the player's spec without its encoded data (labels, predictions, colours, indices,
+// thumbnails and the panels' frames are left empty): what a poster and a validity check need, at
+// a small fraction of the cost of spec (which DEFLATEs every frame).
+func (p *playerView) meta() (playerSpec, error) { return p.buildSpec(false) }
+
+// buildSpec validates the player and builds its spec; with encode, it also encodes the data, the
+// independent DEFLATE streams in parallel (their output does not depend on the order).
+func (p *playerView) buildSpec(encode bool) (playerSpec, error) {
+	var jobs []func()
+	enc := func(job func()) {
+		if encode {
+			jobs = append(jobs, job)
+		}
+	}
 	if len(p.Panels) == 0 {
-		return nil, fmt.Errorf("vizlib: player has no animations")
+		return playerSpec{}, fmt.Errorf("vizlib: player has no animations")
 	}
 	n, f, err := p.Panels[0].validate()
 	if err != nil {
-		return nil, err
+		return playerSpec{}, err
 	}
 	for i, a := range p.Panels[1:] {
 		n2, f2, err := a.validate()
 		if err != nil {
-			return nil, err
+			return playerSpec{}, err
 		}
 		if n2 != n || f2 != f {
-			return nil, fmt.Errorf("vizlib: animation %d (%q) has %d points x %d frames, animation 0 has %d x %d: synced panels need the same points and frames", i+1, a.Title, n2, f2, n, f)
+			return playerSpec{}, fmt.Errorf("vizlib: animation %d (%q) has %d points x %d frames, animation 0 has %d x %d: synced panels need the same points and frames", i+1, a.Title, n2, f2, n, f)
 		}
 	}
 	a0 := p.Panels[0]
 	s := playerSpec{Kind: "player", Title: p.Title, Name: p.Name, N: n, F: f, Interp: max(0, p.Interpolate), Cols: p.Cols, Size: p.Size,
 		PointSize: p.PointSize, FPS: p.FPS, Loop: !p.NoLoop, Static: p.Static, ClassNames: a0.ClassNames, Captions: a0.Captions}
 	if a0.Indices != nil {
-		s.Indices = encodeIndices(a0.Indices)
+		enc(func() { s.Indices = encodeIndices(a0.Indices) })
 	}
 	if p.StartAtEnd {
 		s.Start = "last"
@@ -300,6 +323,8 @@ func (p *playerView) spec() (any, error) {
 	// Labels, colors and thumbnails come from the first panel that has them; predictions and
 	// neighbour lists from the first panel of each run that has them.
 	var labels []int32
+	var colors [][3]uint8
+	var thumbs *thumbSet
 	type group struct {
 		name  string
 		preds [][]int32
@@ -325,15 +350,19 @@ func (p *playerView) spec() (any, error) {
 		if labels == nil && a.Labels != nil {
 			labels = a.Labels
 		}
-		if s.Colors == "" && a.Colors != nil {
-			b := make([]byte, 0, 3*n)
-			for _, c := range a.Colors {
-				b = append(b, c[0], c[1], c[2])
-			}
-			s.Colors = deflate64(b)
+		if colors == nil && a.Colors != nil {
+			colors = a.Colors
+			enc(func() {
+				b := make([]byte, 0, 3*n)
+				for _, c := range colors {
+					b = append(b, c[0], c[1], c[2])
+				}
+				s.Colors = deflate64(b)
+			})
 		}
-		if s.Thumbs == nil && a.Thumbs != nil {
-			s.Thumbs = a.Thumbs.sprite(n)
+		if thumbs == nil && a.Thumbs != nil {
+			thumbs = a.Thumbs
+			enc(func() { s.Thumbs = thumbs.sprite(n) })
 		}
 		if s.ClassNames == nil && a.ClassNames != nil {
 			s.ClassNames = a.ClassNames
@@ -358,7 +387,7 @@ func (p *playerView) spec() (any, error) {
 		s.LBytes = 2
 	}
 	if labels != nil {
-		s.Labels = deflate64(intBytes(labels, s.LBytes))
+		enc(func() { s.Labels = deflate64(intBytes(labels, s.LBytes)) })
 	}
 	encPreds := func(preds [][]int32) string {
 		if preds == nil {
@@ -394,32 +423,65 @@ func (p *playerView) spec() (any, error) {
 		return enc, nil
 	}
 	anyPreds := false
-	for _, g := range groups {
-		rs := runSpec{Name: g.name, Preds: encPreds(g.preds)}
+	s.Runs = make([]runSpec, len(groups)) // the jobs below hold pointers into it
+	for i, g := range groups {
+		rs := &s.Runs[i]
+		rs.Name = g.name
+		enc(func() { rs.Preds = encPreds(g.preds) })
 		if rs.Knn, err = knn(g); err != nil {
-			return nil, err
+			return playerSpec{}, err
 		}
 		if rs.Knn != "" {
 			s.KnnK, s.KnnBytes = k, knnBytes(n)
 		}
 		anyPreds = anyPreds || g.preds != nil
-		s.Runs = append(s.Runs, rs)
-	}
-	if len(groups) == 1 {
-		s.Preds, s.Knn, s.Runs = s.Runs[0].Preds, s.Runs[0].Knn, nil
 	}
 	s.Confusion = p.Confusion && labels != nil && anyPreds
 	s.NoAnnot = p.ConfusionNoAnnotate
 	boxes := p.panelBoxes()
+	s.Panels = make([]panelSpec, 0, len(p.Panels)) // the jobs below hold pointers into it
 	for i, a := range p.Panels {
 		x0, y0, side := boxes[i][0], boxes[i][1], boxes[i][2]
 		title := a.Title
 		if i < len(p.Titles) && p.Titles[i] != "" {
 			title = p.Titles[i]
 		}
-		s.Panels = append(s.Panels, panelSpec{Title: title, Data: deflate64(packFrames(quantize(a.Frames, x0, y0, side), n)), Run: panelRun[i]})
+		s.Panels = append(s.Panels, panelSpec{Title: title, Run: panelRun[i]})
+		ps := &s.Panels[len(s.Panels)-1]
+		enc(func() { ps.Data = deflate64(packFrames(quantize(a.Frames, x0, y0, side), n)) })
+	}
+	runParallel(jobs)
+	if len(groups) == 1 {
+		s.Preds, s.Knn, s.Runs = s.Runs[0].Preds, s.Runs[0].Knn, nil
 	}
 	return s, nil
+}
+
+// runParallel runs the jobs on up to GOMAXPROCS goroutines and returns when all are done.
+func runParallel(jobs []func()) {
+	workers := min(len(jobs), runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for _, job := range jobs {
+			job()
+		}
+		return
+	}
+	next := make(chan func())
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range next {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		next <- job
+	}
+	close(next)
+	wg.Wait()
 }
 
 // panelBoxes returns each panel's square viewport {x0, y0, side} in data coordinates: the bounds

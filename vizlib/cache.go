@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 
+	"github.com/embviz/embviz/internal/vecstate"
 	"github.com/embviz/embviz/reduce"
 	"github.com/embviz/embviz/training/npy"
 )
@@ -52,11 +53,18 @@ func hashMatrix(h hash.Hash, m *reduce.Matrix) {
 	binary.LittleEndian.PutUint32(buf[:4], uint32(m.Rows))
 	binary.LittleEndian.PutUint32(buf[4:], uint32(m.Cols))
 	h.Write(buf[:])
-	b := make([]byte, 4*len(m.Data))
-	for i, v := range m.Data {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	// In chunks, each after a VZEROUPPER: SHA-256 is SSE code, which runs many times slower after an
+	// asynchronous preemption left the vector registers' upper halves dirty (package vecstate).
+	const chunk = 1 << 14 // values
+	b := make([]byte, 4*min(chunk, len(m.Data)))
+	for lo := 0; lo < len(m.Data); lo += chunk {
+		part := m.Data[lo:min(lo+chunk, len(m.Data))]
+		for i, v := range part {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+		vecstate.ClearUpper()
+		h.Write(b[:4*len(part)])
 	}
-	h.Write(b)
 }
 
 var matrixType = reflect.TypeOf((*reduce.Matrix)(nil))

@@ -83,11 +83,10 @@ const (
 )
 
 func newRaster(p *playerView, o *GIFOptions) (*raster, error) {
-	sp, err := p.spec() // validates
+	ps, err := p.meta() // validates
 	if err != nil {
 		return nil, err
 	}
-	ps := sp.(playerSpec)
 	r := &raster{p: p, o: o.withDefaults(p), n: ps.N, f: ps.F}
 	r.boxes = p.panelBoxes()
 	for _, a := range p.Panels {

@@ -581,7 +581,7 @@ func newPlayer(anims []*Animation, o GridOpts) (*playerView, []error) {
 		errs = append(errs, errors.New("vizlib: GridOpts.Confusion needs predictions, and the animations have none (not a classifier run)"))
 	}
 	p.Neighbors = defaultNeighbors(o.Neighbors, p.Panels)
-	if _, err := p.spec(); err != nil {
+	if _, err := p.meta(); err != nil {
 		return nil, append(errs, err)
 	}
 	return p, errs

@@ -534,11 +534,10 @@ func (p *playerView) poster() (*image.Paletted, error) { return p.posterAt(-1) }
 
 // posterAt draws the poster at snapshot fi (0-based; negative counts from the end).
 func (p *playerView) posterAt(fi int) (*image.Paletted, error) {
-	spAny, err := p.spec()
+	ps, err := p.meta()
 	if err != nil {
 		return nil, err
 	}
-	ps := spAny.(playerSpec)
 	n, f := ps.N, ps.F
 	if fi < 0 {
 		fi += f

@@ -4,7 +4,8 @@
 //	embviz runs    [-runs DIR]                       list the runs in DIR
 //	embviz <cmd> -h                                  flags of one subcommand
 //
-// The runs directory defaults to $EMBVIZ_RUNS, else ./runs.
+// The runs directory defaults to $EMBVIZ_RUNS, else ./runs. With $EMBVIZ_CPUPROFILE set to a file
+// name, any command writes a CPU profile there (go tool pprof).
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -38,7 +40,31 @@ func register(name, summary string, run func(args []string, stdout, stderr io.Wr
 var errUsage = errors.New("usage")
 
 func main() {
-	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+	stop, err := startCPUProfile(os.Getenv("EMBVIZ_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "embviz: EMBVIZ_CPUPROFILE: %v\n", err)
+		os.Exit(2)
+	}
+	code := runMain(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startCPUProfile starts a CPU profile written to path (none when path is empty) and returns the
+// function that stops it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // runMain dispatches to a subcommand and returns the process exit status.

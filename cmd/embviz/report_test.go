@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -199,17 +200,48 @@ func TestReportAfterSnapshotReplaced(t *testing.T) {
 	}
 }
 
-// BenchmarkReport10k times `embviz report` on a synthetic run of 10,000 evaluation points and 50
-// snapshots (64-dimensional embeddings, 10 classes); the target is 60 s on 2 cores. Run with
+// BenchmarkReport10k times `embviz report` on two runs of 10,000 evaluation points and 50
+// snapshots; the target is 60 s on 2 cores. Run with
 // go test ./cmd/embviz -run XXX -bench Report10k -benchtime 1x.
+//
+//   - cnn: a real training run, the CNN on Fashion-MNIST (32-dimensional embeddings, 1,000 steps),
+//     trained once (about 90 s on 2 cores; the dataset comes with make setup) into
+//     $EMBVIZ_BENCH_REAL_RUNS when that is set (and kept there for later timings), else into a
+//     temporary directory.
+//   - walk: a synthetic stress case (64-dimensional embeddings, 10 classes, each point a noisy
+//     stationary random walk, so that about 40% of every point's neighbours change from snapshot to
+//     snapshot, ten times what a training run shows), kept in $EMBVIZ_BENCH_RUNS when set.
 func BenchmarkReport10k(b *testing.B) {
-	dir := os.Getenv("EMBVIZ_BENCH_RUNS") // keep the run there (to time other builds on it)
-	if dir == "" {
-		dir = b.TempDir()
+	b.Run("cnn", func(b *testing.B) {
+		dir := benchRunsDir(b, "EMBVIZ_BENCH_REAL_RUNS")
+		if _, err := training.OpenRun(dir, "run-0001"); err != nil {
+			args := []string{"-runs", dir, "-model", "cnn", "-dataset", "fashion-mnist", "-eval-size", "10000",
+				"-snapshots", "50", "-steps", "1000", "-q"}
+			if err := runTrain(args, io.Discard, os.Stderr); err != nil {
+				b.Fatalf("training the benchmark run: %v", err)
+			}
+		}
+		benchReport(b, dir)
+	})
+	b.Run("walk", func(b *testing.B) {
+		dir := benchRunsDir(b, "EMBVIZ_BENCH_RUNS")
+		if _, err := training.OpenRun(dir, "run-0001"); err != nil { // a run there is kept
+			reportSyntheticRun(b, dir, 10000, 50, 64, 10)
+		}
+		benchReport(b, dir)
+	})
+}
+
+// benchRunsDir returns $env, or a temporary directory when it is not set.
+func benchRunsDir(b *testing.B, env string) string {
+	if dir := os.Getenv(env); dir != "" {
+		return dir
 	}
-	if _, err := training.OpenRun(dir, "run-0001"); err != nil { // a run there (a real one, say) is kept
-		reportSyntheticRun(b, dir, 10000, 50, 64, 10)
-	}
+	return b.TempDir()
+}
+
+// benchReport times `embviz report` on run-0001 of dir, with vizlib's cache off.
+func benchReport(b *testing.B, dir string) {
 	b.Setenv("EMBVIZ_NO_CACHE", "1") // vizlib: time the reductions, not the cache
 	for i := 0; i < b.N; i++ {
 		var stdout bytes.Buffer

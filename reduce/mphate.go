@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -462,7 +463,7 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	N := T * n
 	rows := make([][]mphateEntry, N)
 	const thresh = 1e-4
-	kSearch := min(n-1, max(5*knn, 30))
+	kSearch := min(n-1, max(2*knn, 10))                 // a few more than knn, for duplicate points' bandwidths
 	radiusScale := math.Pow(-math.Log(thresh), 1/decay) // k(d) >= thresh iff d <= sigma * radiusScale
 	// Snapshots in parallel (each writes its own rows).
 	errs := make([]error, T)
@@ -473,52 +474,22 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 			errs[t] = fmt.Errorf("reduce: MPHATE: snapshot %d: %w", t, err)
 			return
 		}
-		directed := make([][]mphateEntry, n)
+		sigma := make([]float64, n)
 		for i := 0; i < n; i++ {
-			clearUpper()
-			idx, dist := nb.Row(i)
-			sigma := float64(dist[knn-1])
-			if sigma <= 0 { // duplicates: use the first positive distance, or 1
-				sigma = 1
+			_, dist := nb.Row(i)
+			s := float64(dist[knn-1])
+			if s <= 0 { // duplicates: use the first positive distance, or 1
+				s = 1
 				for _, v := range dist {
 					if v > 0 {
-						sigma = float64(v)
+						s = float64(v)
 						break
 					}
 				}
 			}
-			r := []mphateEntry{{int32(i), 1}}
-			radius := sigma * radiusScale
-			if len(idx) < n-1 && float64(dist[len(dist)-1]) <= radius {
-				// Every searched neighbour is within the kernel's radius: scan the whole snapshot
-				// (graphtools widens its search until the radius is covered).
-				xi := x.Row(i)
-				for j := 0; j < n; j++ {
-					if j == i {
-						continue
-					}
-					dd := math.Sqrt(float64(sqDist32(xi, x.Row(j))))
-					if dd > radius {
-						continue
-					}
-					if w := math.Exp(-math.Pow(dd/sigma, decay)); w >= thresh {
-						r = append(r, mphateEntry{int32(j), float32(w)})
-					}
-				}
-				directed[i] = r
-				continue
-			}
-			for jj, j := range idx {
-				dd := float64(dist[jj])
-				if dd > radius {
-					break
-				}
-				if w := math.Exp(-math.Pow(dd/sigma, decay)); w >= thresh {
-					r = append(r, mphateEntry{j, float32(w)})
-				}
-			}
-			directed[i] = r
+			sigma[i] = s
 		}
+		directed := mphateRadiusRows(x, sigma, radiusScale, decay, thresh)
 		sym := symmetrizeAverage(directed)
 		for i, r := range sym {
 			out := make([]mphateEntry, 0, len(r)+T)
@@ -612,6 +583,73 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 		}
 	})
 	return g, nil
+}
+
+// mphateRadiusRows returns the directed alpha-decay kernel rows of the snapshot x ([n, d]): row i
+// holds (j, exp(-(||x_i - x_j|| / sigma[i])^decay)) for every j (i included, weight 1) with
+// ||x_i - x_j|| <= sigma[i] radiusScale and weight >= thresh, sorted by j: graphtools' kNNGraph,
+// which widens its neighbour search until the kernel's radius is covered. Candidates come from
+// KNN's float32 tile kernel (keys ||x_j||^2 - 2 <x_i, x_j> against the radius with a margin far
+// above their rounding error, so none is missed), so the O(n^2 d) scan runs in SIMD; the
+// distances of the candidates are then recomputed in float64.
+func mphateRadiusRows(x *Matrix, sigma []float64, radiusScale, decay, thresh float64) [][]mphateEntry {
+	n, d := x.Rows, x.Cols
+	sq := rowSqNorms(x.Data, n, d)
+	var maxSq float32
+	for _, v := range sq {
+		maxSq = max(maxSq, v)
+	}
+	packed := packReferences(x.Data, n, d, sq)
+	rows := make([][]mphateEntry, n)
+	var tile [4 * knnPanel]float32
+	var tops [4]float32
+	var radius [4]float64
+	for qi := 0; qi < n; qi += 4 {
+		var qs [4][]float32
+		nq := min(4, n-qi)
+		for r := 0; r < 4; r++ {
+			i := min(qi+r, n-1)
+			qs[r] = x.Row(i)
+			radius[r] = sigma[i] * radiusScale
+			// dist^2 = key + ||x_i||^2; the float32 key errs by a few units of rounding of
+			// ||x_i||^2 + ||x_j||^2 per coordinate: 1e-4 of that bound is a wide margin.
+			tops[r] = float32(radius[r]*radius[r]-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
+		}
+		for p := 0; p < packed.panels; p++ {
+			mask := knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &tops, &tile)
+			if nq < 4 {
+				mask &= 1<<(16*nq) - 1
+			}
+			for mask != 0 {
+				bit := bits.TrailingZeros64(mask)
+				mask &= mask - 1
+				r, j := bit>>4, p*knnPanel+bit&15
+				i := qi + r
+				if j == i {
+					rows[i] = append(rows[i], mphateEntry{int32(i), 1})
+					continue
+				}
+				clearUpper()
+				dd := math.Sqrt(sqDist64(qs[r], x.Row(j)))
+				if dd > radius[r] {
+					continue
+				}
+				if w := math.Exp(-math.Pow(dd/sigma[i], decay)); w >= thresh {
+					rows[i] = append(rows[i], mphateEntry{int32(j), float32(w)})
+				}
+			}
+		}
+	}
+	for i, r := range rows {
+		if len(r) == 0 || r[0].j > int32(i) { // the diagonal missed the tile (huge norms): add it
+			k := sort.Search(len(r), func(a int) bool { return r[a].j >= int32(i) })
+			if k == len(r) || r[k].j != int32(i) {
+				r = slices.Insert(r, k, mphateEntry{int32(i), 1})
+			}
+			rows[i] = r
+		}
+	}
+	return rows
 }
 
 // mphateSortRow sorts r by column. Rows here are mostly one or two sorted runs (a scanned

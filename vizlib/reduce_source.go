@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "0e1efec071f04678eea6be33865a93db8edc75c5c89de8422b18ee563dbad14b"
+const reduceSource = "bb65b76b187c2726ae944eb4c7959f52679582241789877210d655c7d3d8808f"

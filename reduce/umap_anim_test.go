@@ -157,3 +157,72 @@ func TestUMAPFramesWarmKNN(t *testing.T) {
 		t.Errorf("warm kNN trustworthiness %.4f more than 0.01 below fresh searches' %.4f", trust[0], trust[1])
 	}
 }
+
+// TestUMAPAdaptiveFrame: an adaptive warm frame's epochs grow with the fraction of new neighbour
+// entries (umapAdaptiveEpochs), a graph that barely changed is used as refined, and one that
+// changed a lot is searched again: with NN-descent from the refined graph (recall of the exact
+// graph at least 0.95), or as UMAP does (nil) for exact searches and with WarmKNN.
+func TestUMAPAdaptiveFrame(t *testing.T) {
+	for _, tc := range []struct {
+		changed float64
+		want    int
+	}{{0, umapMinFrameEpochs}, {0.05, umapMinFrameEpochs}, {0.1, 25}, {0.15, 38}, {0.2, 50}, {0.4, umapFullFrameEpochs}, {0.9, umapFullFrameEpochs}} {
+		if got := umapAdaptiveEpochs(tc.changed); got != tc.want {
+			t.Errorf("umapAdaptiveEpochs(%v) = %d, want %d", tc.changed, got, tc.want)
+		}
+	}
+	const n = 800
+	x, _ := umapFashionPCA(t, n)
+	rng := rand.New(rand.NewPCG(3, 4))
+	other := NewMatrix(n, x.Cols)
+	for i := range other.Data {
+		other.Data[i] = float32(rng.NormFloat64())
+	}
+	for _, tc := range []struct {
+		name      string
+		method    string
+		warm      bool
+		same      bool // prev is x's own graph
+		wantGraph bool
+		wantLR    float64
+		wantEp    int
+	}{
+		{"unchanged", "nndescent", false, true, true, umapSmoothLR, umapMinFrameEpochs},
+		{"new, nndescent", "nndescent", false, false, true, 1, umapFullFrameEpochs},
+		{"new, exact", "exact", false, false, false, 1, umapFullFrameEpochs},
+		{"new, WarmKNN", "nndescent", true, false, false, 1, umapFullFrameEpochs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := UMAPOptions{Seed: 1, Threads: 1, KNNMethod: tc.method}
+			p, err := u.resolve(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := p.nNeighbors - 1
+			exact, err := KNN(x, k, Euclidean)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev := exact
+			if !tc.same {
+				if prev, err = KNN(other, k, Euclidean); err != nil {
+					t.Fatal(err)
+				}
+			}
+			knn, ep, lr, err := umapAdaptiveFrame(x, prev, &u, p, tc.warm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (knn != nil) != tc.wantGraph || ep != tc.wantEp || lr != tc.wantLR {
+				t.Fatalf("graph %v, %d epochs, learning rate factor %v; want graph %v, %d, %v", knn != nil, ep, lr, tc.wantGraph, tc.wantEp, tc.wantLR)
+			}
+			if knn != nil {
+				r := knnRecall(exact, knn, k)
+				t.Logf("recall %.4f", r)
+				if r < 0.95 {
+					t.Errorf("recall %.4f < 0.95", r)
+				}
+			}
+		})
+	}
+}

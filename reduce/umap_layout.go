@@ -162,6 +162,10 @@ func (s *umapSGD) run(nEpochs int, lr float64, threads int, after func(e int)) {
 	}
 }
 
+// umapSGDStreams is the number of interleaved streams of edges in edges2 (even). 4 instead of 2
+// took 7% less CPU in 100 epochs on a 10,000-point graph (0.45 vs 0.48 s; 8 streams: no better).
+const umapSGDStreams = 4
+
 // sgdChunks is the number of chunks the edges of a frame are split into for one epoch (when there
 // are at least sgdMinEdges of them): a constant, so that layouts do not depend on the thread count.
 const (
@@ -327,8 +331,9 @@ func (s *umapSGD) alignGrad(f, i int, y []float32, g []float32) {
 // (umapEdgeGrad2: lane 0 the attraction to k, lanes 1.. the repulsions from the negative samples),
 // all taken at j's position before the edge's update, and summed (umap-learn moves j after each):
 // the samples are then independent, which lets the CPU overlap their latency-bound pow
-// evaluations. Two streams of edges, from the two halves of [lo, hi), are interleaved so that
-// the dependency chains of consecutive edges (often of the same j) overlap too. Steps are small,
+// evaluations. umapSGDStreams streams of edges, from as many equal parts of the due edges of
+// [lo, hi), are interleaved (two kernel calls of two edges each) so that the dependency chains of
+// consecutive edges (often of the same j) overlap too. Steps are small,
 // so the layouts are the same in quality (checked against umap-learn's trustworthiness in the tests).
 func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32, chunk int) {
 	fe := s.frames[f]
@@ -356,9 +361,10 @@ func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32,
 		}
 	}
 	act = act[:na]
-	var sl [2]slot
-	sl[0].e, sl[0].end = 0, na/2
-	sl[1].e, sl[1].end = na/2, na
+	var sl [umapSGDStreams]slot
+	for q := range sl {
+		sl[q].e, sl[q].end = q*na/umapSGDStreams, (q+1)*na/umapSGDStreams
+	}
 	var bits uint64 // random bits left over from the last 64-bit draw: 32 when have is true
 	have := false
 	draw := func() int {
@@ -402,13 +408,13 @@ func (s *umapSGD) edges2(f int, emb []float32, lo, hi, epoch int, alpha float32,
 		if active == 0 {
 			return
 		}
-		if a, b := &sl[0], &sl[1]; a.cnt >= 0 && b.cnt >= 0 {
-			umapEdgeGrad2x2(a.cx, a.cy, &a.ox, &a.oy, a.cnt, b.cx, b.cy, &b.ox, &b.oy, b.cnt, rk, &a.g, &b.g)
-		} else {
-			for q := range sl {
-				if w := &sl[q]; w.cnt >= 0 {
-					umapEdgeGrad2(w.cx, w.cy, &w.ox, &w.oy, w.cnt, rk, &w.g)
-				}
+		for q := 0; q < umapSGDStreams; q += 2 {
+			if a, b := &sl[q], &sl[q+1]; a.cnt >= 0 && b.cnt >= 0 {
+				umapEdgeGrad2x2(a.cx, a.cy, &a.ox, &a.oy, a.cnt, b.cx, b.cy, &b.ox, &b.oy, b.cnt, rk, &a.g, &b.g)
+			} else if a.cnt >= 0 {
+				umapEdgeGrad2(a.cx, a.cy, &a.ox, &a.oy, a.cnt, rk, &a.g)
+			} else if b.cnt >= 0 {
+				umapEdgeGrad2(b.cx, b.cy, &b.ox, &b.oy, b.cnt, rk, &b.g)
 			}
 		}
 		for q := range sl {

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "3082534658f99a376ccf0816c418abc97f375ecc4c9b5dd16851582dc499669f"
+const reduceSource = "2c864a40d4564f51117f74bfe4bec2181d7468940c1588ebe55eac15d775b193"

@@ -92,6 +92,10 @@ type MPHATEResult struct {
 	Landmarks int       // number of landmarks used (0: exact diffusion on all T*n points)
 	Normalize string    // the normalization used
 	Entropy   []float64 // von Neumann entropy for t = 0..len(Entropy)-1 (nil when T was given)
+	// KernelEntries is the number of stored entries of the multislice kernel ([T*n, T*n] in
+	// samples mode, diagonal included): intraslice entries grow with how much of a snapshot the
+	// alpha-decay kernel's radius covers, interslice ones with T.
+	KernelEntries int
 }
 
 // MPHATE embeds a sequence of snapshots with M-PHATE (Gigante, Charles, Krishnaswamy & Mishne,
@@ -262,7 +266,7 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	}
 	M, _ := P.Dims()
 	reportProgress(o.Progress, 0, 1, "mphate diffusion")
-	res := &MPHATEResult{Landmarks: landmarks, T: o.T, Normalize: o.Normalize}
+	res := &MPHATEResult{Landmarks: landmarks, T: o.T, Normalize: o.Normalize, KernelEntries: len(K.Val)}
 	if res.T == 0 {
 		var svd mat.SVD
 		if !svd.Factorize(P, mat.SVDNone) {
@@ -507,56 +511,76 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 		}
 	}
 	if T > 1 {
-		// Interslice distances per point: D_i(s, t) = ||x_s(i) - x_t(i)||.
+		// Interslice distances per point: D_i(s, t) = ||x_s(i) - x_t(i)||. Items in parallel
+		// (clearUpper: the scalar code and math.Exp below must not run with dirty AVX state).
 		dists := make([]float64, n*T*T)
-		for i := 0; i < n; i++ {
-			for s := 0; s < T; s++ {
-				a := pts[s].Data[i*d : (i+1)*d]
-				for t := s + 1; t < T; t++ {
-					v := math.Sqrt(float64(sqDist32(a, pts[t].Data[i*d:(i+1)*d])))
-					dists[i*T*T+s*T+t] = v
-					dists[i*T*T+t*T+s] = v
+		parallelRanges(n, 64, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				clearUpper()
+				for s := 0; s < T; s++ {
+					a := pts[s].Data[i*d : (i+1)*d]
+					for t := s + 1; t < T; t++ {
+						v := math.Sqrt(float64(sqDist32(a, pts[t].Data[i*d:(i+1)*d])))
+						dists[i*T*T+s*T+t] = v
+						dists[i*T*T+t*T+s] = v
+					}
 				}
 			}
-		}
+		})
 		if bw == 0 {
 			kk := min(interKNN, T-1)
-			row := make([]float64, T)
-			med := make([]float64, T)
+			medians := make([]float64, n)
+			parallelRanges(n, 64, func(lo, hi int) {
+				row := make([]float64, T)
+				med := make([]float64, T)
+				for i := lo; i < hi; i++ {
+					clearUpper()
+					for s := 0; s < T; s++ {
+						copy(row, dists[i*T*T+s*T:i*T*T+(s+1)*T])
+						slices.Sort(row) // row[0] is the point itself (0)
+						med[s] = row[kk]
+					}
+					slices.Sort(med)
+					if T%2 == 1 {
+						medians[i] = med[T/2]
+					} else {
+						medians[i] = (med[T/2-1] + med[T/2]) / 2
+					}
+				}
+			})
 			var sum float64
-			for i := 0; i < n; i++ {
-				for s := 0; s < T; s++ {
-					copy(row, dists[i*T*T+s*T:i*T*T+(s+1)*T])
-					sort.Float64s(row) // row[0] is the point itself (0)
-					med[s] = row[kk]
-				}
-				sort.Float64s(med)
-				if T%2 == 1 {
-					sum += med[T/2]
-				} else {
-					sum += (med[T/2-1] + med[T/2]) / 2
-				}
+			for _, v := range medians {
+				sum += v
 			}
 			bw = sum / float64(n)
 			if bw <= 0 || bad(bw) {
 				bw = 1
 			}
 		}
-		for i := 0; i < n; i++ {
-			for s := 0; s < T; s++ {
-				for t := 0; t < T; t++ {
-					if t == s {
-						continue
-					}
-					// The reference's interslice kernels are dense, but the multislice kernel goes
-					// through graphtools' TraditionalGraph, which zeroes entries below thresh.
-					v := dists[i*T*T+s*T+t] / bw
-					if w := math.Exp(-v * v); w >= thresh {
-						rows[s*n+i] = append(rows[s*n+i], mphateEntry{int32(t*n + i), float32(w)})
+		// exp(-v^2) >= thresh needs v^2 <= -ln(thresh); the exponential is taken a little beyond.
+		cut := -math.Log(thresh) * (1 + 1e-9)
+		parallelRanges(n, 64, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				clearUpper()
+				for s := 0; s < T; s++ {
+					for t := 0; t < T; t++ {
+						if t == s {
+							continue
+						}
+						// The reference's interslice kernels are dense, but the multislice kernel
+						// goes through graphtools' TraditionalGraph, which zeroes entries below
+						// thresh.
+						v := dists[i*T*T+s*T+t] / bw
+						if v*v > cut {
+							continue
+						}
+						if w := math.Exp(-v * v); w >= thresh {
+							rows[s*n+i] = append(rows[s*n+i], mphateEntry{int32(t*n + i), float32(w)})
+						}
 					}
 				}
 			}
-		}
+		})
 	}
 	parallelRanges(N, 1024, func(lo, hi int) {
 		for _, r := range rows[lo:hi] {

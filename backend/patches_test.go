@@ -851,3 +851,58 @@ func TestPatchedMaxPool2SpecialValues(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchedTanhFloat32 checks the AVX-512 float32 Tanh (ops/tanh_simd.go) against
+// float32(math.Tanh(x)): at most one ulp apart everywhere, and equal on all but a 1e-4 share of
+// the inputs; special values (±0, ±Inf, NaN, subnormals, the branch boundary 0.625, the clamp 9.5)
+// exactly; lengths that leave a scalar tail. Inputs: a dense sweep of [-10, 10], the bit patterns
+// of small magnitudes, and random normal values (GELU's inputs).
+func TestPatchedTanhFloat32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	var x []float32
+	for v := float32(-10); v <= 10; v += 1.0 / 4096 {
+		x = append(x, v)
+	}
+	for b := uint32(0); b < 0x3f800000; b += 0x3f800000 / 40000 { // 0 .. 1 by bit pattern
+		x = append(x, math.Float32frombits(b), -math.Float32frombits(b))
+	}
+	for range 100000 {
+		x = append(x, float32(rng.NormFloat64()*3))
+	}
+	x = append(x, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.Float32frombits(1), 1e-30, 0.625, -0.625, math.Nextafter32(0.625, 0), 9.5, -9.5, 9.0, 20, -1e30, 3)
+	got := tensors.MustCopyFlatData[float32](exec1(t, func(_ *Graph, in []*Node) *Node { return Tanh(in[0]) },
+		tensors.FromFlatDataAndDimensions(x, len(x))))
+	off := 0
+	for i, v := range got {
+		want := float32(math.Tanh(float64(x[i])))
+		if math.IsNaN(float64(want)) {
+			if !math.IsNaN(float64(v)) {
+				t.Fatalf("Tanh(%g) = %g, want NaN", x[i], v)
+			}
+			continue
+		}
+		if v == want && math.Signbit(float64(v)) == math.Signbit(float64(want)) {
+			continue
+		}
+		ulps := int64(math.Float32bits(v)) - int64(math.Float32bits(want))
+		if math.Signbit(float64(v)) != math.Signbit(float64(want)) || ulps < -1 || ulps > 1 {
+			t.Fatalf("Tanh(%g) at %d = %g (bits %08x), want %g (bits %08x)", x[i], i, v, math.Float32bits(v), want, math.Float32bits(want))
+		}
+		off++
+	}
+	if share := float64(off) / float64(len(x)); share > 1e-4 {
+		t.Errorf("Tanh differs from float32(math.Tanh) by one ulp on %d of %d inputs (%.2g), want at most 1e-4", off, len(x), share)
+	}
+	t.Logf("%d of %d inputs one ulp from float32(math.Tanh), the rest equal", off, len(x))
+	for _, n := range []int{1, 7, 9, 23} { // scalar tails
+		xs := x[:n]
+		g := tensors.MustCopyFlatData[float32](exec1(t, func(_ *Graph, in []*Node) *Node { return Tanh(in[0]) },
+			tensors.FromFlatDataAndDimensions(xs, n)))
+		for i := range g {
+			if want := float32(math.Tanh(float64(xs[i]))); math.Abs(float64(g[i]-want)) > 1.2e-7 {
+				t.Fatalf("n=%d: Tanh(%g) = %g, want %g", n, xs[i], g[i], want)
+			}
+		}
+	}
+}

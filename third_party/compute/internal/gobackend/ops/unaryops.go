@@ -1032,7 +1032,10 @@ func execTanh(backend *gobackend.Backend, node *gobackend.Node, inputs []*goback
 	}
 	switch input.RawShape.DType {
 	case dtypes.Float32:
-		execTanhGeneric(input.Flat.([]float32), output.Flat.([]float32))
+		// embviz patch (third_party/README.md): AVX-512 lanes first (tanh_simd.go), the rest scalar.
+		in, out := input.Flat.([]float32), output.Flat.([]float32)
+		done := tanhFloat32Lanes(in, out)
+		execTanhGeneric(in[done:], out[done:])
 	case dtypes.Float64:
 		execTanhGeneric(input.Flat.([]float64), output.Flat.([]float64))
 	case dtypes.BFloat16:

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "2c864a40d4564f51117f74bfe4bec2181d7468940c1588ebe55eac15d775b193"
+const reduceSource = "e60d968d12e92394a3d2a4898076587763ff5532e45ccfa061486490c666d9d3"

@@ -820,22 +820,29 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		Q[i] = rng.NormFloat64()
 	}
 	tmp := make([]float64, N*q)
-	// orth orthonormalizes the q columns of x ([N, q] row-major) in place: Cholesky QR done twice
-	// (x <- x R^-1 with RᵀR = xᵀx), which is as accurate as Householder QR for well-conditioned
-	// blocks and keeps Q thin (mat.QR.QTo would form the full N × N Q).
-	orth := func(x []float64) error {
+	// orth orthonormalizes the q columns of x ([N, q] row-major) in place by Cholesky QR, passes
+	// times (x <- x R^-1 with RᵀR = xᵀx; twice is as accurate as Householder QR for
+	// well-conditioned blocks, and keeps Q thin where mat.QR.QTo would form the full N × N Q).
+	// The Gram matrix and x R^-1 run on mphateGramAdd and mphateMulUpper (AVX2/FMA tiles).
+	orth := func(x []float64, passes int) error {
 		workers := numWorkers(N, 4096)
-		for pass := 0; pass < 2; pass++ {
+		for pass := 0; pass < passes; pass++ {
 			// xᵀx from row chunks in parallel, summed in chunk order.
-			parts := make([]*mat.SymDense, workers)
+			parts := make([][]float64, workers)
 			parallelChunks(N, workers, func(w, lo, hi int) {
-				parts[w] = mat.NewSymDense(q, nil)
-				parts[w].SymOuterK(1, mat.NewDense(hi-lo, q, x[lo*q:hi*q]).T())
+				parts[w] = make([]float64, q*q)
+				mphateGramAdd(parts[w], x[lo*q:hi*q], q)
 			})
-			g := parts[0]
-			for _, p := range parts[1:] {
-				if p != nil {
-					g.AddSym(g, p)
+			g := mat.NewSymDense(q, nil)
+			for a := 0; a < q; a++ {
+				for b := a; b < q; b++ {
+					var v float64
+					for _, p := range parts {
+						if p != nil {
+							v += p[a*q+b]
+						}
+					}
+					g.SetSym(a, b, v)
 				}
 			}
 			var trace float64
@@ -858,15 +865,19 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 			if err := rinv.InverseTri(&r); err != nil {
 				return fmt.Errorf("reduce: MPHATE: landmarks: %w", err)
 			}
+			u := make([]float64, q*q)
+			for a := 0; a < q; a++ {
+				for b := a; b < q; b++ {
+					u[a*q+b] = rinv.At(a, b)
+				}
+			}
 			parallelChunks(N, workers, func(_, lo, hi int) {
-				var y mat.Dense
-				y.Mul(mat.NewDense(hi-lo, q, x[lo*q:hi*q]), &rinv)
-				copy(x[lo*q:hi*q], y.RawMatrix().Data)
+				mphateMulUpper(x[lo*q:hi*q], u, q)
 			})
 		}
 		return nil
 	}
-	if err := orth(Q); err != nil {
+	if err := orth(Q, 1); err != nil { // a Gaussian block is well conditioned
 		return nil, 0, err
 	}
 	// scikit-learn's n_iter="auto" (7, or 4 when n_components >= N/10) counts power iterations
@@ -879,7 +890,13 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	for it := 0; it < iters; it++ {
 		mul(tmp, Q, aff)
 		mul(Q, tmp, aff)
-		if err := orth(Q); err != nil {
+		// One pass keeps the span (all the next products need); two make the final block
+		// orthonormal for B = Qᵀ A Q.
+		passes := 1
+		if it == iters-1 {
+			passes = 2
+		}
+		if err := orth(Q, passes); err != nil {
 			return nil, 0, err
 		}
 	}

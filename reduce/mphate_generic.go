@@ -14,3 +14,34 @@ func mphateSpRow32Generic(out, vals []float32, cols []int32, src []float32, stri
 		}
 	}
 }
+
+// mphateGramAddGeneric adds xᵀx to g ([q, q] row-major) for the rows of x ([m, q] row-major),
+// entries (a, b) with b >= a (the caller mirrors them).
+func mphateGramAddGeneric(g, x []float64, q int) {
+	for r := 0; r+q <= len(x); r += q {
+		row := x[r : r+q]
+		for a, va := range row {
+			ga := g[a*q : a*q+q]
+			for b := a; b < q; b++ {
+				ga[b] += va * row[b]
+			}
+		}
+	}
+}
+
+// mphateMulUpperGeneric replaces every row of x ([m, q] row-major) by row · u, u ([q, q]
+// row-major) upper triangular; tmp has length >= q.
+func mphateMulUpperGeneric(x, u []float64, q int, tmp []float64) {
+	for r := 0; r+q <= len(x); r += q {
+		row := x[r : r+q]
+		out := tmp[:q]
+		clear(out)
+		for a, va := range row {
+			ua := u[a*q : a*q+q]
+			for b := a; b < q; b++ {
+				out[b] += va * ua[b]
+			}
+		}
+		copy(row, out)
+	}
+}

@@ -70,3 +70,91 @@ func mphateSpRow32(out, vals []float32, cols []int32, src []float32) {
 		mphateSpRow32Generic(out[c:], vals, cols, src[c:], q)
 	}
 }
+
+// mphateGramAdd adds xᵀx to g ([q, q] row-major) for the rows of x ([m, q] row-major): at least
+// the entries (a, b) with b >= a are set (the caller mirrors them). With AVX2/FMA and q a
+// multiple of 8, tiles of 4 × 8 entries on and above the diagonal accumulate in registers over
+// chunks of 128 rows.
+func mphateGramAdd(g, x []float64, q int) {
+	if !knnUseSIMD || q%8 != 0 {
+		mphateGramAddGeneric(g, x, q)
+		return
+	}
+	m := len(x) / q
+	const chunk = 128
+	for r0 := 0; r0 < m; r0 += chunk {
+		r1 := min(m, r0+chunk)
+		for a0 := 0; a0 < q; a0 += 4 {
+			for b0 := a0 / 8 * 8; b0 < q; b0 += 8 {
+				var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float64x4
+				for r := r0; r < r1; r++ {
+					row := x[r*q : r*q+q]
+					v0 := archsimd.LoadFloat64x4((*[4]float64)(row[b0 : b0+4]))
+					v1 := archsimd.LoadFloat64x4((*[4]float64)(row[b0+4 : b0+8]))
+					a := (*[4]float64)(row[a0 : a0+4])
+					w := archsimd.BroadcastFloat64x4(a[0])
+					c00, c01 = w.MulAdd(v0, c00), w.MulAdd(v1, c01)
+					w = archsimd.BroadcastFloat64x4(a[1])
+					c10, c11 = w.MulAdd(v0, c10), w.MulAdd(v1, c11)
+					w = archsimd.BroadcastFloat64x4(a[2])
+					c20, c21 = w.MulAdd(v0, c20), w.MulAdd(v1, c21)
+					w = archsimd.BroadcastFloat64x4(a[3])
+					c30, c31 = w.MulAdd(v0, c30), w.MulAdd(v1, c31)
+				}
+				for i, c := range [4][2]archsimd.Float64x4{{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}} {
+					gr := g[(a0+i)*q+b0 : (a0+i)*q+b0+8]
+					archsimd.LoadFloat64x4((*[4]float64)(gr[:4])).Add(c[0]).StoreSlice(gr[:4])
+					archsimd.LoadFloat64x4((*[4]float64)(gr[4:])).Add(c[1]).StoreSlice(gr[4:])
+				}
+			}
+		}
+	}
+	clearUpper()
+}
+
+// mphateMulUpper replaces every row of x ([m, q] row-major) by row · u, u ([q, q] row-major)
+// upper triangular. With AVX2/FMA and q a multiple of 8, 4 rows × 8 columns at a time.
+func mphateMulUpper(x, u []float64, q int) {
+	if !knnUseSIMD || q%8 != 0 {
+		mphateMulUpperGeneric(x, u, q, make([]float64, q))
+		return
+	}
+	m := len(x) / q
+	tmp := make([]float64, 4*q)
+	for r0 := 0; r0 < m; r0 += 4 {
+		nr := min(4, m-r0)
+		var rows [4][]float64
+		for i := range rows {
+			r := r0 + min(i, nr-1)
+			rows[i] = x[r*q : r*q+q]
+		}
+		for b0 := 0; b0 < q; b0 += 8 {
+			var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float64x4
+			for a := 0; a < b0+8; a++ {
+				ua := u[a*q+b0 : a*q+b0+8]
+				v0 := archsimd.LoadFloat64x4((*[4]float64)(ua[:4]))
+				v1 := archsimd.LoadFloat64x4((*[4]float64)(ua[4:]))
+				w := archsimd.BroadcastFloat64x4(rows[0][a])
+				c00, c01 = w.MulAdd(v0, c00), w.MulAdd(v1, c01)
+				w = archsimd.BroadcastFloat64x4(rows[1][a])
+				c10, c11 = w.MulAdd(v0, c10), w.MulAdd(v1, c11)
+				w = archsimd.BroadcastFloat64x4(rows[2][a])
+				c20, c21 = w.MulAdd(v0, c20), w.MulAdd(v1, c21)
+				w = archsimd.BroadcastFloat64x4(rows[3][a])
+				c30, c31 = w.MulAdd(v0, c30), w.MulAdd(v1, c31)
+			}
+			c00.StoreSlice(tmp[b0:])
+			c01.StoreSlice(tmp[b0+4:])
+			c10.StoreSlice(tmp[q+b0:])
+			c11.StoreSlice(tmp[q+b0+4:])
+			c20.StoreSlice(tmp[2*q+b0:])
+			c21.StoreSlice(tmp[2*q+b0+4:])
+			c30.StoreSlice(tmp[3*q+b0:])
+			c31.StoreSlice(tmp[3*q+b0+4:])
+		}
+		for i := 0; i < nr; i++ {
+			copy(x[(r0+i)*q:(r0+i+1)*q], tmp[i*q:(i+1)*q])
+		}
+	}
+	clearUpper()
+}

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "e60d968d12e92394a3d2a4898076587763ff5532e45ccfa061486490c666d9d3"
+const reduceSource = "6e6b2efa5a028fa440c2305bf070f6ecf61354f5875dd3948485bb8caaff72b0"

@@ -237,9 +237,13 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 	n, d := x.Rows, x.Cols
 	packed := packReferences(centers, k, d, rowSqNorms(centers, k, d))
 	nb := (n + 3) / 4 // blocks of 4 query rows
-	workers := numWorkers(nb, 64)
+	// Units of 64 blocks (256 rows) spread over the workers by parallelBlocks, which yields between
+	// units: one long chunk per worker would be preempted by signals every 10 ms.
+	const unit = 64
+	workers := numWorkers(nb, unit)
 	changed := make([]int, workers)
-	parallelChunks(nb, workers, func(w, b0, b1 int) {
+	parallelBlocks((nb+unit-1)/unit, workers, func(w, u int) {
+		b0, b1 := u*unit, min(nb, (u+1)*unit)
 		var tile [4 * knnPanel]float32
 		local := 0
 		for qi := b0 * 4; qi < min(n, b1*4); qi += 4 {
@@ -273,7 +277,7 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 				dist2[i] = max(0, bestKey[r]+sq[i])
 			}
 		}
-		changed[w] = local
+		changed[w] += local
 	})
 	total := 0
 	for _, c := range changed {

@@ -469,14 +469,15 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	const thresh = 1e-4
 	kSearch := min(n-1, max(2*knn, 10))                 // a few more than knn, for duplicate points' bandwidths
 	radiusScale := math.Pow(-math.Log(thresh), 1/decay) // k(d) >= thresh iff d <= sigma * radiusScale
-	// Snapshots in parallel (each writes its own rows).
+	// Snapshots one after the other, each step parallel inside (nested parallel loops would have
+	// more goroutines than processors, and long-running ones preempted by signals).
 	errs := make([]error, T)
-	parallelBlocks(T, 0, func(_, t int) {
+	for t := 0; t < T; t++ {
 		x := pts[t]
 		nb, err := KNN(x, kSearch, Euclidean)
 		if err != nil {
 			errs[t] = fmt.Errorf("reduce: MPHATE: snapshot %d: %w", t, err)
-			return
+			break
 		}
 		sigma := make([]float64, n)
 		for i := 0; i < n; i++ {
@@ -504,7 +505,7 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 			}
 			rows[t*n+i] = out
 		}
-	})
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -625,14 +626,33 @@ func mphateRadiusRows(x *Matrix, sigma []float64, radiusScale, decay, thresh flo
 	}
 	packed := packReferences(x.Data, n, d, sq)
 	rows := make([][]mphateEntry, n)
+	// Blocks of 64 query rows in parallel (each writes its own rows).
+	parallelRanges((n+3)/4, 16, func(b0, b1 int) {
+		mphateRadiusBlock(x, sq, maxSq, packed, sigma, radiusScale, decay, thresh, rows, b0*4, min(n, b1*4))
+	})
+	for i, r := range rows {
+		if len(r) == 0 || r[0].j > int32(i) { // the diagonal missed the tile (huge norms): add it
+			k := sort.Search(len(r), func(a int) bool { return r[a].j >= int32(i) })
+			if k == len(r) || r[k].j != int32(i) {
+				r = slices.Insert(r, k, mphateEntry{int32(i), 1})
+			}
+			rows[i] = r
+		}
+	}
+	return rows
+}
+
+// mphateRadiusBlock fills rows[lo:hi] (lo a multiple of 4) for mphateRadiusRows.
+func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked, sigma []float64, radiusScale, decay, thresh float64, rows [][]mphateEntry, lo, hi int) {
+	d := x.Cols
 	var tile [4 * knnPanel]float32
 	var tops [4]float32
 	var radius [4]float64
-	for qi := 0; qi < n; qi += 4 {
+	for qi := lo; qi < hi; qi += 4 {
 		var qs [4][]float32
-		nq := min(4, n-qi)
+		nq := min(4, hi-qi)
 		for r := 0; r < 4; r++ {
-			i := min(qi+r, n-1)
+			i := min(qi+r, hi-1)
 			qs[r] = x.Row(i)
 			radius[r] = sigma[i] * radiusScale
 			// dist^2 = key + ||x_i||^2; the float32 key errs by a few units of rounding of
@@ -664,16 +684,6 @@ func mphateRadiusRows(x *Matrix, sigma []float64, radiusScale, decay, thresh flo
 			}
 		}
 	}
-	for i, r := range rows {
-		if len(r) == 0 || r[0].j > int32(i) { // the diagonal missed the tile (huge norms): add it
-			k := sort.Search(len(r), func(a int) bool { return r[a].j >= int32(i) })
-			if k == len(r) || r[k].j != int32(i) {
-				r = slices.Insert(r, k, mphateEntry{int32(i), 1})
-			}
-			rows[i] = r
-		}
-	}
-	return rows
 }
 
 // mphateSortRow sorts r by column. Rows here are mostly one or two sorted runs (a scanned
@@ -825,13 +835,14 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	// well-conditioned blocks, and keeps Q thin where mat.QR.QTo would form the full N × N Q).
 	// The Gram matrix and x R^-1 run on mphateGramAdd and mphateMulUpper (AVX2/FMA tiles).
 	orth := func(x []float64, passes int) error {
-		workers := numWorkers(N, 4096)
+		const block = 8192 // rows per unit of parallel work (a few ms)
 		for pass := 0; pass < passes; pass++ {
-			// xᵀx from row chunks in parallel, summed in chunk order.
-			parts := make([][]float64, workers)
-			parallelChunks(N, workers, func(w, lo, hi int) {
-				parts[w] = make([]float64, q*q)
-				mphateGramAdd(parts[w], x[lo*q:hi*q], q)
+			// xᵀx from row blocks in parallel, summed in block order.
+			parts := make([][]float64, (N+block-1)/block)
+			parallelRanges(N, block, func(lo, hi int) {
+				g := make([]float64, q*q)
+				mphateGramAdd(g, x[lo*q:hi*q], q)
+				parts[lo/block] = g
 			})
 			g := mat.NewSymDense(q, nil)
 			for a := 0; a < q; a++ {
@@ -871,7 +882,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 					u[a*q+b] = rinv.At(a, b)
 				}
 			}
-			parallelChunks(N, workers, func(_, lo, hi int) {
+			parallelRanges(N, block, func(lo, hi int) {
 				mphateMulUpper(x[lo*q:hi*q], u, q)
 			})
 		}

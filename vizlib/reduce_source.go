@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "6e6b2efa5a028fa440c2305bf070f6ecf61354f5875dd3948485bb8caaff72b0"
+const reduceSource = "bbd1f396c14eeb136ed73a6b9d49694a4806158b0f0813b587cecbcf000940e0"

@@ -256,7 +256,7 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 		}
 	} else {
 		reportProgress(o.Progress, 0, 1, "mphate landmarks")
-		labels, L, err := mphateSpectralLandmarks(K, deg, landmarks, o.Seed)
+		labels, L, err := mphateSpectralLandmarks(K, deg, T, landmarks, o.Seed)
 		if err != nil {
 			return nil, err
 		}
@@ -772,7 +772,8 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 	return out
 }
 
-// mphateSpectralLandmarks clusters the N vertices of the symmetric kernel K (degrees deg) into L
+// mphateSpectralLandmarks clusters the N = slices·n vertices (vertex t·n+i) of the symmetric
+// kernel K (degrees deg) into L
 // landmarks as graphtools' LandmarkGraph: the top min(100, N-1) singular vectors V of the symmetric
 // diffusion affinity A = D^-1/2 K D^-1/2 (randomized subspace iteration as scikit-learn's
 // randomized_svd with n_iter="auto": 10 oversamples, 12 here to round the block up to a multiple
@@ -783,7 +784,7 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 // of 0.98), then k-means (one k-means++ start, at most 20 Lloyd iterations) on the rows of P V
 // with P = D^-1 K. Returns a label per vertex and the
 // number of non-empty clusters (labels are renumbered 0..L-1).
-func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int32, int, error) {
+func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64) ([]int32, int, error) {
 	N := K.N
 	k := min(100, N-1)
 	q := min(N, (k+10+15)/16*16) // at least 10 oversamples, a multiple of 16 (mphateSpRow's blocks)
@@ -791,23 +792,32 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	for i, d := range deg {
 		isq[i] = 1 / math.Sqrt(d)
 	}
-	// aff holds A's entries (K's pattern) and rw the rows of P = D^-1 K, in float64.
-	// aff holds A's entries (K's pattern) and rw the rows of P = D^-1 K. The products with them
-	// run in float32 (half the memory traffic of float64, 8 lanes): a relative error near 1e-6 per
-	// product, far below what the subspace iteration resolves.
-	aff := make([]float32, len(K.Val))
-	rw := make([]float32, len(K.Val))
+	// A's entries (aff) and P = D^-1 K's (rw), split into the intraslice entries (same snapshot:
+	// global columns) and the interslice ones (same item: the other snapshot t as column). The
+	// products with them run in float32 (half the memory traffic of float64, 8 lanes): a relative
+	// error near 1e-6 per product, far below what the subspace iteration resolves.
+	items := N / slices
+	intra := &mphateSplit{ptr: make([]int32, N+1)}
+	inter := &mphateSplit{ptr: make([]int32, N+1)}
 	for i := 0; i < N; i++ {
+		si := i / items
 		for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
+			j := int(K.Col[p])
 			w := float64(K.Val[p])
-			aff[p] = float32(w * isq[i] * isq[K.Col[p]])
-			rw[p] = float32(w / deg[i])
+			a, r := float32(w*isq[i]*isq[j]), float32(w/deg[i])
+			if sj := j / items; sj == si {
+				intra.add(int32(j), a, r)
+			} else {
+				inter.add(int32(sj), a, r)
+			}
 		}
+		intra.ptr[i+1], inter.ptr[i+1] = int32(len(intra.col)), int32(len(inter.col))
 	}
 	src32 := make([]float32, N*q)
-	// mul sets dst = S src for the sparse matrix S with K's pattern and entries vals (src, dst
-	// [N, q] row-major), rows in parallel.
-	mul := func(dst, src []float64, vals []float32) {
+	// mul sets dst = S src for S = A (rw false) or P (rw true) (src, dst [N, q] row-major): the
+	// intraslice entries row by row, then the interslice ones item by item from the item's T rows
+	// of src gathered (read once, instead of once per entry from T places far apart).
+	mul := func(dst, src []float64, rw bool) {
 		parallelFor(N, 4096, func(lo, hi int) {
 			for i, v := range src[lo*q : hi*q] {
 				src32[lo*q+i] = float32(v)
@@ -816,10 +826,33 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		parallelRanges(N, 512, func(lo, hi int) {
 			out := make([]float32, q)
 			for i := lo; i < hi; i++ {
-				p0, p1 := K.RowPtr[i], K.RowPtr[i+1]
-				mphateSpRow32(out, vals[p0:p1], K.Col[p0:p1], src32)
+				p0, p1 := intra.ptr[i], intra.ptr[i+1]
+				mphateSpRow32(out, intra.vals(rw)[p0:p1], intra.col[p0:p1], src32)
 				for c, v := range out {
 					dst[i*q+c] = float64(v)
+				}
+			}
+		})
+		if len(inter.col) == 0 {
+			return
+		}
+		parallelRanges(items, 64, func(lo, hi int) {
+			out := make([]float32, q)
+			xi := make([]float32, slices*q)
+			for it := lo; it < hi; it++ {
+				for t := 0; t < slices; t++ {
+					copy(xi[t*q:(t+1)*q], src32[(t*items+it)*q:(t*items+it+1)*q])
+				}
+				for t := 0; t < slices; t++ {
+					i := t*items + it
+					p0, p1 := inter.ptr[i], inter.ptr[i+1]
+					if p0 == p1 {
+						continue
+					}
+					mphateSpRow32(out, inter.vals(rw)[p0:p1], inter.col[p0:p1], xi)
+					for c, v := range out {
+						dst[i*q+c] += float64(v)
+					}
 				}
 			}
 		})
@@ -899,8 +932,8 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		iters = 4
 	}
 	for it := 0; it < iters; it++ {
-		mul(tmp, Q, aff)
-		mul(Q, tmp, aff)
+		mul(tmp, Q, false)
+		mul(Q, tmp, false)
 		// One pass keeps the span (all the next products need); two make the final block
 		// orthonormal for B = Qᵀ A Q.
 		passes := 1
@@ -912,7 +945,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		}
 	}
 	// B = Qᵀ A Q ([q, q], symmetric); its eigenvectors W give A's singular vectors V = Q W.
-	mul(tmp, Q, aff)
+	mul(tmp, Q, false)
 	var bd mat.Dense
 	bd.Mul(mat.NewDense(N, q, Q).T(), mat.NewDense(N, q, tmp))
 	B := mat.NewSymDense(q, nil)
@@ -941,7 +974,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 	}
 	V := make([]float64, N*q) // columns 0..k-1 used
 	mat.NewDense(N, q, V).Mul(mat.NewDense(N, q, Q), Wk)
-	mul(tmp, V, rw) // P V
+	mul(tmp, V, true) // P V
 	feat := NewMatrix(N, k)
 	for i := 0; i < N; i++ {
 		for c := 0; c < k; c++ {
@@ -963,6 +996,25 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, L int, seed int64) ([]int3
 		labels[i] = remap[l]
 	}
 	return labels, int(next), nil
+}
+
+// mphateSplit is a part of the kernel's pattern in CSR form (rows ptr[i]..ptr[i+1]) with two sets
+// of entries: aff (the symmetric diffusion affinity) and rw (the diffusion operator).
+type mphateSplit struct {
+	ptr     []int32
+	col     []int32
+	aff, rw []float32
+}
+
+func (s *mphateSplit) add(j int32, a, r float32) {
+	s.col, s.aff, s.rw = append(s.col, j), append(s.aff, a), append(s.rw, r)
+}
+
+func (s *mphateSplit) vals(rw bool) []float32 {
+	if rw {
+		return s.rw
+	}
+	return s.aff
 }
 
 // mphateMiniBatchKMeans clusters the rows of x ([N, d]) into L clusters as graphtools' landmark

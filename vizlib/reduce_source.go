@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "bbd1f396c14eeb136ed73a6b9d49694a4806158b0f0813b587cecbcf000940e0"
+const reduceSource = "d8f163d1f9817a3688b18000e27fe4df80aced1dd6bf4a80733555d4d877325f"

@@ -376,25 +376,27 @@ func refineKNN(x *Matrix, prev *Neighbors, k int, metric Metric) (*Neighbors, fl
 	out := &Neighbors{N: n, K: k, Index: make([]int32, n*k), Dist: make([]float32, n*k)}
 	changed := make([]int, runtime.GOMAXPROCS(0))
 	type scratch struct {
-		stamp []int32 // stamp[j] == i: j is already a candidate of i
-		heap  knnHeap
-		top   []uint64
+		stamp []int32  // stamp[j] == i: j is already a candidate of i
+		top   []uint64 // a max-heap of the k smallest candidates (key bits << 32 | index)
 	}
 	scr := make([]*scratch, len(changed))
 	parallelBlocks((n+knnQueryBlock-1)/knnQueryBlock, len(changed), func(w, b int) {
 		if scr[w] == nil {
-			scr[w] = &scratch{stamp: make([]int32, n), heap: knnHeap{keys: make([]float32, k), idx: make([]int32, k)}, top: make([]uint64, k)}
+			scr[w] = &scratch{stamp: make([]int32, n), top: make([]uint64, k)}
 			for t := range scr[w].stamp {
 				scr[w].stamp[t] = -1
 			}
 		}
 		s := scr[w]
-		h := &s.heap
+		top := s.top
 		for i := b * knnQueryBlock; i < min(n, (b+1)*knnQueryBlock); i++ {
 			clearUpper()
 			s.stamp[i] = int32(i)
-			h.reset()
+			filled := 0
 			xi := x.Data[i*d : (i+1)*d]
+			// Candidates are compared as key bits << 32 | index (keys >= 0 order like their bits):
+			// the k smallest (key, index) pairs are kept whatever the order of the candidates, ties
+			// going to the smaller index. The first k fill the heap, which is then heapified.
 			add := func(j int32) {
 				if s.stamp[j] == int32(i) {
 					return
@@ -402,12 +404,23 @@ func refineKNN(x *Matrix, prev *Neighbors, k int, metric Metric) (*Neighbors, fl
 				s.stamp[j] = int32(i)
 				var key float32
 				if metric == Cosine {
-					key = float32(exactDistance(x, i, int(j), metric))
+					key = max(float32(exactDistance(x, i, int(j), metric)), 0)
 				} else {
 					key = tsneSqDist(xi, x.Data[int(j)*d:(int(j)+1)*d])
 				}
-				if key < h.keys[0] {
-					h.replaceTop(key, j)
+				c := uint64(math.Float32bits(key))<<32 | uint64(uint32(j))
+				switch {
+				case filled < k:
+					top[filled] = c
+					filled++
+					if filled == k {
+						for p := k/2 - 1; p >= 0; p-- {
+							siftDownU64(top, p)
+						}
+					}
+				case c < top[0]:
+					top[0] = c
+					siftDownU64(top, 0)
 				}
 			}
 			idx, _ := prev.Row(i)
@@ -423,11 +436,10 @@ func refineKNN(x *Matrix, prev *Neighbors, k int, metric Metric) (*Neighbors, fl
 			for _, j := range rev[i*hop : i*hop+int(revCnt[i])] {
 				add(j)
 			}
-			// Nearest first, ties by index: keys are >= 0, so their bits order like the values.
-			top := s.top
-			for c := range top {
-				top[c] = uint64(math.Float32bits(h.keys[c]))<<32 | uint64(h.idx[c])
+			for ; filled < k; filled++ { // fewer than k candidates: missing entries (index -1, +Inf)
+				top[filled] = uint64(math.Float32bits(float32(math.Inf(1))))<<32 | uint64(math.MaxUint32)
 			}
+			// Nearest first, ties by index.
 			slices.Sort(top)
 			for c, key := range top {
 				out.Index[i*k+c] = int32(uint32(key))
@@ -458,4 +470,23 @@ func refineKNN(x *Matrix, prev *Neighbors, k int, metric Metric) (*Neighbors, fl
 		c += v
 	}
 	return out, float64(c) / float64(n*k)
+}
+
+// siftDownU64 restores the max-heap order of h below position p.
+func siftDownU64(h []uint64, p int) {
+	n := len(h)
+	for {
+		c := 2*p + 1
+		if c >= n {
+			return
+		}
+		if r := c + 1; r < n && h[r] > h[c] {
+			c = r
+		}
+		if h[c] <= h[p] {
+			return
+		}
+		h[p], h[c] = h[c], h[p]
+		p = c
+	}
 }

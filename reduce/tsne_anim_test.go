@@ -181,6 +181,8 @@ func TestTSNEFramesBadInput(t *testing.T) {
 		{short, nil, "snapshot 1 has 99 rows"},
 		{[]*Matrix{seq[0], bad}, nil, "non-finite"},
 		{seq, &TSNEAnimOptions{Update: 1.5, TSNE: TSNEOptions{Perplexity: 5}}, "Update 1.5"},
+		{seq, &TSNEAnimOptions{FrameStop: math.Inf(1), TSNE: TSNEOptions{Perplexity: 5}}, "FrameStop +Inf must be finite"},
+		{seq, &TSNEAnimOptions{FrameStop: math.NaN(), TSNE: TSNEOptions{Perplexity: 5}}, "FrameStop NaN"},
 		{[]*Matrix{NewMatrix(1, 4), NewMatrix(1, 4)}, nil, "need at least 2 points, have 1"},
 	} {
 		_, err := TSNEFrames(c.seq, c.opts)
@@ -417,7 +419,8 @@ func TestPlaceNewNeighbors(t *testing.T) {
 }
 
 // TestTSNEFramesBudget: with snapshots whose neighbourhoods all change, the tv rule asks for many
-// iterations a frame; FrameBudget caps each frame after the first at FrameBudget/(T-1).
+// iterations a frame; FrameBudget caps each frame after the first at FrameBudget/(T-1) (the
+// settling test off; with it, the frames that settle stop early and still call back once).
 func TestTSNEFramesBudget(t *testing.T) {
 	const T, n = 4, 200
 	r := rand.New(rand.NewPCG(3, 4))
@@ -443,7 +446,7 @@ func TestTSNEFramesBudget(t *testing.T) {
 			CallbackEvery: 1000, Callback: func(iter int, _ float64, _ *Matrix) bool {
 				last = append(last, iter)
 				return false
-			}}, FrameIters: 10, FrameBudget: c.budget}
+			}}, FrameIters: 10, FrameBudget: c.budget, FrameStop: -1}
 		if _, err := TSNEFrames(seq, opts); err != nil {
 			t.Fatal(err)
 		}
@@ -453,6 +456,62 @@ func TestTSNEFramesBudget(t *testing.T) {
 		most := slices.Max(last[2:])
 		if most < c.most || most > c.atMost {
 			t.Errorf("budget %d: frames ran %v iterations, want the longest in [%d, %d]", c.budget, last[2:], c.most, c.atMost)
+		}
+	}
+	var last []int
+	opts := &TSNEAnimOptions{TSNE: TSNEOptions{Perplexity: 10, Iters: 100, EarlyIters: 50, Method: TSNEBarnesHut,
+		CallbackEvery: 1000, Callback: func(iter int, _ float64, _ *Matrix) bool {
+			last = append(last, iter)
+			return false
+		}}, FrameIters: 10, FrameBudget: -1, FrameStop: 1}
+	if _, err := TSNEFrames(seq, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(last) != T+1 || slices.Max(last[2:]) != 10 {
+		t.Errorf("a settling test that always passes: callbacks %v, want %d with frames of 10 iterations (FrameIters)", last, T+1)
+	}
+}
+
+// TestTSNEFrameStop checks the settling test of TSNEAnimOptions.FrameStop on optimizeFrom: off,
+// every requested iteration runs; with a threshold above every step it stops at the minimum
+// (rounded up to a window); with a tiny one it runs them all; and on a converged layout with a
+// threshold between it stops at a window boundary after the minimum and before the request.
+func TestTSNEFrameStop(t *testing.T) {
+	x, _ := tsneBlobs(300, 6, 4, 1, 5)
+	aff, err := TSNEAffinities(x, &TSNEOptions{Perplexity: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := NewTSNEEmbedding(aff, x, &TSNEOptions{Perplexity: 10, Seed: 3, Iters: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := base.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name             string
+		min              int
+		step             float64
+		request          int
+		wantMin, wantMax int
+	}{
+		{"off", 20, 0, 200, 200, 200},
+		{"above every step", 25, 10, 200, 30, 30},
+		{"tiny", 20, 1e-12, 200, 200, 200},
+		{"converged", 20, 0.01, 200, 20, 190},
+	} {
+		e, err := NewTSNEEmbedding(aff, x, &TSNEOptions{Perplexity: 10, InitLayout: base.Embedding(), KeepInitScale: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.stopMin, e.stopStep = c.min, c.step
+		if err := e.optimizeFrom(c.request, 1, 0.8, 0, true); err != nil {
+			t.Fatal(err)
+		}
+		got := e.Iter()
+		if got < c.wantMin || got > c.wantMax || (got < c.request && got%tsneStopWindow != 0) {
+			t.Errorf("%s: ran %d iterations, want %d..%d (a multiple of %d when stopped early)", c.name, got, c.wantMin, c.wantMax, tsneStopWindow)
 		}
 	}
 }

@@ -26,7 +26,12 @@ type TSNEEmbedding struct {
 	tree                   quadTree
 	lists                  []*qtList // per-worker interaction lists
 	attr                   []float64 // [n, 2] attractive sums sum_j P_ij w_ij (y_i - y_j)
-	val32                  []float32 // aff.Val in float32: the attractive pass streams P every iteration
+	// stopMin and stopStep, when stopStep > 0, end optimizeFrom early once the layout has settled
+	// (see TSNEAnimOptions.FrameStop): after at least stopMin iterations, at the end of a window of
+	// tsneStopWindow iterations whose mean relative step is below stopStep.
+	stopMin  int
+	stopStep float64
+	val32    []float32 // aff.Val in float32: the attractive pass streams P every iteration
 }
 
 // list returns worker w's reusable interaction list, allocating lists 0..w as needed (call it
@@ -225,6 +230,7 @@ func (e *TSNEEmbedding) optimizeFrom(iters int, exaggeration, momentum float64, 
 		}
 	}
 	start := e.iter
+	var win float64 // sum of the relative steps of the current window
 	for it := 0; it < iters; it++ {
 		wantKL := e.opts.Callback != nil && ((e.iter+1)%e.r.cbEvery == 0 || it == iters-1)
 		kl := e.gradient(exaggeration, wantKL)
@@ -244,6 +250,26 @@ func (e *TSNEEmbedding) optimizeFrom(iters int, exaggeration, momentum float64, 
 			y[t] += upd[t]
 		}
 		centerLayout(y)
+		if e.stopStep > 0 {
+			var su, sy float64
+			for t := range y {
+				su += upd[t] * upd[t]
+				sy += y[t] * y[t]
+			}
+			if sy > 0 {
+				win += math.Sqrt(su / sy)
+			}
+			if (it+1)%tsneStopWindow == 0 {
+				if it+1 >= e.stopMin && win < e.stopStep*tsneStopWindow && it+1 < iters {
+					iters = it + 1 // settled: this is the last iteration
+					if e.opts.Callback != nil && !wantKL {
+						wantKL = true
+						kl = e.KL() // the callback sees the last iteration's KL, as without the stop
+					}
+				}
+				win = 0
+			}
+		}
 		e.iter++
 		if progressTotal > 0 && e.opts.Progress != nil && (e.iter%10 == 0 || e.iter == progressTotal) {
 			e.opts.Progress(e.iter, progressTotal, "tsne")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -366,4 +367,127 @@ func ExampleTSNE() {
 	}
 	fmt.Printf("layout [%d, %d], nearest neighbour in the same blob: %d of %d\n", y.Rows, y.Cols, same, y.Rows)
 	// Output: layout [150, 2], nearest neighbour in the same blob: 150 of 150
+}
+
+// TestTSNEAttrRowKernel compares the attractive row kernel (AVX2 where available) with the scalar
+// one, for row lengths around the vector width and its padding.
+func TestTSNEAttrRowKernel(t *testing.T) {
+	const n = 64
+	rng := rand.New(rand.NewPCG(7, 1))
+	y := make([]float64, 2*n)
+	for i := range y {
+		y[i] = 10 * rng.NormFloat64()
+	}
+	for _, m := range []int{0, 1, 3, 7, 8, 9, 12, 13, 31, 63} {
+		cols := make([]int32, m)
+		vals := make([]float32, m)
+		for k := range cols {
+			cols[k] = int32(rng.IntN(n))
+			vals[k] = float32(rng.Float64())
+		}
+		dx, dy := make([]float64, m), make([]float64, m)
+		px, py := y[0], y[1]
+		fx, fy := tsneAttrRow(px, py, y, cols, vals, dx, dy)
+		gx, gy := tsneAttrRowGeneric(px, py, y, cols, vals, dx, dy)
+		if math.Abs(fx-gx) > 1e-12*(1+math.Abs(gx)) || math.Abs(fy-gy) > 1e-12*(1+math.Abs(gy)) {
+			t.Errorf("m=%d: kernel (%v, %v), scalar (%v, %v)", m, fx, fy, gx, gy)
+		}
+	}
+}
+
+// TestTSNEQuadTree checks the Morton-ordered tree on random, clustered and duplicated points: the
+// order is a permutation, the groups partition the points, every node's count and center of mass
+// match its points, and at a tiny angle the grouped and per-point repulsive sums equal the exact
+// ones (duplicates excluded as documented).
+func TestTSNEQuadTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 1))
+	const n = 700
+	for _, c := range []struct {
+		name string
+		gen  func(i int) (float64, float64)
+	}{
+		{"uniform", func(int) (float64, float64) { return 50 * rng.Float64(), 50 * rng.Float64() }},
+		{"clusters", func(i int) (float64, float64) {
+			return float64(i%5)*20 + 0.3*rng.NormFloat64(), float64(i%3)*15 + 0.3*rng.NormFloat64()
+		}},
+		{"duplicates", func(i int) (float64, float64) { return float64((i / 4) % 40), float64((i / 4) % 7) }},
+		{"tiny extent", func(int) (float64, float64) { return 1 + 1e-9*rng.Float64(), 2 + 1e-9*rng.Float64() }},
+	} {
+		y := make([]float64, 2*n)
+		for i := 0; i < n; i++ {
+			y[2*i], y[2*i+1] = c.gen(i)
+		}
+		var tr quadTree
+		tr.build(y)
+		tr.build(y) // rebuilding reuses the buffers and gives the same tree
+		seen := make([]int, n)
+		for _, i := range tr.order {
+			seen[i]++
+		}
+		inGroup := make([]int, n)
+		for _, g := range tr.groups {
+			nd := tr.flat[g]
+			for _, i := range tr.order[nd.start : nd.start+int32(nd.count)] {
+				inGroup[i]++
+			}
+		}
+		for i := range seen {
+			if seen[i] != 1 || inGroup[i] != 1 {
+				t.Fatalf("%s: point %d appears %d times in the order, in %d groups", c.name, i, seen[i], inGroup[i])
+			}
+		}
+		for k, nd := range tr.flat {
+			if int(nd.next) <= k || int(nd.next) > len(tr.flat) || nd.count < 1 {
+				t.Fatalf("%s: node %d: next %d, count %v", c.name, k, nd.next, nd.count)
+			}
+			var sx, sy float64
+			for _, i := range tr.order[nd.start : nd.start+int32(nd.count)] {
+				sx += y[2*i]
+				sy += y[2*i+1]
+			}
+			if cx, cy := sx/float64(nd.count), sy/float64(nd.count); math.Abs(cx-float64(nd.comX)) > 1e-5*(1+math.Abs(cx)) || math.Abs(cy-float64(nd.comY)) > 1e-5*(1+math.Abs(cy)) {
+				t.Fatalf("%s: node %d: center of mass (%v, %v), its points' (%v, %v)", c.name, k, nd.comX, nd.comY, cx, cy)
+			}
+		}
+		// Exact sums over the float32-rounded positions, skipping coincident points.
+		rep := make([]float64, 2*n)
+		var zg float64
+		var l qtList
+		for _, g := range tr.groups {
+			zg += tr.groupRepulse(g, y, 1e-8, &l, rep)
+		}
+		var zx, zp float64
+		for i := 0; i < n; i++ {
+			xi, yi := float64(float32(y[2*i])), float64(float32(y[2*i+1]))
+			var fx, fy, z float64
+			dups := 0
+			for j := 0; j < n; j++ {
+				dx, dy := xi-float64(float32(y[2*j])), yi-float64(float32(y[2*j+1]))
+				if dx == 0 && dy == 0 {
+					dups++
+					continue
+				}
+				w := 1 / (1 + dx*dx + dy*dy)
+				z += w
+				fx += w * w * dx
+				fy += w * w * dy
+			}
+			zx += z + float64(dups-1) // the grouped sums count coincident points with w = 1
+			px, py, pz := tr.repulse(y[2*i], y[2*i+1], 1e-8)
+			zp += pz
+			if c.name != "tiny extent" {
+				// repulse takes the unrounded position: float32 rounding apart, the same sums.
+				tol := 1e-4 * (math.Hypot(fx, fy) + 1e-6)
+				if math.Abs(pz-z) > 1e-5*z || math.Abs(px-fx) > tol || math.Abs(py-fy) > tol {
+					t.Fatalf("%s: point %d: per-point (%v, %v, %v), exact (%v, %v, %v)", c.name, i, px, py, pz, fx, fy, z)
+				}
+				if tol := 1e-6 * (math.Hypot(fx, fy) + 1e-6); math.Abs(rep[2*i]-fx) > tol || math.Abs(rep[2*i+1]-fy) > tol {
+					t.Fatalf("%s: point %d: grouped (%v, %v), exact (%v, %v)", c.name, i, rep[2*i], rep[2*i+1], fx, fy)
+				}
+			}
+		}
+		if math.Abs(zg-zx) > 1e-6*zx {
+			t.Errorf("%s: grouped z %v, exact %v", c.name, zg, zx)
+		}
+	}
 }

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "d8f163d1f9817a3688b18000e27fe4df80aced1dd6bf4a80733555d4d877325f"
+const reduceSource = "543760d565b0e7795e59150f658a0e8e8308e871dc7953a1f9cc47f9708bbe35"

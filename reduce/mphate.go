@@ -801,18 +801,35 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	inter := &mphateSplit{ptr: make([]int32, N+1)}
 	for i := 0; i < N; i++ {
 		si := i / items
+		nIntra := int32(0)
 		for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
-			j := int(K.Col[p])
-			w := float64(K.Val[p])
-			a, r := float32(w*isq[i]*isq[j]), float32(w/deg[i])
-			if sj := j / items; sj == si {
-				intra.add(int32(j), a, r)
-			} else {
-				inter.add(int32(sj), a, r)
+			if int(K.Col[p])/items == si {
+				nIntra++
 			}
 		}
-		intra.ptr[i+1], inter.ptr[i+1] = int32(len(intra.col)), int32(len(inter.col))
+		intra.ptr[i+1] = intra.ptr[i] + nIntra
+		inter.ptr[i+1] = inter.ptr[i] + (K.RowPtr[i+1] - K.RowPtr[i] - nIntra)
 	}
+	intra.alloc()
+	inter.alloc()
+	parallelRanges(N, 4096, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			si := i / items
+			a, b := intra.ptr[i], inter.ptr[i]
+			for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
+				j := int(K.Col[p])
+				w := float64(K.Val[p])
+				av, rv := float32(w*isq[i]*isq[j]), float32(w/deg[i])
+				if sj := j / items; sj == si {
+					intra.col[a], intra.aff[a], intra.rw[a] = int32(j), av, rv
+					a++
+				} else {
+					inter.col[b], inter.aff[b], inter.rw[b] = int32(sj), av, rv
+					b++
+				}
+			}
+		}
+	})
 	src32 := make([]float32, N*q)
 	// mul sets dst = S src for S = A (rw false) or P (rw true) (src, dst [N, q] row-major): the
 	// intraslice entries row by row, then the interslice ones item by item from the item's T rows
@@ -1006,8 +1023,10 @@ type mphateSplit struct {
 	aff, rw []float32
 }
 
-func (s *mphateSplit) add(j int32, a, r float32) {
-	s.col, s.aff, s.rw = append(s.col, j), append(s.aff, a), append(s.rw, r)
+// alloc makes the entry slices for the row pointers.
+func (s *mphateSplit) alloc() {
+	nnz := s.ptr[len(s.ptr)-1]
+	s.col, s.aff, s.rw = make([]int32, nnz), make([]float32, nnz), make([]float32, nnz)
 }
 
 func (s *mphateSplit) vals(rw bool) []float32 {
@@ -1146,39 +1165,78 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 	N := K.N
 	// Column view: for vertex j, the clusters c with C[c, j] > 0. Since K is symmetric,
 	// C[c, j] = sum_{i in c} K[j, i]: accumulate over row j.
+	// Per vertex j, C[c, j] for its clusters c (ascending), vertices in parallel.
+	type entry struct {
+		c int32
+		v float64
+	}
+	cols := make([][]entry, N)
+	parallelRanges(N, 4096, func(lo, hi int) {
+		acc := make([]float64, L)
+		mark := make([]int32, L)
+		for i := range mark {
+			mark[i] = -1
+		}
+		var touched []int32
+		for j := lo; j < hi; j++ {
+			touched = touched[:0]
+			for p := K.RowPtr[j]; p < K.RowPtr[j+1]; p++ {
+				c := labels[K.Col[p]]
+				if mark[c] != int32(j) {
+					mark[c] = int32(j)
+					acc[c] = 0
+					touched = append(touched, c)
+				}
+				acc[c] += float64(K.Val[p])
+			}
+			slices.Sort(touched)
+			e := make([]entry, len(touched))
+			for k, c := range touched {
+				e[k] = entry{c, acc[c]}
+			}
+			cols[j] = e
+		}
+	})
 	trans := &Graph{N: N, RowPtr: make([]int32, N+1)}
-	acc := make([]float64, L)
-	mark := make([]int32, L)
-	for i := range mark {
-		mark[i] = -1
-	}
-	S := make([]float64, L*L)
 	dm := make([]float64, L)
-	var touched []int32
-	for j := 0; j < N; j++ {
-		touched = touched[:0]
-		for p := K.RowPtr[j]; p < K.RowPtr[j+1]; p++ {
-			c := labels[K.Col[p]]
-			if mark[c] != int32(j) {
-				mark[c] = int32(j)
-				acc[c] = 0
-				touched = append(touched, c)
-			}
-			acc[c] += float64(K.Val[p])
-		}
-		sort.Slice(touched, func(a, b int) bool { return touched[a] < touched[b] })
-		for _, c := range touched {
-			trans.Col = append(trans.Col, c)
-			trans.Val = append(trans.Val, float32(acc[c]/deg[j]))
-			dm[c] += acc[c]
-		}
-		trans.RowPtr[j+1] = int32(len(trans.Col))
-		for _, a := range touched {
-			for _, b := range touched {
-				S[int(a)*L+int(b)] += acc[a] * acc[b] / deg[j]
-			}
+	count := make([]int32, L+1)
+	for j, e := range cols {
+		trans.RowPtr[j+1] = trans.RowPtr[j] + int32(len(e))
+		for _, x := range e {
+			dm[x.c] += x.v
+			count[x.c+1]++
 		}
 	}
+	trans.Col, trans.Val = make([]int32, trans.RowPtr[N]), make([]float32, trans.RowPtr[N])
+	// byCluster lists, for every cluster a, the vertices j with C[a, j] > 0 in increasing order.
+	for a := 0; a < L; a++ {
+		count[a+1] += count[a]
+	}
+	byCluster := make([]int32, count[L])
+	next := slices.Clone(count[:L])
+	for j, e := range cols {
+		p := trans.RowPtr[j]
+		for k, x := range e {
+			trans.Col[int(p)+k], trans.Val[int(p)+k] = x.c, float32(x.v/deg[j])
+			byCluster[next[x.c]] = int32(j)
+			next[x.c]++
+		}
+	}
+	// S[a, b] = sum_j C[a, j] C[b, j] / deg[j], rows a in parallel, j in increasing order.
+	S := make([]float64, L*L)
+	parallelRanges(L, 8, func(lo, hi int) {
+		for a := lo; a < hi; a++ {
+			row := S[a*L : (a+1)*L]
+			for _, j := range byCluster[count[a]:count[a+1]] {
+				e := cols[j]
+				k := sort.Search(len(e), func(k int) bool { return e[k].c >= int32(a) })
+				ca := e[k].v
+				for _, x := range e {
+					row[x.c] += ca * x.v / deg[j]
+				}
+			}
+		}
+	})
 	P := mat.NewDense(L, L, nil)
 	for a := 0; a < L; a++ {
 		for b := 0; b < L; b++ {

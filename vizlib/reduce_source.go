@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "543760d565b0e7795e59150f658a0e8e8308e871dc7953a1f9cc47f9708bbe35"
+const reduceSource = "edfe7096550658a5d1a9d6931c58dddbc831aff1847b2dbca01a267d2ea4832a"

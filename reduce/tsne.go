@@ -5,7 +5,6 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
-	"slices"
 )
 
 // t-SNE (van der Maaten & Hinton 2008) in stages, as openTSNE does it:
@@ -364,27 +363,36 @@ func affinitiesFromNeighbors(nb *Neighbors, perplexity float64, metric Metric, b
 			fill[j]++
 		}
 	}
-	// Sort each row's own neighbours by column (keys col<<32 | position: plain integers), merge
-	// them with the sorted reverse entries, summing duplicates, into col2/val2 at the row's start.
+	// Each row's own neighbours sorted by column: the transpose of the reverse entries (row j's
+	// reverse entries are the p_j|i of the rows i that have j as a neighbour, in increasing i), so
+	// visiting the rows j in order appends each row's own entries in increasing column order.
+	ownCol := make([]int32, n*k)
+	ownVal := make([]float64, n*k)
+	ownLen := make([]int32, n)
+	for j := 0; j < n; j++ {
+		for q := cnt[j] + int32(k); q < cnt[j+1]; q++ {
+			i := col[q]
+			o := int(i)*k + int(ownLen[i])
+			ownCol[o], ownVal[o] = int32(j), val[q]
+			ownLen[i]++
+		}
+	}
+	// Merge each row's own entries with its reverse entries (both sorted), summing duplicates,
+	// into col2/val2 at the row's start.
 	col2 := make([]int32, cnt[n])
 	val2 := make([]float64, cnt[n])
 	rowLen := make([]int32, n)
 	parallelRanges(n, 64, func(i0, i1 int) {
-		keys := make([]uint64, k)
 		for i := i0; i < i1; i++ {
-			idx, _ := nb.Row(i)
-			for t, j := range idx {
-				keys[t] = uint64(j)<<32 | uint64(t)
-			}
-			slices.Sort(keys)
+			owc, owv := ownCol[i*k:(i+1)*k], ownVal[i*k:(i+1)*k]
 			rc, rv := col[cnt[i]+int32(k):cnt[i+1]], val[cnt[i]+int32(k):cnt[i+1]]
 			oc, ov := col2[cnt[i]:cnt[i+1]], val2[cnt[i]:cnt[i+1]]
 			w, a, b := 0, 0, 0
 			for a < k || b < len(rc) {
 				var j int32
 				var x float64
-				if b >= len(rc) || (a < k && int32(keys[a]>>32) <= rc[b]) {
-					j, x = int32(keys[a]>>32), cond[i*k+int(uint32(keys[a]))]
+				if b >= len(rc) || (a < k && owc[a] <= rc[b]) {
+					j, x = owc[a], owv[a]
 					a++
 				} else {
 					j, x = rc[b], rv[b]

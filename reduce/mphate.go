@@ -1212,13 +1212,15 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 	for a := 0; a < L; a++ {
 		count[a+1] += count[a]
 	}
+	// and cva the matching C[a, j].
 	byCluster := make([]int32, count[L])
+	cva := make([]float64, count[L])
 	next := slices.Clone(count[:L])
 	for j, e := range cols {
 		p := trans.RowPtr[j]
 		for k, x := range e {
 			trans.Col[int(p)+k], trans.Val[int(p)+k] = x.c, float32(x.v/deg[j])
-			byCluster[next[x.c]] = int32(j)
+			byCluster[next[x.c]], cva[next[x.c]] = int32(j), x.v
 			next[x.c]++
 		}
 	}
@@ -1227,11 +1229,9 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 	parallelRanges(L, 8, func(lo, hi int) {
 		for a := lo; a < hi; a++ {
 			row := S[a*L : (a+1)*L]
-			for _, j := range byCluster[count[a]:count[a+1]] {
-				e := cols[j]
-				k := sort.Search(len(e), func(k int) bool { return e[k].c >= int32(a) })
-				ca := e[k].v
-				for _, x := range e {
+			for p := count[a]; p < count[a+1]; p++ {
+				j, ca := byCluster[p], cva[p]
+				for _, x := range cols[j] {
 					row[x.c] += ca * x.v / deg[j]
 				}
 			}

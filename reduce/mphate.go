@@ -938,12 +938,11 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		}
 		return nil
 	}
-	if err := orth(Q, 1); err != nil { // a Gaussian block is well conditioned
-		return nil, 0, err
-	}
 	// scikit-learn's n_iter="auto" (7, or 4 when n_components >= N/10) counts power iterations
-	// of A Aᵀ: two products with A each, normalized once per iteration here (the span is what
-	// matters; the spectrum of A lies in [-1, 1], so two products cannot collapse the block).
+	// of A Aᵀ: two products with A each. The span is what matters until the end: the Gaussian
+	// start is well conditioned, and the spectrum of A lies in [-1, 1], so four products cannot
+	// collapse the block; it is orthonormalized (one Cholesky QR pass) after every second
+	// iteration, and with two passes after the last, for B = Qᵀ A Q.
 	iters := 7
 	if float64(min(100, N)) >= 0.1*float64(N) {
 		iters = 4
@@ -951,11 +950,12 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	for it := 0; it < iters; it++ {
 		mul(tmp, Q, false)
 		mul(Q, tmp, false)
-		// One pass keeps the span (all the next products need); two make the final block
-		// orthonormal for B = Qᵀ A Q.
-		passes := 1
-		if it == iters-1 {
+		passes := 0
+		switch {
+		case it == iters-1:
 			passes = 2
+		case it%2 == 1:
+			passes = 1
 		}
 		if err := orth(Q, passes); err != nil {
 			return nil, 0, err

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "fc31336aa89a4dc33462e9c754816134a9581e45d667b7eb3b2585c2c64e9045"
+const reduceSource = "ad4e7ed4cbc9ef19a4a0f65af9a23e9bdd76f3282587209d1fdefc6164f255f9"

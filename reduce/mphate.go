@@ -1230,9 +1230,10 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 		for a := lo; a < hi; a++ {
 			row := S[a*L : (a+1)*L]
 			for p := count[a]; p < count[a+1]; p++ {
-				j, ca := byCluster[p], cva[p]
+				j := byCluster[p]
+				w := cva[p] / deg[j]
 				for _, x := range cols[j] {
-					row[x.c] += ca * x.v / deg[j]
+					row[x.c] += w * x.v
 				}
 			}
 		}

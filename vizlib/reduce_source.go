@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "ad4e7ed4cbc9ef19a4a0f65af9a23e9bdd76f3282587209d1fdefc6164f255f9"
+const reduceSource = "f11e2547c40dd8734c40ce9c387cf56433799f4cb1ccbcecf31cf0d0bb35764f"

@@ -773,17 +773,16 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 }
 
 // mphateSpectralLandmarks clusters the N = slices·n vertices (vertex t·n+i) of the symmetric
-// kernel K (degrees deg) into L
-// landmarks as graphtools' LandmarkGraph: the top min(100, N-1) singular vectors V of the symmetric
-// diffusion affinity A = D^-1/2 K D^-1/2 (randomized subspace iteration as scikit-learn's
-// randomized_svd with n_iter="auto": 10 oversamples, 12 here to round the block up to a multiple
-// of 16 columns, and 7 power iterations of A Aᵀ, i.e. 14 products with A, 4 iterations when
-// 100 >= N/10; the top singular values of A are close
-// together, and with half the products the block did not resolve that subspace: the clusters
-// followed the random start and the layout agreed with the reference's at Spearman 0.85 instead
-// of 0.98), then k-means (one k-means++ start, at most 20 Lloyd iterations) on the rows of P V
-// with P = D^-1 K. Returns a label per vertex and the
-// number of non-empty clusters (labels are renumbered 0..L-1).
+// kernel K (degrees deg) into L landmarks as graphtools' LandmarkGraph: the top min(100, N-1)
+// singular vectors V of the symmetric diffusion affinity A = D^-1/2 K D^-1/2 (randomized subspace
+// iteration as scikit-learn's randomized_svd with n_iter="auto": 10 oversamples, 12 here to round
+// the block up to a multiple of 16 columns, and 7 power iterations of A Aᵀ, i.e. 14 products with
+// A, 4 iterations when 100 >= N/10; the top singular values of A are close together, and with half
+// the products the block did not resolve that subspace: the clusters followed the random start and
+// the layout agreed with the reference's at Spearman 0.85 instead of 0.98), then mini-batch
+// k-means (mphateMiniBatchKMeans, graphtools' MiniBatchKMeans) on the rows of P V with
+// P = D^-1 K. Returns a label per vertex and the number of non-empty clusters (labels are
+// renumbered 0..L-1).
 func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64) ([]int32, int, error) {
 	N := K.N
 	k := min(100, N-1)

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "f11e2547c40dd8734c40ce9c387cf56433799f4cb1ccbcecf31cf0d0bb35764f"
+const reduceSource = "91c28a151cbb66ac947c67edced597655ee1904c72cabc5d8c06b3e4fc2b88cc"

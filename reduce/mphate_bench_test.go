@@ -96,9 +96,9 @@ func mphateFashionSequence(dir string, n, T int) ([]*reduce.Matrix, error) {
 //   - fashion50x10000: mphateFashionSequence on the 10,000 Fashion-MNIST test images
 //     (/usr/share/datasets/fashion-mnist, or $EMBVIZ_FASHION_MNIST_DIR); skipped without them.
 //     Needs no run, but its kernel is 3.4 times as dense as the real run's (peak RSS 8.3 GB).
-//   - real50x10000: the embeddings of run run-0001 in the runs directory $EMBVIZ_BENCH_RUNS (as
-//     cmd/embviz's BenchmarkReport10k), e.g. a CNN trained on Fashion-MNIST with 50 snapshots of
-//     10,000 evaluation points; skipped when the variable is unset.
+//   - real50x10000: the embeddings of run run-0001 in the runs directory $EMBVIZ_BENCH_REAL_RUNS,
+//     where cmd/embviz's BenchmarkReport10k/cnn trains and keeps its run (a CNN on Fashion-MNIST,
+//     50 snapshots of 10,000 evaluation points); skipped when the variable is unset.
 //   - wandering50x500, wandering50x2000: mphateWandering (64-dimensional random walks). Their
 //     distances concentrate, so the kernel's radius (1.56 times the distance to the 2nd
 //     neighbour) covers nearly the whole snapshot: about 550 and 2000 intraslice entries per row,
@@ -125,9 +125,9 @@ func BenchmarkMPHATE(b *testing.B) {
 			return seq
 		}},
 		{"real50x10000", func(b *testing.B) []*reduce.Matrix {
-			dir := os.Getenv("EMBVIZ_BENCH_RUNS")
+			dir := os.Getenv("EMBVIZ_BENCH_REAL_RUNS")
 			if dir == "" {
-				b.Skip("EMBVIZ_BENCH_RUNS does not name a runs directory with a run run-0001")
+				b.Skip("EMBVIZ_BENCH_REAL_RUNS does not name a runs directory with a run run-0001 (go test -bench Report10k/cnn ./cmd/embviz trains one there)")
 			}
 			run, err := training.OpenRun(dir, "run-0001")
 			if err != nil {

@@ -13,7 +13,7 @@ import (
 // calls: done of total units of a stage). On a terminal it redraws one line in place, at most
 // every 100 ms (stage, bar and percentage of the whole, the stage's ETA, time elapsed):
 //
-//	7/8 tsne frames 41/50      [################....]  81%  ETA 0:31  (1:02)
+//	7/7 tsne and umap frames 41/100  [##################..]  92%  ETA 0:16  (0:13)
 //
 // Otherwise (a log file, CI) it writes a line when a stage starts and when all is done, and at
 // most one line every interval in between. The ETA extrapolates the stage's own rate since its

@@ -7,6 +7,3 @@ package reduce
 func knnTile(q0, q1, q2, q3, panel, nrm []float32, tops *[4]float32, tile *[4 * knnPanel]float32) uint64 {
 	return knnTileGeneric(q0, q1, q2, q3, panel, nrm, tops, tile)
 }
-
-// clearUpper is a no-op in builds without the AVX kernel (see the simd build's clearUpper).
-func clearUpper() {}

@@ -10,19 +10,6 @@ import (
 // knnUseSIMD is true when the CPU has AVX2 and FMA, for the 8-wide tile kernel.
 var knnUseSIMD = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
-var hasAVX = archsimd.X86.AVX()
-
-// clearUpper executes VZEROUPPER (when the CPU has AVX). In GOEXPERIMENT=simd builds the upper halves
-// of the vector registers can be left dirty (by AVX code, and apparently by the runtime's register
-// save/restore around asynchronous preemption); scalar float code, which the compiler and math's
-// assembly encode as legacy SSE, then runs up to 100x slower on this machine (math.Exp measured at
-// 1-3 µs instead of 15 ns). Hot scalar loops call clearUpper every row or block.
-func clearUpper() {
-	if hasAVX {
-		archsimd.ClearAVXUpperBits()
-	}
-}
-
 // knnTile computes tile[r*16+c] = nrm[c] - 2 <q_r, b_c> for 4 query rows and one packed panel of 16
 // reference rows ([d][16]), with AVX2/FMA when available. It returns a bit mask with bit r*16+c set
 // where tile[r*16+c] < tops[r].

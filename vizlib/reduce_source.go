@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "91c28a151cbb66ac947c67edced597655ee1904c72cabc5d8c06b3e4fc2b88cc"
+const reduceSource = "f925c188785cc1bc43093f34cb2c84c34d6e03ed42ed0aaa53f545a1bea7e8e8"

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "f925c188785cc1bc43093f34cb2c84c34d6e03ed42ed0aaa53f545a1bea7e8e8"
+const reduceSource = "980cc96dfcb734630d0f6ab8a8f15b7c27481640f0e87e39b272990b650b0b50"

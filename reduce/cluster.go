@@ -244,7 +244,7 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 	changed := make([]int, workers)
 	parallelBlocks((nb+unit-1)/unit, workers, func(w, u int) {
 		b0, b1 := u*unit, min(nb, (u+1)*unit)
-		var tile [4 * knnPanel]float32
+		var tile [2][4 * knnPanel]float32
 		local := 0
 		for qi := b0 * 4; qi < min(n, b1*4); qi += 4 {
 			var qs [4][]float32
@@ -257,14 +257,23 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 			for r := range bestKey {
 				bestKey[r] = float32(math.Inf(1))
 			}
-			for p := 0; p < packed.panels; p++ {
-				mask := knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &bestKey, &tile)
-				for mask != 0 {
-					bit := bits.TrailingZeros64(mask)
-					mask &= mask - 1
-					r := bit >> 4
-					if key := tile[bit]; key < bestKey[r] {
-						bestKey[r], bestC[r] = key, int32(p*knnPanel+bit&15)
+			// Panels in pairs (one AVX-512 tile), an odd last one alone; candidates in order
+			// of index, rechecked against the current best (ties keep the smaller index).
+			for p := 0; p < packed.panels; p += 2 {
+				var masks [2]uint64
+				if p+1 < packed.panels {
+					masks[0], masks[1] = knnTilePair(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+2)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+2)*knnPanel], &bestKey, &tile)
+				} else {
+					masks[0] = knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &bestKey, &tile[0])
+				}
+				for hp, mask := range masks {
+					for mask != 0 {
+						bit := bits.TrailingZeros64(mask)
+						mask &= mask - 1
+						r := bit >> 4
+						if key := tile[hp][bit]; key < bestKey[r] {
+							bestKey[r], bestC[r] = key, int32((p+hp)*knnPanel+bit&15)
+						}
 					}
 				}
 			}

@@ -206,12 +206,12 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 	kc := min(k+knnExtra, n-1) // candidates kept per row
 	out := &Neighbors{N: n, K: k, Index: make([]int32, n*k), Dist: make([]float32, n*k)}
 
-	chunkPanels := max(1, knnChunkBytes/(d*knnPanel*4))
+	chunkPanels := max(2, knnChunkBytes/(d*knnPanel*4)) &^ 1 // even: whole pairs of panels
 	blocks := (n + knnQueryBlock - 1) / knnQueryBlock
 	// Per-worker scratch: the heaps of one block of queries, a tile and the candidates.
 	type scratch struct {
 		heaps []knnHeap
-		tile  [4 * knnPanel]float32
+		tile  [2][4 * knnPanel]float32
 		cands []knnCand
 	}
 	scr := make([]*scratch, runtime.GOMAXPROCS(0))
@@ -243,23 +243,33 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 					qs[r] = rows[i*d : (i+1)*d]
 					tops[r] = heaps[min(r, nq-1)+qi-q0].keys[0]
 				}
-				for p := c0; p < c1; p++ {
-					panel := packed.data[p*d*knnPanel : (p+1)*d*knnPanel]
-					nrm := packed.sqNorms[p*knnPanel : (p+1)*knnPanel]
-					mask := knnTile(qs[0], qs[1], qs[2], qs[3], panel, nrm, &tops, tile)
-					if nq < 4 {
-						mask &= 1<<(16*nq) - 1 // rows past the block end
+				// Panels in pairs (one AVX-512 tile), the odd last one of the chunk alone; the
+				// candidates of each panel are visited in order, as one panel at a time.
+				for p := c0; p < c1; p += 2 {
+					var masks [2]uint64
+					if p+1 < c1 {
+						masks[0], masks[1] = knnTilePair(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+2)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+2)*knnPanel], &tops, tile)
+					} else {
+						masks[0] = knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &tops, &tile[0])
 					}
-					j0 := int32(p * knnPanel)
-					for mask != 0 {
-						bit := bits.TrailingZeros64(mask)
-						mask &= mask - 1
-						r, c := bit>>4, bit&15
-						h := &heaps[qi+r-q0]
-						j := j0 + int32(c)
-						if key := tile[bit]; key < h.keys[0] && j != int32(qi+r) {
-							h.replaceTop(key, j)
-							tops[r] = h.keys[0]
+					for hp, mask := range masks {
+						if nq < 4 {
+							mask &= 1<<(16*nq) - 1 // rows past the block end
+						}
+						keys := &tile[hp]
+						j0 := int32((p + hp) * knnPanel)
+						for mask != 0 {
+							bit := bits.TrailingZeros64(mask)
+							mask &= mask - 1
+							r, c := bit>>4, bit&15
+							h := &heaps[qi+r-q0]
+							j := j0 + int32(c)
+							// Rechecked against the current top: a pair's second mask was
+							// computed before the first panel's candidates lowered it.
+							if key := keys[bit]; key < h.keys[0] && j != int32(qi+r) {
+								h.replaceTop(key, j)
+								tops[r] = h.keys[0]
+							}
 						}
 					}
 				}

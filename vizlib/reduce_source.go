@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "980cc96dfcb734630d0f6ab8a8f15b7c27481640f0e87e39b272990b650b0b50"
+const reduceSource = "33d1ddb860cd399d12559199198db27a085f6ddfb30c9e651a53452e09b2f993"

@@ -74,18 +74,14 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	// of src gathered (read once, instead of once per entry from T places far apart).
 	mul := func(dst, src []float64, rw bool) {
 		parallelFor(N, 4096, func(lo, hi int) {
-			for i, v := range src[lo*q : hi*q] {
-				src32[lo*q+i] = float32(v)
-			}
+			mphateNarrow(src32[lo*q:hi*q], src[lo*q:hi*q])
 		})
 		parallelRanges(N, 512, func(lo, hi int) {
 			out := make([]float32, q)
 			for i := lo; i < hi; i++ {
 				p0, p1 := intra.ptr[i], intra.ptr[i+1]
 				mphateSpRow32(out, intra.vals(rw)[p0:p1], intra.col[p0:p1], src32)
-				for c, v := range out {
-					dst[i*q+c] = float64(v)
-				}
+				mphateWiden(dst[i*q:(i+1)*q], out, false)
 			}
 		})
 		if len(inter.col) == 0 {
@@ -105,18 +101,12 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 						continue
 					}
 					mphateSpRow32(out, inter.vals(rw)[p0:p1], inter.col[p0:p1], xi)
-					for c, v := range out {
-						dst[i*q+c] += float64(v)
-					}
+					mphateWiden(dst[i*q:(i+1)*q], out, true)
 				}
 			}
 		})
 	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x1a2d))
-	Q := make([]float64, N*q)
-	for i := range Q {
-		Q[i] = rng.NormFloat64()
-	}
+	Q := mphateGaussianStart(N, q, seed)
 	tmp := make([]float64, N*q)
 	// orth orthonormalizes the q columns of x ([N, q] row-major) in place by Cholesky QR, passes
 	// times (x <- x R^-1 with RᵀR = xᵀx; twice is as accurate as Householder QR for
@@ -125,25 +115,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	orth := func(x []float64, passes int) error {
 		const block = 8192 // rows per unit of parallel work (a few ms)
 		for pass := 0; pass < passes; pass++ {
-			// xᵀx from row blocks in parallel, summed in block order.
-			parts := make([][]float64, (N+block-1)/block)
-			parallelRanges(N, block, func(lo, hi int) {
-				g := make([]float64, q*q)
-				mphateGramAdd(g, x[lo*q:hi*q], q)
-				parts[lo/block] = g
-			})
-			g := mat.NewSymDense(q, nil)
-			for a := 0; a < q; a++ {
-				for b := a; b < q; b++ {
-					var v float64
-					for _, p := range parts {
-						if p != nil {
-							v += p[a*q+b]
-						}
-					}
-					g.SetSym(a, b, v)
-				}
-			}
+			g := mat.NewSymDense(q, mphateCrossSum(x, x, N, q))
 			var trace float64
 			for a := 0; a < q; a++ {
 				trace += g.At(a, a)
@@ -201,14 +173,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	}
 	// B = Qᵀ A Q ([q, q], symmetric); its eigenvectors W give A's singular vectors V = Q W.
 	mul(tmp, Q, false)
-	var bd mat.Dense
-	bd.Mul(mat.NewDense(N, q, Q).T(), mat.NewDense(N, q, tmp))
-	B := mat.NewSymDense(q, nil)
-	for a := 0; a < q; a++ {
-		for b := a; b < q; b++ {
-			B.SetSym(a, b, bd.At(a, b))
-		}
-	}
+	B := mat.NewSymDense(q, mphateCrossSum(Q, tmp, N, q))
 	var es mat.EigenSym
 	if !es.Factorize(B, true) {
 		return nil, 0, fmt.Errorf("reduce: MPHATE: landmarks: eigendecomposition of the %d x %d projected operator failed", q, q)
@@ -221,14 +186,17 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return math.Abs(ev[order[a]]) > math.Abs(ev[order[b]]) })
-	Wk := mat.NewDense(q, q, nil) // columns 0..k-1: W's columns by decreasing |eigenvalue|
+	Wk := make([]float64, q*q) // [q, q] row-major, columns 0..k-1: W's columns by decreasing |eigenvalue|
 	for c := 0; c < k; c++ {
 		for a := 0; a < q; a++ {
-			Wk.Set(a, c, W.At(a, order[c]))
+			Wk[a*q+c] = W.At(a, order[c])
 		}
 	}
-	V := make([]float64, N*q) // columns 0..k-1 used
-	mat.NewDense(N, q, V).Mul(mat.NewDense(N, q, Q), Wk)
+	// V = Q Wk ([N, q], columns 0..k-1 used), in place of Q.
+	parallelRanges(N, 8192, func(lo, hi int) {
+		mphateMulFull(Q[lo*q:hi*q], Wk, q)
+	})
+	V := Q
 	mul(tmp, V, true) // P V
 	feat := NewMatrix(N, k)
 	for i := 0; i < N; i++ {
@@ -272,6 +240,51 @@ func (s *mphateSplit) vals(rw bool) []float32 {
 		return s.rw
 	}
 	return s.aff
+}
+
+// mphateStartBlock is the number of rows of the random start drawn from one PCG stream.
+const mphateStartBlock = 4096
+
+// mphateGaussianStart returns the randomized SVD's start ([N, q] row-major, standard normal
+// entries): row block b (rows b·4096 ..) from its own PCG stream (seed, b), drawn in parallel, so
+// the matrix depends on the seed only, not on GOMAXPROCS.
+func mphateGaussianStart(N, q int, seed int64) []float64 {
+	Q := make([]float64, N*q)
+	parallelRanges(N, mphateStartBlock, func(lo, hi int) {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0x1a2d<<32|uint64(lo/mphateStartBlock)))
+		for i := range Q[lo*q : hi*q] {
+			Q[lo*q+i] = rng.NormFloat64()
+		}
+	})
+	return Q
+}
+
+// mphateCrossSumBlock is the number of rows per partial sum of mphateCrossSum.
+const mphateCrossSumBlock = 8192
+
+// mphateCrossSum returns xᵀy ([q, q] row-major, entries (a, b) with b >= a set and mirrored
+// below the diagonal: for x = y, or when xᵀy is symmetric) for x and y ([N, q] row-major): the
+// partial sums of blocks of 8192 rows, formed in parallel, added in block order (the same result
+// for any GOMAXPROCS).
+func mphateCrossSum(x, y []float64, N, q int) []float64 {
+	const block = mphateCrossSumBlock
+	parts := make([][]float64, (N+block-1)/block)
+	parallelRanges(N, block, func(lo, hi int) {
+		g := make([]float64, q*q)
+		mphateCrossAdd(g, x[lo*q:hi*q], y[lo*q:hi*q], q)
+		parts[lo/block] = g
+	})
+	g := make([]float64, q*q)
+	for a := 0; a < q; a++ {
+		for b := a; b < q; b++ {
+			var v float64
+			for _, p := range parts {
+				v += p[a*q+b]
+			}
+			g[a*q+b], g[b*q+a] = v, v
+		}
+	}
+	return g
 }
 
 // mphateMiniBatchKMeans clusters the rows of x ([N, d]) into L clusters as graphtools' landmark

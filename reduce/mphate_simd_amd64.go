@@ -7,9 +7,15 @@ import (
 	"unsafe"
 )
 
+// mphateUseAVX512 selects the 512-bit tiles (16 float32 or 8 float64 lanes) of the M-PHATE
+// landmark kernels on CPUs with AVX-512 (F, CD, BW, DQ, VL).
+var mphateUseAVX512 = knnUseSIMD && archsimd.X86.AVX512()
+
 // mphateSpRow32 sets out ([q]) to sum_p vals[p] src[cols[p]*q : cols[p]*q+q] (one row of a sparse
 // [N, N] by dense [N, q] product, src row-major, float32), terms added in order p = 0, 1, ... for
-// every column; with AVX2/FMA, 64 (then 16, 8) columns at a time are accumulated in registers.
+// every column; with AVX-512, 112 (then 64, 16) columns at a time are accumulated in registers,
+// with AVX2/FMA 64 (then 16, 8). Every column's sum is formed in the same order (one FMA per term)
+// on every path, so the results are the same bit for bit.
 func mphateSpRow32(out, vals []float32, cols []int32, src []float32) {
 	q := len(out)
 	if !knnUseSIMD || len(cols) == 0 {
@@ -23,6 +29,9 @@ func mphateSpRow32(out, vals []float32, cols []int32, src []float32) {
 	sp := unsafe.Pointer(&src[0])
 	stride := uintptr(q) * 4
 	c := 0
+	if mphateUseAVX512 {
+		c = mphateSpRow32x16(out, vals, cols, sp, stride)
+	}
 	for ; c+64 <= q; c += 64 {
 		var a0, a1, a2, a3, a4, a5, a6, a7 archsimd.Float32x8
 		for p, j := range cols {
@@ -72,15 +81,26 @@ func mphateSpRow32(out, vals []float32, cols []int32, src []float32) {
 }
 
 // mphateGramAdd adds xᵀx to g ([q, q] row-major) for the rows of x ([m, q] row-major): at least
-// the entries (a, b) with b >= a are set (the caller mirrors them). With AVX2/FMA and q a
-// multiple of 8, tiles of 4 × 8 entries on and above the diagonal accumulate in registers over
-// chunks of 128 rows.
-func mphateGramAdd(g, x []float64, q int) {
+// the entries (a, b) with b >= a are set (the caller mirrors them). See mphateCrossAdd.
+func mphateGramAdd(g, x []float64, q int) { mphateCrossAdd(g, x, x, q) }
+
+// mphateCrossAdd adds xᵀy to g ([q, q] row-major) for x and y ([m, q] row-major): at least the
+// entries (a, b) with b >= a are set. Every entry is the sum over chunks of 128 rows of that
+// chunk's sum (rows in order), added to g chunk by chunk, on every path but the plain loop's:
+// with AVX-512 and q a multiple of 8, tiles of 8 × 8 entries on and above the diagonal
+// accumulate in registers; with AVX2/FMA and q a multiple of 8, tiles of 4 × 8.
+func mphateCrossAdd(g, x, y []float64, q int) {
+	if mphateUseAVX512 && q%8 == 0 {
+		mphateCrossAdd512(g, x, y, q)
+		clearUpper()
+		return
+	}
 	if !knnUseSIMD || q%8 != 0 {
-		mphateGramAddGeneric(g, x, q)
+		mphateCrossAddGeneric(g, x, y, q)
 		return
 	}
 	m := len(x) / q
+	_ = y[m*q-1]
 	const chunk = 128
 	for r0 := 0; r0 < m; r0 += chunk {
 		r1 := min(m, r0+chunk)
@@ -88,10 +108,10 @@ func mphateGramAdd(g, x []float64, q int) {
 			for b0 := a0 / 8 * 8; b0 < q; b0 += 8 {
 				var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float64x4
 				for r := r0; r < r1; r++ {
-					row := x[r*q : r*q+q]
+					row := y[r*q : r*q+q]
 					v0 := archsimd.LoadFloat64x4((*[4]float64)(row[b0 : b0+4]))
 					v1 := archsimd.LoadFloat64x4((*[4]float64)(row[b0+4 : b0+8]))
-					a := (*[4]float64)(row[a0 : a0+4])
+					a := (*[4]float64)(x[r*q+a0 : r*q+a0+4])
 					w := archsimd.BroadcastFloat64x4(a[0])
 					c00, c01 = w.MulAdd(v0, c00), w.MulAdd(v1, c01)
 					w = archsimd.BroadcastFloat64x4(a[1])
@@ -113,10 +133,24 @@ func mphateGramAdd(g, x []float64, q int) {
 }
 
 // mphateMulUpper replaces every row of x ([m, q] row-major) by row · u, u ([q, q] row-major)
-// upper triangular. With AVX2/FMA and q a multiple of 8, 4 rows × 8 columns at a time.
-func mphateMulUpper(x, u []float64, q int) {
+// upper triangular. See mphateMulRight.
+func mphateMulUpper(x, u []float64, q int) { mphateMulRight(x, u, q, true) }
+
+// mphateMulFull replaces every row of x ([m, q] row-major) by row · u, u [q, q] row-major.
+func mphateMulFull(x, u []float64, q int) { mphateMulRight(x, u, q, false) }
+
+// mphateMulRight replaces every row of x ([m, q] row-major) by row · u (u [q, q] row-major,
+// only its upper triangle read when upper). Every entry sums its terms in order a = 0, 1, ... on
+// every path: with AVX-512 and q a multiple of 16, 4 rows × 16 columns at a time; with AVX2/FMA
+// and q a multiple of 8, 4 rows × 8 columns.
+func mphateMulRight(x, u []float64, q int, upper bool) {
+	if mphateUseAVX512 && q%16 == 0 {
+		mphateMulRight512(x, u, q, upper, make([]float64, 4*q))
+		clearUpper()
+		return
+	}
 	if !knnUseSIMD || q%8 != 0 {
-		mphateMulUpperGeneric(x, u, q, make([]float64, q))
+		mphateMulRightGeneric(x, u, q, upper, make([]float64, q))
 		return
 	}
 	m := len(x) / q
@@ -130,7 +164,11 @@ func mphateMulUpper(x, u []float64, q int) {
 		}
 		for b0 := 0; b0 < q; b0 += 8 {
 			var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float64x4
-			for a := 0; a < b0+8; a++ {
+			end := q
+			if upper {
+				end = b0 + 8
+			}
+			for a := 0; a < end; a++ {
 				ua := u[a*q+b0 : a*q+b0+8]
 				v0 := archsimd.LoadFloat64x4((*[4]float64)(ua[:4]))
 				v1 := archsimd.LoadFloat64x4((*[4]float64)(ua[4:]))
@@ -157,4 +195,24 @@ func mphateMulUpper(x, u []float64, q int) {
 		}
 	}
 	clearUpper()
+}
+
+// mphateNarrow sets dst[i] = float32(src[i]) for i < min(len(dst), len(src)).
+func mphateNarrow(dst []float32, src []float64) {
+	if mphateUseAVX512 {
+		mphateNarrow512(dst, src)
+		clearUpper()
+		return
+	}
+	mphateNarrowGeneric(dst, src)
+}
+
+// mphateWiden sets dst[i] = float64(src[i]) (adds it when add) for i < min(len(dst), len(src)).
+func mphateWiden(dst []float64, src []float32, add bool) {
+	if mphateUseAVX512 {
+		mphateWiden512(dst, src, add)
+		clearUpper()
+		return
+	}
+	mphateWidenGeneric(dst, src, add)
 }

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "33d1ddb860cd399d12559199198db27a085f6ddfb30c9e651a53452e09b2f993"
+const reduceSource = "a2cc5c2fadf89496f52a2dbf03263ebd283bf717e58c8b0222c35bede63f43fb"

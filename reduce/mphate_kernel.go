@@ -9,6 +9,10 @@ import (
 	"sort"
 )
 
+// mphateNoSeeds makes mphateKernel build every snapshot without the previous one's neighbours
+// (tests compare the two).
+var mphateNoSeeds bool
+
 type mphateEntry struct {
 	j int32
 	w float32
@@ -22,43 +26,46 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	const thresh = 1e-4
 	kSearch := min(n-1, max(2*knn, 10))                 // a few more than knn, for duplicate points' bandwidths
 	radiusScale := math.Pow(-math.Log(thresh), 1/decay) // k(d) >= thresh iff d <= sigma * radiusScale
-	// Snapshots one after the other, each step parallel inside (nested parallel loops would have
-	// more goroutines than processors, and long-running ones preempted by signals).
+	// The snapshots in contiguous chains, one per worker, each snapshot on one goroutine: every
+	// snapshot after a chain's first is scanned once with the previous snapshot's neighbours as
+	// seeds (mphateSeededRows), and nothing waits on serial stretches (transposes, allocation).
+	// A chain's first snapshot takes KNN and the radius scan, parallel inside. The kernel does not
+	// depend on the chains (the seeded rows equal the unseeded ones).
 	errs := make([]error, T)
-	for t := 0; t < T; t++ {
-		x := pts[t]
-		nb, err := KNN(x, kSearch, Euclidean)
-		if err != nil {
-			errs[t] = fmt.Errorf("reduce: MPHATE: snapshot %d: %w", t, err)
-			break
-		}
-		sigma := make([]float64, n)
-		for i := 0; i < n; i++ {
-			_, dist := nb.Row(i)
-			s := float64(dist[knn-1])
-			if s <= 0 { // duplicates: use the first positive distance, or 1
-				s = 1
-				for _, v := range dist {
-					if v > 0 {
-						s = float64(v)
-						break
+	parallelChunks(T, numWorkers(T, 1), func(_, lo, hi int) {
+		// seeds[i*kSearch:(i+1)*kSearch] are item i's nearest items in the previous snapshot.
+		var seeds []int32
+		for t := lo; t < hi; t++ {
+			x := pts[t]
+			var directed [][]mphateEntry
+			if seeds == nil || mphateNoSeeds {
+				nb, err := KNN(x, kSearch, Euclidean)
+				if err != nil {
+					errs[t] = fmt.Errorf("reduce: MPHATE: snapshot %d: %w", t, err)
+					return
+				}
+				sigma := make([]float64, n)
+				for i := 0; i < n; i++ {
+					_, dist := nb.Row(i)
+					sigma[i] = mphateSigma(dist, knn)
+				}
+				directed = mphateRadiusRows(x, sigma, radiusScale, decay, thresh)
+				seeds = nb.Index
+			} else {
+				directed, seeds = mphateSeededRows(x, knn, kSearch, seeds, radiusScale, decay, thresh, serialRanges)
+			}
+			sym := symmetrizeAverage(directed, serialRanges)
+			for i, r := range sym {
+				out := make([]mphateEntry, 0, len(r)+T)
+				for _, e := range r {
+					if e.w >= thresh { // graphtools truncates the assembled kernel at thresh
+						out = append(out, mphateEntry{e.j + int32(t*n), e.w})
 					}
 				}
+				rows[t*n+i] = out
 			}
-			sigma[i] = s
 		}
-		directed := mphateRadiusRows(x, sigma, radiusScale, decay, thresh)
-		sym := symmetrizeAverage(directed)
-		for i, r := range sym {
-			out := make([]mphateEntry, 0, len(r)+T)
-			for _, e := range r {
-				if e.w >= thresh { // graphtools truncates the assembled kernel at thresh
-					out = append(out, mphateEntry{e.j + int32(t*n), e.w})
-				}
-			}
-			rows[t*n+i] = out
-		}
-	}
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -163,6 +170,212 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 	return g, nil
 }
 
+// mphateSqDistGeneric returns ||a - b||^2 (len(b) >= len(a)) accumulated in float64 in the order
+// of the SIMD version: with 16 or more coordinates, 16 a step into four 4-lane sums (lane l of sum
+// v takes coordinates 16k + 4v + l, by fused multiply-adds), combined as ((v0 + v1) + (v2 + v3))
+// lane by lane and then (l0 + l1) + (l2 + l3); the remaining coordinates added in order.
+func mphateSqDistGeneric(a, b []float32) float64 {
+	n := len(a)
+	b = b[:n]
+	var s float64
+	i := 0
+	if n >= 16 {
+		var acc [4][4]float64
+		for ; i+16 <= n; i += 16 {
+			for v := range 4 {
+				for l := range 4 {
+					e := float64(a[i+4*v+l]) - float64(b[i+4*v+l])
+					acc[v][l] = math.FMA(e, e, acc[v][l])
+				}
+			}
+		}
+		var lane [4]float64
+		for l := range 4 {
+			lane[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l])
+		}
+		s = (lane[0] + lane[1]) + (lane[2] + lane[3])
+	}
+	for ; i < n; i++ {
+		e := float64(a[i]) - float64(b[i])
+		s += e * e
+	}
+	return s
+}
+
+// mphatePow returns x^decay for x >= 0: by mphatePowInt for the integer decays up to 64 (the
+// default 5), else math.Pow.
+func mphatePow(x, decay float64) float64 {
+	if decay >= 1 && decay <= 64 && decay == math.Trunc(decay) {
+		return mphatePowInt(x, int(decay))
+	}
+	return math.Pow(x, decay)
+}
+
+// mphatePowInt returns x^k for x >= 0 and an integer k >= 1 by repeated squaring, the products
+// math.Pow forms for an integer exponent (the same float64 result for arguments far from
+// overflow and underflow), without its general path.
+func mphatePowInt(x float64, k int) float64 {
+	a := 1.0
+	for ; k != 0; k >>= 1 {
+		if k&1 == 1 {
+			a *= x
+		}
+		x *= x
+	}
+	return a
+}
+
+// mphateSigma is the alpha-decay kernel's bandwidth for an item whose kSearch nearest other items
+// are at the ascending distances dist: the knn-th, or where duplicates make it 0 the first positive
+// distance, or 1.
+func mphateSigma(dist []float32, knn int) float64 {
+	if s := float64(dist[knn-1]); s > 0 {
+		return s
+	}
+	for _, v := range dist {
+		if v > 0 {
+			return float64(v)
+		}
+	}
+	return 1
+}
+
+// mphateCand is a candidate of the seeded scan: column j and its tile key
+// ||x_j||^2 - 2 <x_i, x_j>.
+type mphateCand struct {
+	j   int32
+	key float32
+}
+
+// mphateSeededRows returns what KNN(x, kSearch) and mphateRadiusRows give for the snapshot x
+// ([n, d]) — the directed kernel rows, and each item's kSearch nearest other items ([n*kSearch],
+// the next snapshot's seeds) — from one scan of the snapshot instead of two. seeds holds each
+// item's kSearch nearest items in the previous snapshot: the knn-th smallest distance to them
+// bounds sigma before the scan, so the scan that finds the nearest items also collects every
+// candidate inside the kernel's radius for that bound. An item whose final radius exceeds the bound
+// (duplicates: sigma from the first positive distance) is tested against every item exactly; the
+// rows are the same as mphateRadiusRows's with the same sigma. ranges runs the blocks of 4 query
+// rows (parallelRanges, or serialRanges inside a parallel loop).
+func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, decay, thresh float64, ranges func(n, block int, body func(lo, hi int))) ([][]mphateEntry, []int32) {
+	n, d := x.Rows, x.Cols
+	sq := rowSqNorms(x.Data, n, d)
+	var maxSq float32
+	for _, v := range sq {
+		maxSq = max(maxSq, v)
+	}
+	packed := packReferences(x.Data, n, d, sq)
+	kc := min(kSearch+knnExtra, n-1) // candidates re-ranked exactly, as KNN
+	rows := make([][]mphateEntry, n)
+	next := make([]int32, n*kSearch)
+	ranges((n+3)/4, 16, func(b0, b1 int) {
+		var tile [2][4 * knnPanel]float32
+		var heaps [4]knnHeap
+		var cands [4][]mphateCand
+		for r := range heaps {
+			heaps[r] = knnHeap{keys: make([]float32, kc), idx: make([]int32, kc)}
+		}
+		exact := make([]knnCand, kc)
+		seedD2 := make([]float64, kSearch)
+		lo, hi := b0*4, min(n, b1*4)
+		for qi := lo; qi < hi; qi += 4 {
+			nq := min(4, hi-qi)
+			var qs [4][]float32
+			var bound, tops [4]float32
+			for r := 0; r < 4; r++ {
+				i := min(qi+r, hi-1)
+				qs[r] = x.Row(i)
+				heaps[r].reset()
+				cands[r] = cands[r][:0]
+				// sigma^2 <= the knn-th smallest squared distance to the seeds (knn distinct other
+				// items); the tile keys err by far less than the margin (mphateRadiusBlock).
+				clearUpper()
+				for k, j := range seeds[i*kSearch : (i+1)*kSearch] {
+					seedD2[k] = mphateSqDist(qs[r], x.Row(int(j)))
+				}
+				slices.Sort(seedD2)
+				r2 := radiusScale * radiusScale * seedD2[knn-1]
+				bound[r] = float32(r2-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
+				tops[r] = float32(math.Inf(1))
+			}
+			for p := 0; p < packed.panels; p += 2 {
+				masks := mphateTiles(&qs, packed, p, &tops, &tile)
+				for hp, mask := range masks {
+					if nq < 4 {
+						mask &= 1<<(16*nq) - 1
+					}
+					for mask != 0 {
+						bit := bits.TrailingZeros64(mask)
+						mask &= mask - 1
+						r, j := bit>>4, int32((p+hp)*knnPanel+bit&15)
+						key := tile[hp][bit]
+						if key < bound[r] {
+							cands[r] = append(cands[r], mphateCand{j, key})
+						}
+						if h := &heaps[r]; key < h.keys[0] && j != int32(qi+r) {
+							h.replaceTop(key, j)
+							tops[r] = max(bound[r], h.keys[0])
+						}
+					}
+				}
+			}
+			for r := 0; r < nq; r++ {
+				i := qi + r
+				clearUpper()
+				// KNN's exact re-ranking of the kc candidates.
+				h := &heaps[r]
+				for c := range kc {
+					j := int(h.idx[c])
+					exact[c] = knnCand{j: int32(j), d: math.Sqrt(sqDist64(qs[r], x.Row(j)))}
+				}
+				slices.SortFunc(exact, func(a, b knnCand) int {
+					if c := cmp.Compare(a.d, b.d); c != 0 {
+						return c
+					}
+					return cmp.Compare(a.j, b.j)
+				})
+				dist := make([]float32, kSearch)
+				for c := range kSearch {
+					next[i*kSearch+c] = exact[c].j
+					dist[c] = float32(exact[c].d)
+				}
+				sigma := mphateSigma(dist, knn)
+				radius := sigma * radiusScale
+				top := float32(radius*radius-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
+				var row []mphateEntry
+				add := func(j int32) {
+					if j == int32(i) {
+						row = append(row, mphateEntry{j, 1})
+						return
+					}
+					dd := math.Sqrt(mphateSqDist(qs[r], x.Row(int(j))))
+					if dd > radius {
+						return
+					}
+					if w := math.Exp(-mphatePow(dd/sigma, decay)); w >= thresh {
+						row = append(row, mphateEntry{j, float32(w)})
+					}
+				}
+				if top <= bound[r] {
+					for _, c := range cands[r] {
+						if c.key < top {
+							add(c.j)
+						}
+					}
+				} else {
+					// The radius outgrew the seeds' bound: test every item (the exact test alone
+					// decides, as after the tile's prefilter).
+					for j := range int32(n) {
+						add(j)
+					}
+				}
+				rows[i] = row
+			}
+		}
+	})
+	mphateEnsureDiagonal(rows)
+	return rows, next
+}
+
 // mphateRadiusRows returns the directed alpha-decay kernel rows of the snapshot x ([n, d]): row i
 // holds (j, exp(-(||x_i - x_j|| / sigma[i])^decay)) for every j (i included, weight 1) with
 // ||x_i - x_j|| <= sigma[i] radiusScale and weight >= thresh, sorted by j: graphtools' kNNGraph,
@@ -183,22 +396,24 @@ func mphateRadiusRows(x *Matrix, sigma []float64, radiusScale, decay, thresh flo
 	parallelRanges((n+3)/4, 16, func(b0, b1 int) {
 		mphateRadiusBlock(x, sq, maxSq, packed, sigma, radiusScale, decay, thresh, rows, b0*4, min(n, b1*4))
 	})
+	mphateEnsureDiagonal(rows)
+	return rows
+}
+
+// mphateEnsureDiagonal adds the entry (i, 1) to every row i (sorted by column) that lacks it: with
+// huge norms the diagonal's tile key can miss the prefilter.
+func mphateEnsureDiagonal(rows [][]mphateEntry) {
 	for i, r := range rows {
-		if len(r) == 0 || r[0].j > int32(i) { // the diagonal missed the tile (huge norms): add it
-			k := sort.Search(len(r), func(a int) bool { return r[a].j >= int32(i) })
-			if k == len(r) || r[k].j != int32(i) {
-				r = slices.Insert(r, k, mphateEntry{int32(i), 1})
-			}
-			rows[i] = r
+		k := sort.Search(len(r), func(a int) bool { return r[a].j >= int32(i) })
+		if k == len(r) || r[k].j != int32(i) {
+			rows[i] = slices.Insert(r, k, mphateEntry{int32(i), 1})
 		}
 	}
-	return rows
 }
 
 // mphateRadiusBlock fills rows[lo:hi] (lo a multiple of 4) for mphateRadiusRows.
 func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked, sigma []float64, radiusScale, decay, thresh float64, rows [][]mphateEntry, lo, hi int) {
-	d := x.Cols
-	var tile [4 * knnPanel]float32
+	var tile [2][4 * knnPanel]float32
 	var tops [4]float32
 	var radius [4]float64
 	for qi := lo; qi < hi; qi += 4 {
@@ -212,31 +427,47 @@ func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked
 			// ||x_i||^2 + ||x_j||^2 per coordinate: 1e-4 of that bound is a wide margin.
 			tops[r] = float32(radius[r]*radius[r]-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
 		}
-		for p := 0; p < packed.panels; p++ {
-			mask := knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &tops, &tile)
-			if nq < 4 {
-				mask &= 1<<(16*nq) - 1
-			}
-			for mask != 0 {
-				bit := bits.TrailingZeros64(mask)
-				mask &= mask - 1
-				r, j := bit>>4, p*knnPanel+bit&15
-				i := qi + r
-				if j == i {
-					rows[i] = append(rows[i], mphateEntry{int32(i), 1})
-					continue
+		for p := 0; p < packed.panels; p += 2 {
+			masks := mphateTiles(&qs, packed, p, &tops, &tile)
+			for hp, mask := range masks {
+				if nq < 4 {
+					mask &= 1<<(16*nq) - 1
 				}
-				clearUpper()
-				dd := math.Sqrt(sqDist64(qs[r], x.Row(j)))
-				if dd > radius[r] {
-					continue
-				}
-				if w := math.Exp(-math.Pow(dd/sigma[i], decay)); w >= thresh {
-					rows[i] = append(rows[i], mphateEntry{int32(j), float32(w)})
+				for mask != 0 {
+					bit := bits.TrailingZeros64(mask)
+					mask &= mask - 1
+					r, j := bit>>4, (p+hp)*knnPanel+bit&15
+					i := qi + r
+					if j == i {
+						rows[i] = append(rows[i], mphateEntry{int32(i), 1})
+						continue
+					}
+					clearUpper()
+					dd := math.Sqrt(mphateSqDist(qs[r], x.Row(j)))
+					if dd > radius[r] {
+						continue
+					}
+					if w := math.Exp(-mphatePow(dd/sigma[i], decay)); w >= thresh {
+						rows[i] = append(rows[i], mphateEntry{int32(j), float32(w)})
+					}
 				}
 			}
 		}
 	}
+}
+
+// mphateTiles computes the tile keys of the 4 query rows qs against the packed panels p and p+1
+// (knnTilePair; knnTile alone for a last odd panel, whose second mask is 0) into tile[0] and
+// tile[1], and returns the masks of keys below tops.
+func mphateTiles(qs *[4][]float32, packed *knnPacked, p int, tops *[4]float32, tile *[2][4 * knnPanel]float32) [2]uint64 {
+	d := packed.d
+	var m [2]uint64
+	if p+1 < packed.panels {
+		m[0], m[1] = knnTilePair(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+2)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+2)*knnPanel], tops, tile)
+	} else {
+		m[0] = knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], tops, &tile[0])
+	}
+	return m
 }
 
 // mphateSortRow sorts r by column. Rows here are mostly one or two sorted runs (a scanned
@@ -271,8 +502,8 @@ func mphateSortRow(r []mphateEntry) {
 }
 
 // symmetrizeAverage returns (W + Wᵀ)/2 for the directed rows (entries (j, w) of row i, at most one
-// per j; sorted in place by j), rows sorted.
-func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
+// per j; sorted in place by j), rows sorted; ranges runs the merge over row ranges.
+func symmetrizeAverage(rows [][]mphateEntry, ranges func(n, block int, body func(lo, hi int))) [][]mphateEntry {
 	n := len(rows)
 	count := make([]int32, n)
 	for _, r := range rows {
@@ -299,7 +530,7 @@ func symmetrizeAverage(rows [][]mphateEntry) [][]mphateEntry {
 		}
 	}
 	out := make([][]mphateEntry, n)
-	parallelRanges(n, 256, func(lo, hi int) {
+	ranges(n, 256, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r, t := rows[i], tr[i]
 			mphateSortRow(r)

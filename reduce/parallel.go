@@ -101,6 +101,20 @@ func background(f func()) (wait func()) {
 	return wg.Wait
 }
 
+// serialRanges calls body(lo, hi) for the blocks [b*block, min(n, (b+1)*block)) one after the
+// other on the calling goroutine, with clearUpper before each and a yield between them (as
+// parallelBlocks): the serial counterpart of parallelRanges, for loops that run inside a parallel
+// loop.
+func serialRanges(n, block int, body func(lo, hi int)) {
+	for b := 0; b*block < n; b++ {
+		if b > 0 {
+			runtime.Gosched()
+		}
+		clearUpper()
+		body(b*block, min(n, (b+1)*block))
+	}
+}
+
 // parallelRanges calls body(lo, hi) for the blocks [b*block, min(n, (b+1)*block)) of [0, n),
 // distributed over GOMAXPROCS workers by parallelBlocks: for rows of uneven cost.
 func parallelRanges(n, block int, body func(lo, hi int)) {

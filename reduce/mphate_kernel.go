@@ -288,14 +288,21 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 				cands[r] = cands[r][:0]
 				// sigma^2 <= the knn-th smallest squared distance to the seeds (knn distinct other
 				// items); the tile keys err by far less than the margin (mphateRadiusBlock).
+				// The seeds also start the heap (their keys from the exact distances: the heap only
+				// picks the candidates that are re-ranked exactly), so that few scanned items
+				// replace its top; the scan skips them.
 				clearUpper()
+				h := &heaps[r]
 				for k, j := range seeds[i*kSearch : (i+1)*kSearch] {
 					seedD2[k] = mphateSqDist(qs[r], x.Row(int(j)))
+					if key := float32(seedD2[k] - float64(sq[i])); key < h.keys[0] && r < nq {
+						h.replaceTop(key, j)
+					}
 				}
 				slices.Sort(seedD2)
 				r2 := radiusScale * radiusScale * seedD2[knn-1]
 				bound[r] = float32(r2-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
-				tops[r] = float32(math.Inf(1))
+				tops[r] = max(bound[r], h.keys[0])
 			}
 			for p := 0; p < packed.panels; p += 2 {
 				masks := mphateTiles(&qs, packed, p, &tops, &tile)
@@ -311,7 +318,7 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 						if key < bound[r] {
 							cands[r] = append(cands[r], mphateCand{j, key})
 						}
-						if h := &heaps[r]; key < h.keys[0] && j != int32(qi+r) {
+						if h := &heaps[r]; key < h.keys[0] && j != int32(qi+r) && !slices.Contains(seeds[(qi+r)*kSearch:(qi+r+1)*kSearch], j) {
 							h.replaceTop(key, j)
 							tops[r] = max(bound[r], h.keys[0])
 						}

@@ -68,20 +68,15 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 			}
 		}
 	})
-	src32 := make([]float32, N*q)
-	// mul sets dst = S src for S = A (rw false) or P (rw true) (src, dst [N, q] row-major): the
-	// intraslice entries row by row, then the interslice ones item by item from the item's T rows
-	// of src gathered (read once, instead of once per entry from T places far apart).
-	mul := func(dst, src []float64, rw bool) {
-		parallelFor(N, 4096, func(lo, hi int) {
-			mphateNarrow(src32[lo*q:hi*q], src[lo*q:hi*q])
-		})
+	// prod sets dst = S src for S = A (rw false) or P (rw true) (src, dst [N, q] row-major,
+	// float32): the intraslice entries row by row, then the interslice ones item by item from the
+	// item's T rows of src gathered (read once, instead of once per entry from T places far
+	// apart), added to the rows in float32.
+	prod := func(dst, src []float32, rw bool) {
 		parallelRanges(N, 512, func(lo, hi int) {
-			out := make([]float32, q)
 			for i := lo; i < hi; i++ {
 				p0, p1 := intra.ptr[i], intra.ptr[i+1]
-				mphateSpRow32(out, intra.vals(rw)[p0:p1], intra.col[p0:p1], src32)
-				mphateWiden(dst[i*q:(i+1)*q], out, false)
+				mphateSpRow32(dst[i*q:(i+1)*q], intra.vals(rw)[p0:p1], intra.col[p0:p1], src)
 			}
 		})
 		if len(inter.col) == 0 {
@@ -92,7 +87,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 			xi := make([]float32, slices*q)
 			for it := lo; it < hi; it++ {
 				for t := 0; t < slices; t++ {
-					copy(xi[t*q:(t+1)*q], src32[(t*items+it)*q:(t*items+it+1)*q])
+					copy(xi[t*q:(t+1)*q], src[(t*items+it)*q:(t*items+it+1)*q])
 				}
 				for t := 0; t < slices; t++ {
 					i := t*items + it
@@ -101,13 +96,28 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 						continue
 					}
 					mphateSpRow32(out, inter.vals(rw)[p0:p1], inter.col[p0:p1], xi)
-					mphateWiden(dst[i*q:(i+1)*q], out, true)
+					row := dst[i*q : (i+1)*q]
+					for c, v := range out {
+						row[c] += v
+					}
 				}
 			}
 		})
 	}
+	a32, b32 := make([]float32, N*q), make([]float32, N*q)
+	narrow := func(dst []float32, src []float64) {
+		parallelFor(N, 4096, func(lo, hi int) { mphateNarrow(dst[lo*q:hi*q], src[lo*q:hi*q]) })
+	}
+	widen := func(dst []float64, src []float32) {
+		parallelFor(N, 4096, func(lo, hi int) { mphateWiden(dst[lo*q:hi*q], src[lo*q:hi*q], false) })
+	}
+	// mul sets dst = S src for float64 src and dst (the products in float32).
+	mul := func(dst, src []float64, rw bool) {
+		narrow(a32, src)
+		prod(b32, a32, rw)
+		widen(dst, b32)
+	}
 	Q := mphateGaussianStart(N, q, seed)
-	tmp := make([]float64, N*q)
 	// orth orthonormalizes the q columns of x ([N, q] row-major) in place by Cholesky QR, passes
 	// times (x <- x R^-1 with RᵀR = xᵀx; twice is as accurate as Householder QR for
 	// well-conditioned blocks, and keeps Q thin where mat.QR.QTo would form the full N × N Q).
@@ -158,8 +168,10 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		iters = 4
 	}
 	for it := 0; it < iters; it++ {
-		mul(tmp, Q, false)
-		mul(Q, tmp, false)
+		narrow(a32, Q) // Q <- A A Q, the intermediate in float32
+		prod(b32, a32, false)
+		prod(a32, b32, false)
+		widen(Q, a32)
 		passes := 0
 		switch {
 		case it == iters-1:
@@ -172,6 +184,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		}
 	}
 	// B = Qᵀ A Q ([q, q], symmetric); its eigenvectors W give A's singular vectors V = Q W.
+	tmp := make([]float64, N*q)
 	mul(tmp, Q, false)
 	B := mat.NewSymDense(q, mphateCrossSum(Q, tmp, N, q))
 	var es mat.EigenSym
@@ -197,12 +210,11 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		mphateMulFull(Q[lo*q:hi*q], Wk, q)
 	})
 	V := Q
-	mul(tmp, V, true) // P V
+	narrow(a32, V)
+	prod(b32, a32, true) // P V
 	feat := NewMatrix(N, k)
 	for i := 0; i < N; i++ {
-		for c := 0; c < k; c++ {
-			feat.Data[i*k+c] = float32(tmp[i*q+c])
-		}
+		copy(feat.Data[i*k:(i+1)*k], b32[i*q:i*q+k])
 	}
 	assignments := mphateMiniBatchKMeans(feat, L, seed)
 	remap := make([]int32, L)
@@ -463,32 +475,39 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 	for a := 0; a < L; a++ {
 		count[a+1] += count[a]
 	}
-	// and cva the matching C[a, j].
+	// cva the matching C[a, j], and at the position of a in cols[j].
 	byCluster := make([]int32, count[L])
 	cva := make([]float64, count[L])
+	at := make([]int32, count[L])
 	next := slices.Clone(count[:L])
 	for j, e := range cols {
 		p := trans.RowPtr[j]
 		for k, x := range e {
 			trans.Col[int(p)+k], trans.Val[int(p)+k] = x.c, float32(x.v/deg[j])
-			byCluster[next[x.c]], cva[next[x.c]] = int32(j), x.v
+			byCluster[next[x.c]], cva[next[x.c]], at[next[x.c]] = int32(j), x.v, int32(k)
 			next[x.c]++
 		}
 	}
-	// S[a, b] = sum_j C[a, j] C[b, j] / deg[j], rows a in parallel, j in increasing order.
+	// S[a, b] = sum_j C[a, j] C[b, j] / deg[j] (symmetric): the entries b >= a, rows a in
+	// parallel, j in increasing order (cols[j] from a's position on), then mirrored.
 	S := make([]float64, L*L)
-	parallelRanges(L, 8, func(lo, hi int) {
+	parallelRanges(L, 1, func(lo, hi int) { // a cluster per block: a few ms, no preemption
 		for a := lo; a < hi; a++ {
 			row := S[a*L : (a+1)*L]
 			for p := count[a]; p < count[a+1]; p++ {
 				j := byCluster[p]
 				w := cva[p] / deg[j]
-				for _, x := range cols[j] {
+				for _, x := range cols[j][at[p]:] {
 					row[x.c] += w * x.v
 				}
 			}
 		}
 	})
+	for a := 0; a < L; a++ {
+		for b := a + 1; b < L; b++ {
+			S[b*L+a] = S[a*L+b]
+		}
+	}
 	P := mat.NewDense(L, L, nil)
 	for a := 0; a < L; a++ {
 		for b := 0; b < L; b++ {

@@ -7,16 +7,23 @@ import (
 	"unsafe"
 )
 
-// mphateSpRow32x16 is mphateSpRow32's AVX-512 part: it sets out[c] for the columns c < q - q%16
-// (returned) in blocks of 112, 64 and 16 columns (7, 4 and 1 registers of 16 lanes) accumulated
-// over the row's entries in order p = 0, 1, ...; src's rows are stride bytes apart at sp, every
-// row cols[p] valid (the caller checks).
-func mphateSpRow32x16(out, vals []float32, cols []int32, sp unsafe.Pointer, stride uintptr) int {
+// mphateSpRow32x16 is mphateSpRow32's AVX-512 path (q = len(out) a multiple of 16): out[c] for
+// blocks of 112, 64 and 16 columns (7, 4 and 1 registers of 16 lanes) accumulated over the row's
+// entries in order p = 0, 1, ...; every entry's row cols[p] is checked against src's len(src)/q
+// rows as it is read (a compare per entry, instead of a pass over cols before).
+func mphateSpRow32x16(out, vals []float32, cols []int32, src []float32) {
 	q := len(out)
+	rows := uint(len(src) / q)
+	_ = vals[len(cols)-1]
+	sp := unsafe.Pointer(&src[0])
+	stride := uintptr(q) * 4
 	c := 0
 	for ; c+112 <= q; c += 112 {
 		var a0, a1, a2, a3, a4, a5, a6 archsimd.Float32x16
 		for p, j := range cols {
+			if uint(j) >= rows {
+				panic("reduce: mphateSpRow32: column outside src")
+			}
 			w := archsimd.BroadcastFloat32x16(vals[p])
 			b := unsafe.Add(sp, uintptr(j)*stride+uintptr(c)*4)
 			a0 = archsimd.LoadFloat32x16((*[16]float32)(b)).MulAdd(w, a0)
@@ -39,6 +46,9 @@ func mphateSpRow32x16(out, vals []float32, cols []int32, sp unsafe.Pointer, stri
 	for ; c+64 <= q; c += 64 {
 		var a0, a1, a2, a3 archsimd.Float32x16
 		for p, j := range cols {
+			if uint(j) >= rows {
+				panic("reduce: mphateSpRow32: column outside src")
+			}
 			w := archsimd.BroadcastFloat32x16(vals[p])
 			b := unsafe.Add(sp, uintptr(j)*stride+uintptr(c)*4)
 			a0 = archsimd.LoadFloat32x16((*[16]float32)(b)).MulAdd(w, a0)
@@ -55,12 +65,14 @@ func mphateSpRow32x16(out, vals []float32, cols []int32, sp unsafe.Pointer, stri
 	for ; c+16 <= q; c += 16 {
 		var a0 archsimd.Float32x16
 		for p, j := range cols {
+			if uint(j) >= rows {
+				panic("reduce: mphateSpRow32: column outside src")
+			}
 			w := archsimd.BroadcastFloat32x16(vals[p])
 			a0 = archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(sp, uintptr(j)*stride+uintptr(c)*4))).MulAdd(w, a0)
 		}
 		a0.StoreSlice(out[c : c+16])
 	}
-	return c
 }
 
 // mphateCrossAdd512 is mphateCrossAdd's AVX-512 tile (q a multiple of 8): the 8 × 8 blocks of g
@@ -150,9 +162,7 @@ func mphateMulRight512(x, u []float64, q int, upper bool, tmp []float64) {
 			c30.StoreSlice(tmp[3*q+b0 : 3*q+b0+8])
 			c31.StoreSlice(tmp[3*q+b0+8 : 3*q+b0+16])
 		}
-		for i := 0; i < nr; i++ {
-			copy(x[(r0+i)*q:(r0+i+1)*q], tmp[i*q:(i+1)*q])
-		}
+		copy(x[r0*q:(r0+nr)*q], tmp[:nr*q])
 	}
 }
 

@@ -13,8 +13,8 @@ var mphateUseAVX512 = knnUseSIMD && archsimd.X86.AVX512()
 
 // mphateSpRow32 sets out ([q]) to sum_p vals[p] src[cols[p]*q : cols[p]*q+q] (one row of a sparse
 // [N, N] by dense [N, q] product, src row-major, float32), terms added in order p = 0, 1, ... for
-// every column; with AVX-512, 112 (then 64, 16) columns at a time are accumulated in registers,
-// with AVX2/FMA 64 (then 16, 8). Every column's sum is formed in the same order (one FMA per term)
+// every column; with AVX-512 and q a multiple of 16, 112 (then 64, 16) columns at a time are
+// accumulated in registers, with AVX2/FMA 64 (then 16, 8). Every column's sum is formed in the same order (one FMA per term)
 // on every path, so the results are the same bit for bit.
 func mphateSpRow32(out, vals []float32, cols []int32, src []float32) {
 	q := len(out)
@@ -23,15 +23,17 @@ func mphateSpRow32(out, vals []float32, cols []int32, src []float32) {
 		return
 	}
 	_ = vals[len(cols)-1]
+	if mphateUseAVX512 && q%16 == 0 {
+		mphateSpRow32x16(out, vals, cols, src) // checks the rows as it goes
+		clearUpper()
+		return
+	}
 	for _, j := range cols {
 		_ = src[int(j)*q+q-1] // bounds, once
 	}
 	sp := unsafe.Pointer(&src[0])
 	stride := uintptr(q) * 4
 	c := 0
-	if mphateUseAVX512 {
-		c = mphateSpRow32x16(out, vals, cols, sp, stride)
-	}
 	for ; c+64 <= q; c += 64 {
 		var a0, a1, a2, a3, a4, a5, a6, a7 archsimd.Float32x8
 		for p, j := range cols {

@@ -98,8 +98,7 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 					clearUpper()
 					for s := 0; s < T; s++ {
 						copy(row, dists[i*T*T+s*T:i*T*T+(s+1)*T])
-						slices.Sort(row) // row[0] is the point itself (0)
-						med[s] = row[kk]
+						med[s] = mphateSelect(row, kk) // the kk-th smallest; the 0th is the point itself
 					}
 					slices.Sort(med)
 					if T%2 == 1 {
@@ -223,6 +222,49 @@ func mphatePowInt(x float64, k int) float64 {
 		x *= x
 	}
 	return a
+}
+
+// mphateSelect returns the k-th smallest (0-based) of a, reordering a: quickselect with the
+// median of three as pivot, insertion sort below 16 elements.
+func mphateSelect(a []float64, k int) float64 {
+	lo, hi := 0, len(a)-1
+	for hi-lo >= 16 {
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		pivot := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for pivot < a[j] {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	slices.Sort(a[lo : hi+1])
+	return a[k]
 }
 
 // mphateSigma is the alpha-decay kernel's bandwidth for an item whose kSearch nearest other items

@@ -3,6 +3,7 @@ package reduce
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -125,5 +126,26 @@ func TestMPHATEPowInt(t *testing.T) {
 	}
 	if got, want := mphatePow(0.7, 2.5), math.Pow(0.7, 2.5); got != want {
 		t.Fatalf("non-integer decay: %v, want %v", got, want)
+	}
+}
+
+// TestMPHATESelect checks the order statistic against sorting, with ties and every k.
+func TestMPHATESelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{1, 2, 15, 16, 17, 50, 200} {
+		for _, levels := range []int{3, 1000000} { // many ties, or almost none
+			a := make([]float64, n)
+			for i := range a {
+				a[i] = float64(rng.IntN(levels))
+			}
+			sorted := slices.Clone(a)
+			slices.Sort(sorted)
+			for k := range n {
+				b := slices.Clone(a)
+				if got := mphateSelect(b, k); got != sorted[k] {
+					t.Fatalf("n %d, k %d: %v, want %v", n, k, got, sorted[k])
+				}
+			}
+		}
 	}
 }

@@ -257,15 +257,12 @@ func assign(x *Matrix, sq []float32, centers []float32, k int, labels []int32, d
 			for r := range bestKey {
 				bestKey[r] = float32(math.Inf(1))
 			}
-			// Panels in pairs (one AVX-512 tile), an odd last one alone; candidates in order
-			// of index, rechecked against the current best (ties keep the smaller index).
+			// Panels in pairs (one AVX-512 tile; the last pair may end in the padding panel);
+			// candidates in order of index, rechecked against the current best (ties keep the
+			// smaller index).
 			for p := 0; p < packed.panels; p += 2 {
 				var masks [2]uint64
-				if p+1 < packed.panels {
-					masks[0], masks[1] = knnTilePair(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+2)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+2)*knnPanel], &bestKey, &tile)
-				} else {
-					masks[0] = knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &bestKey, &tile[0])
-				}
+				masks[0], masks[1] = packed.tilePair(&qs, p, &bestKey, &tile)
 				for hp, mask := range masks {
 					for mask != 0 {
 						bit := bits.TrailingZeros64(mask)

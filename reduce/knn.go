@@ -108,17 +108,22 @@ const (
 )
 
 // knnPacked holds the reference rows packed for the tile kernel: panel p holds rows 16p..16p+15 as
-// [d][16] (column-interleaved), padded with zero rows whose key offset is +Inf.
+// [d][16] (column-interleaved), padded with zero rows whose key offset is +Inf. The storage holds
+// an even number of panels (panels rounded up, the extra one all padding), so that panels p and
+// p+1 always exist for the pair tile (see tilePair).
 type knnPacked struct {
 	d       int
-	panels  int
-	data    []float32 // [panels, d, 16]
-	sqNorms []float32 // [panels*16] ||b||^2 (+Inf for padding)
+	panels  int       // panels holding reference rows: ceil(n/16)
+	data    []float32 // [panels rounded up to even, d, 16]
+	sqNorms []float32 // [(panels rounded up to even)*16] ||b||^2 (+Inf for padding)
 }
 
+// packReferences packs the n rows of the row-major [n, d] data with their squared norms sqNorms[n]
+// for the tile kernels.
 func packReferences(rows []float32, n, d int, sqNorms []float32) *knnPacked {
 	panels := (n + knnPanel - 1) / knnPanel
-	p := &knnPacked{d: d, panels: panels, data: make([]float32, panels*d*knnPanel), sqNorms: make([]float32, panels*knnPanel)}
+	stored := panels + panels&1
+	p := &knnPacked{d: d, panels: panels, data: make([]float32, stored*d*knnPanel), sqNorms: make([]float32, stored*knnPanel)}
 	for j := range p.sqNorms {
 		if j < n {
 			p.sqNorms[j] = sqNorms[j]
@@ -135,6 +140,22 @@ func packReferences(rows []float32, n, d int, sqNorms []float32) *knnPacked {
 		}
 	}
 	return p
+}
+
+// tilePair computes the keys of the 4 query rows qs (each of length d) against panels p and p+1 of
+// pk (p even, p < pk.panels) with the AVX-512 pair tile: tile[h][r*16+c] = ||b_j||^2 - 2 <q_r, b_j>
+// for reference row j = (p+h)*16 + c, and returns the masks m0, m1 of panels p and p+1, bit r*16+c
+// of mask h set where tile[h][r*16+c] < tops[r]. When p is the last panel (p+1 == pk.panels), p+1
+// is the padding panel and m1 is 0. Keys and masks are bit for bit those of knnTile on each panel.
+// Callers visit panel p's candidates before panel p+1's and recheck each key against their current
+// bound, since m1 was computed with tops from before panel p's candidates were taken.
+func (pk *knnPacked) tilePair(qs *[4][]float32, p int, tops *[4]float32, tile *[2][4 * knnPanel]float32) (uint64, uint64) {
+	d := pk.d
+	m0, m1 := knnTilePair(qs[0], qs[1], qs[2], qs[3], pk.data[p*d*knnPanel:(p+2)*d*knnPanel], pk.sqNorms[p*knnPanel:(p+2)*knnPanel], tops, tile)
+	if p+1 >= pk.panels {
+		m1 = 0
+	}
+	return m0, m1
 }
 
 // knnHeap is a bounded max-heap of (key, index) pairs, the largest key at position 0.
@@ -243,15 +264,12 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 					qs[r] = rows[i*d : (i+1)*d]
 					tops[r] = heaps[min(r, nq-1)+qi-q0].keys[0]
 				}
-				// Panels in pairs (one AVX-512 tile), the odd last one of the chunk alone; the
-				// candidates of each panel are visited in order, as one panel at a time.
+				// Panels in pairs (one AVX-512 tile; chunks hold whole pairs, the last pair may
+				// end in the padding panel); the candidates of each panel are visited in order, as
+				// one panel at a time.
 				for p := c0; p < c1; p += 2 {
 					var masks [2]uint64
-					if p+1 < c1 {
-						masks[0], masks[1] = knnTilePair(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+2)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+2)*knnPanel], &tops, tile)
-					} else {
-						masks[0] = knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], &tops, &tile[0])
-					}
+					masks[0], masks[1] = packed.tilePair(&qs, p, &tops, tile)
 					for hp, mask := range masks {
 						if nq < 4 {
 							mask &= 1<<(16*nq) - 1 // rows past the block end

@@ -84,13 +84,11 @@ func TestKNNTilePairMatchesTile(t *testing.T) {
 				}
 				sq := rowSqNorms(refs.Data, 2*knnPanel, d)
 				p := packReferences(refs.Data, 2*knnPanel, d, sq)
-				if kind == "padding" { // the second panel is padding, as after an odd number of rows
+				if kind == "padding" { // 19 rows: the second panel is mostly padding
 					p = packReferences(refs.Data, knnPanel+3, d, sq)
-					p.data = append(p.data, make([]float32, 2*d*knnPanel-len(p.data))...)
-					p.sqNorms = append(p.sqNorms, make([]float32, 2*knnPanel-len(p.sqNorms))...)
-					for j := knnPanel + 3; j < 2*knnPanel; j++ {
-						p.sqNorms[j] = float32(math.Inf(1))
-					}
+				}
+				if len(p.data) != 2*d*knnPanel || len(p.sqNorms) != 2*knnPanel {
+					t.Fatalf("packed storage %d, %d, want %d, %d", len(p.data), len(p.sqNorms), 2*d*knnPanel, 2*knnPanel)
 				}
 				topSets := [][4]float32{
 					{-1, 0, 1, 100},
@@ -181,5 +179,47 @@ func TestAssignMatchesOnePanelLoop(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPackReferencesPadding checks that the packed storage holds an even number of panels, the
+// rows past n being zero with squared norm +Inf, and that tilePair's second mask is 0 on the
+// padding panel past the last one.
+func TestPackReferencesPadding(t *testing.T) {
+	for _, n := range []int{1, 15, 16, 17, 32, 33, 47, 48} {
+		d := 3
+		x := anRandom(n, d, uint64(n))
+		pk := packReferences(x.Data, n, d, rowSqNorms(x.Data, n, d))
+		panels := (n + 15) / 16
+		stored := panels + panels%2
+		if pk.panels != panels || len(pk.data) != stored*d*knnPanel || len(pk.sqNorms) != stored*knnPanel {
+			t.Fatalf("n=%d: panels %d, storage %d, %d; want %d panels, %d stored", n, pk.panels, len(pk.data), len(pk.sqNorms), panels, stored)
+		}
+		for j := 0; j < stored*knnPanel; j++ {
+			p, c := j/knnPanel, j%knnPanel
+			for tt := 0; tt < d; tt++ {
+				v := pk.data[p*d*knnPanel+tt*knnPanel+c]
+				if (j < n && v != x.At(j, tt)) || (j >= n && v != 0) {
+					t.Fatalf("n=%d: row %d coordinate %d packed as %v", n, j, tt, v)
+				}
+			}
+			if j >= n && !math.IsInf(float64(pk.sqNorms[j]), 1) {
+				t.Fatalf("n=%d: padding row %d has norm %v", n, j, pk.sqNorms[j])
+			}
+		}
+		qs := [4][]float32{x.Row(0), x.Row(0), x.Row(0), x.Row(0)}
+		inf := float32(math.Inf(1))
+		tops := [4]float32{inf, inf, inf, inf}
+		var tile [2][4 * knnPanel]float32
+		for p := 0; p < pk.panels; p += 2 {
+			m0, m1 := pk.tilePair(&qs, p, &tops, &tile)
+			want0 := uint64(0)
+			for r := 0; r < 4; r++ {
+				want0 |= (1<<min(knnPanel, n-p*knnPanel) - 1) << (16 * r)
+			}
+			if m0 != want0 || (p+1 >= pk.panels && m1 != 0) {
+				t.Fatalf("n=%d panel %d: masks %016x %016x, want first %016x", n, p, m0, m1, want0)
+			}
+		}
 	}
 }

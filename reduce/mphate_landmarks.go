@@ -35,9 +35,20 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	// products with them run in float32 (half the memory traffic of float64, 8 lanes): a relative
 	// error near 1e-6 per product, far below what the subspace iteration resolves.
 	items := N / slices
+	// The products run on the vertices renumbered by mphateLocalityOrder (row pos[i] for vertex
+	// i, inv[r] the vertex of row r; the same item offset in every snapshot, so row t·items+it
+	// is still item it of snapshot t in the new order): the whole subspace iteration is the same
+	// up to that permutation of the rows (the random start is drawn in the new order), and the
+	// features for k-means are read back in vertex order.
+	pos := mphateLocalityOrder(K, slices)
+	inv := make([]int32, N)
+	for i, r := range pos {
+		inv[r] = int32(i)
+	}
 	intra := &mphateSplit{ptr: make([]int32, N+1)}
 	inter := &mphateSplit{ptr: make([]int32, N+1)}
-	for i := 0; i < N; i++ {
+	for r := 0; r < N; r++ {
+		i := int(inv[r])
 		si := i / items
 		nIntra := int32(0)
 		for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
@@ -45,21 +56,22 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 				nIntra++
 			}
 		}
-		intra.ptr[i+1] = intra.ptr[i] + nIntra
-		inter.ptr[i+1] = inter.ptr[i] + (K.RowPtr[i+1] - K.RowPtr[i] - nIntra)
+		intra.ptr[r+1] = intra.ptr[r] + nIntra
+		inter.ptr[r+1] = inter.ptr[r] + (K.RowPtr[i+1] - K.RowPtr[i] - nIntra)
 	}
 	intra.alloc()
 	inter.alloc()
 	parallelRanges(N, 4096, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+		for r := lo; r < hi; r++ {
+			i := int(inv[r])
 			si := i / items
-			a, b := intra.ptr[i], inter.ptr[i]
+			a, b := intra.ptr[r], inter.ptr[r]
 			for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
 				j := int(K.Col[p])
 				w := float64(K.Val[p])
 				av, rv := float32(w*isq[i]*isq[j]), float32(w/deg[i])
 				if sj := j / items; sj == si {
-					intra.col[a], intra.aff[a], intra.rw[a] = int32(j), av, rv
+					intra.col[a], intra.aff[a], intra.rw[a] = pos[j], av, rv
 					a++
 				} else {
 					inter.col[b], inter.aff[b], inter.rw[b] = int32(sj), av, rv
@@ -213,8 +225,8 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	narrow(a32, V)
 	prod(b32, a32, true) // P V
 	feat := NewMatrix(N, k)
-	for i := 0; i < N; i++ {
-		copy(feat.Data[i*k:(i+1)*k], b32[i*q:i*q+k])
+	for i, r := range pos {
+		copy(feat.Data[i*k:(i+1)*k], b32[int(r)*q:int(r)*q+k])
 	}
 	assignments := mphateMiniBatchKMeans(feat, L, seed)
 	remap := make([]int32, L)

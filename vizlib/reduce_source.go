@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "d53d354ca9a415a70b074698371d1312931358b4e01c800cf28cff5c46cc28df"
+const reduceSource = "b53a7cae0fa43597529a082f8070dc30756cbfa59d363cc90caa9ba6fdf75efe"

@@ -1,12 +1,12 @@
 package reduce
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
 	"runtime"
 	"slices"
-	"sort"
 )
 
 // Metric names a distance between rows of a matrix.
@@ -186,10 +186,27 @@ func rowSqNorms(data []float32, n, d int) []float32 {
 	return sq
 }
 
-// replaceTop replaces the largest element by (key, j) and restores the heap order.
+// replaceTop replaces the largest element by (key, j) and restores the heap order. It is
+// siftDown from the top moving a hole instead of swapping: the same comparisons, the same order.
 func (h *knnHeap) replaceTop(key float32, j int32) {
-	h.keys[0], h.idx[0] = key, j
-	siftDown(h.idx, h.keys, nil, 0)
+	keys := h.keys
+	idx := h.idx[:len(keys)]
+	n, p := len(keys), 0
+	for {
+		c := 2*p + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && keys[r] > keys[c] {
+			c = r
+		}
+		if keys[c] <= key {
+			break
+		}
+		keys[p], idx[p] = keys[c], idx[c]
+		p = c
+	}
+	keys[p], idx[p] = key, j
 }
 
 // knnSearch is KNN after validation.
@@ -301,11 +318,11 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 				j := int(h.idx[c])
 				cands[c] = knnCand{j: int32(j), d: exactDistance(x, i, j, metric)}
 			}
-			sort.Slice(cands, func(a, b int) bool {
-				if cands[a].d != cands[b].d {
-					return cands[a].d < cands[b].d
+			slices.SortFunc(cands, func(a, b knnCand) int { // distinct j: one order
+				if a.d != b.d {
+					return cmp.Compare(a.d, b.d)
 				}
-				return cands[a].j < cands[b].j
+				return cmp.Compare(a.j, b.j)
 			})
 			for c := 0; c < k; c++ {
 				out.Index[i*k+c] = cands[c].j

@@ -223,3 +223,32 @@ func TestPackReferencesPadding(t *testing.T) {
 		}
 	}
 }
+
+// TestKNNHeapReplaceTopMatchesSiftDown checks that replaceTop leaves the heap exactly as setting
+// the top and calling siftDown (the code it replaces) does, for heap sizes 1..20 and keys with
+// many ties (a few distinct values) and without.
+func TestKNNHeapReplaceTopMatchesSiftDown(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for size := 1; size <= 20; size++ {
+		for _, distinct := range []int{3, 1 << 20} {
+			h := knnHeap{keys: make([]float32, size), idx: make([]int32, size)}
+			h.reset()
+			ref := knnHeap{keys: make([]float32, size), idx: make([]int32, size)}
+			ref.reset()
+			for step := 0; step < 500; step++ {
+				key := float32(rng.IntN(distinct))
+				if key >= h.keys[0] {
+					continue
+				}
+				h.replaceTop(key, int32(step))
+				ref.keys[0], ref.idx[0] = key, int32(step)
+				siftDown(ref.idx, ref.keys, nil, 0)
+				for i := range h.keys {
+					if h.keys[i] != ref.keys[i] || h.idx[i] != ref.idx[i] {
+						t.Fatalf("size %d step %d: heap %v %v, siftDown %v %v", size, step, h.keys, h.idx, ref.keys, ref.idx)
+					}
+				}
+			}
+		}
+	}
+}

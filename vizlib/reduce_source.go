@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "b53a7cae0fa43597529a082f8070dc30756cbfa59d363cc90caa9ba6fdf75efe"
+const reduceSource = "a4d0b6b9a086aedafa7593bf1175f9adda0c323d2dc8406f5e15897da8e3d043"

@@ -82,3 +82,11 @@ func mphateWidenGeneric(dst []float64, src []float32, add bool) {
 		dst[i] = float64(v)
 	}
 }
+
+// mphateAdd32Generic adds src to dst for i < min(len(dst), len(src)).
+func mphateAdd32Generic(dst, src []float32) {
+	n := min(len(dst), len(src))
+	for i, v := range src[:n] {
+		dst[i] += v
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 
@@ -47,17 +48,23 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 	}
 	intra := &mphateSplit{ptr: make([]int32, N+1)}
 	inter := &mphateSplit{ptr: make([]int32, N+1)}
-	for r := 0; r < N; r++ {
-		i := int(inv[r])
-		si := i / items
-		nIntra := int32(0)
-		for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
-			if int(K.Col[p])/items == si {
-				nIntra++
+	parallelRanges(N, 8192, func(lo, hi int) { // row counts, then their prefix sums
+		for r := lo; r < hi; r++ {
+			i := int(inv[r])
+			si := i / items
+			nIntra := int32(0)
+			for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
+				if int(K.Col[p])/items == si {
+					nIntra++
+				}
 			}
+			intra.ptr[r+1] = nIntra
+			inter.ptr[r+1] = K.RowPtr[i+1] - K.RowPtr[i] - nIntra
 		}
-		intra.ptr[r+1] = intra.ptr[r] + nIntra
-		inter.ptr[r+1] = inter.ptr[r] + (K.RowPtr[i+1] - K.RowPtr[i] - nIntra)
+	})
+	for r := 0; r < N; r++ {
+		intra.ptr[r+1] += intra.ptr[r]
+		inter.ptr[r+1] += inter.ptr[r]
 	}
 	intra.alloc()
 	inter.alloc()
@@ -108,10 +115,7 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 						continue
 					}
 					mphateSpRow32(out, inter.vals(rw)[p0:p1], inter.col[p0:p1], xi)
-					row := dst[i*q : (i+1)*q]
-					for c, v := range out {
-						row[c] += v
-					}
+					mphateAdd32(dst[i*q:(i+1)*q], out)
 				}
 			}
 		})
@@ -474,43 +478,46 @@ func mphateLandmarkOperator(K *Graph, deg []float64, labels []int32, L int) (*ma
 	})
 	trans := &Graph{N: N, RowPtr: make([]int32, N+1)}
 	dm := make([]float64, L)
-	count := make([]int32, L+1)
 	for j, e := range cols {
 		trans.RowPtr[j+1] = trans.RowPtr[j] + int32(len(e))
 		for _, x := range e {
 			dm[x.c] += x.v
-			count[x.c+1]++
 		}
 	}
 	trans.Col, trans.Val = make([]int32, trans.RowPtr[N]), make([]float32, trans.RowPtr[N])
-	// byCluster lists, for every cluster a, the vertices j with C[a, j] > 0 in increasing order.
-	for a := 0; a < L; a++ {
-		count[a+1] += count[a]
-	}
-	// cva the matching C[a, j], and at the position of a in cols[j].
-	byCluster := make([]int32, count[L])
-	cva := make([]float64, count[L])
-	at := make([]int32, count[L])
-	next := slices.Clone(count[:L])
-	for j, e := range cols {
-		p := trans.RowPtr[j]
-		for k, x := range e {
-			trans.Col[int(p)+k], trans.Val[int(p)+k] = x.c, float32(x.v/deg[j])
-			byCluster[next[x.c]], cva[next[x.c]], at[next[x.c]] = int32(j), x.v, int32(k)
-			next[x.c]++
+	cv := make([]float64, trans.RowPtr[N]) // C[c, j] for trans's entries
+	parallelRanges(N, 4096, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			p := int(trans.RowPtr[j])
+			for k, x := range cols[j] {
+				trans.Col[p+k], trans.Val[p+k], cv[p+k] = x.c, float32(x.v/deg[j]), x.v
+			}
 		}
-	}
-	// S[a, b] = sum_j C[a, j] C[b, j] / deg[j] (symmetric): the entries b >= a, rows a in
-	// parallel, j in increasing order (cols[j] from a's position on), then mirrored.
+	})
+	// S[a, b] = sum_j C[a, j] C[b, j] / deg[j] (symmetric): the entries b >= a, j in increasing
+	// order, then mirrored. Blocks of 128 rows of S (1 MB, in L2) in parallel, each streaming
+	// C's columns (trans's rows) once and updating its rows only; reading C column by column
+	// once per block instead of once per cluster it touches (the 15M entries of C on the real
+	// 50 × 10,000 run would be read 20 times over).
 	S := make([]float64, L*L)
-	parallelRanges(L, 1, func(lo, hi int) { // a cluster per block: a few ms, no preemption
-		for a := lo; a < hi; a++ {
-			row := S[a*L : (a+1)*L]
-			for p := count[a]; p < count[a+1]; p++ {
-				j := byCluster[p]
-				w := cva[p] / deg[j]
-				for _, x := range cols[j][at[p]:] {
-					row[x.c] += w * x.v
+	parallelRanges(L, 128, func(lo, hi int) {
+		for j := 0; j < N; j++ {
+			if j%65536 == 65535 {
+				runtime.Gosched() // a scheduling point every few ms (async preemption is costly)
+			}
+			p0, p1 := trans.RowPtr[j], trans.RowPtr[j+1]
+			c, v := trans.Col[p0:p1], cv[p0:p1]
+			for k, a := range c {
+				if int(a) < lo {
+					continue
+				}
+				if int(a) >= hi {
+					break
+				}
+				w := v[k] / deg[j]
+				row := S[int(a)*L : int(a+1)*L]
+				for l := k; l < len(c); l++ {
+					row[c[l]] += w * v[l]
 				}
 			}
 		}

@@ -199,3 +199,16 @@ func mphateWiden512(dst []float64, src []float32, add bool) {
 		dst[i] = float64(src[i])
 	}
 }
+
+// mphateAdd32x16 adds src to dst (AVX-512, 16 at a time) for i < min(len(dst), len(src)).
+func mphateAdd32x16(dst, src []float32) {
+	n := min(len(dst), len(src))
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		d := dst[i : i+16]
+		archsimd.LoadFloat32x16((*[16]float32)(d)).Add(archsimd.LoadFloat32x16((*[16]float32)(src[i : i+16]))).StoreSlice(d)
+	}
+	for ; i < n; i++ {
+		dst[i] += src[i]
+	}
+}

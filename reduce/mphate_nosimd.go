@@ -28,3 +28,6 @@ func mphateNarrow(dst []float32, src []float64) { mphateNarrowGeneric(dst, src) 
 
 // mphateWiden sets dst[i] = float64(src[i]) (adds it when add) for i < min(len(dst), len(src)).
 func mphateWiden(dst []float64, src []float32, add bool) { mphateWidenGeneric(dst, src, add) }
+
+// mphateAdd32 adds src to dst for i < min(len(dst), len(src)).
+func mphateAdd32(dst, src []float32) { mphateAdd32Generic(dst, src) }

@@ -99,11 +99,12 @@ func TestMPHATEGramMulUpper(t *testing.T) {
 	}
 }
 
-// TestMPHATENarrowWiden: mphateNarrow and mphateWiden (AVX-512 where available) against the
-// conversions one at a time, for lengths with and without a tail of fewer than 8, adding and not.
+// TestMPHATENarrowWiden: mphateNarrow, mphateWiden and mphateAdd32 (AVX-512 where available)
+// against the conversions and sums one at a time, for lengths with and without a tail of fewer
+// than 8 (16), adding and not.
 func TestMPHATENarrowWiden(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 3, 8, 19, 112} {
+	for _, n := range []int{0, 3, 8, 19, 37, 112} {
 		src := make([]float64, n)
 		for i := range src {
 			src[i] = rng.NormFloat64() * 1e3
@@ -113,6 +114,16 @@ func TestMPHATENarrowWiden(t *testing.T) {
 		for i, v := range src {
 			if got[i] != float32(v) {
 				t.Fatalf("n=%d: narrow[%d] = %v, want %v", n, i, got[i], float32(v))
+			}
+		}
+		sum := make([]float32, n)
+		for i := range sum {
+			sum[i] = float32(i) - 2.5
+		}
+		mphateAdd32(sum, got)
+		for i := range sum {
+			if want := float32(i) - 2.5 + got[i]; sum[i] != want {
+				t.Fatalf("n=%d: add[%d] = %v, want %v", n, i, sum[i], want)
 			}
 		}
 		for _, add := range []bool{false, true} {

@@ -218,3 +218,13 @@ func mphateWiden(dst []float64, src []float32, add bool) {
 	}
 	mphateWidenGeneric(dst, src, add)
 }
+
+// mphateAdd32 adds src to dst for i < min(len(dst), len(src)).
+func mphateAdd32(dst, src []float32) {
+	if mphateUseAVX512 {
+		mphateAdd32x16(dst, src)
+		clearUpper()
+		return
+	}
+	mphateAdd32Generic(dst, src)
+}

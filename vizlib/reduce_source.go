@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "a4d0b6b9a086aedafa7593bf1175f9adda0c323d2dc8406f5e15897da8e3d043"
+const reduceSource = "e2429653d99814a11799b79efbea68b717c33d76e78ef064b5057c4a4534cbd3"

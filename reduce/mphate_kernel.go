@@ -347,7 +347,8 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 				tops[r] = max(bound[r], h.keys[0])
 			}
 			for p := 0; p < packed.panels; p += 2 {
-				masks := mphateTiles(&qs, packed, p, &tops, &tile)
+				m0, m1 := packed.tilePair(&qs, p, &tops, &tile)
+				masks := [2]uint64{m0, m1}
 				for hp, mask := range masks {
 					if nq < 4 {
 						mask &= 1<<(16*nq) - 1
@@ -477,7 +478,8 @@ func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked
 			tops[r] = float32(radius[r]*radius[r]-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
 		}
 		for p := 0; p < packed.panels; p += 2 {
-			masks := mphateTiles(&qs, packed, p, &tops, &tile)
+			m0, m1 := packed.tilePair(&qs, p, &tops, &tile)
+			masks := [2]uint64{m0, m1}
 			for hp, mask := range masks {
 				if nq < 4 {
 					mask &= 1<<(16*nq) - 1
@@ -503,20 +505,6 @@ func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked
 			}
 		}
 	}
-}
-
-// mphateTiles computes the tile keys of the 4 query rows qs against the packed panels p and p+1
-// (knnTilePair; knnTile alone for a last odd panel, whose second mask is 0) into tile[0] and
-// tile[1], and returns the masks of keys below tops.
-func mphateTiles(qs *[4][]float32, packed *knnPacked, p int, tops *[4]float32, tile *[2][4 * knnPanel]float32) [2]uint64 {
-	d := packed.d
-	var m [2]uint64
-	if p+1 < packed.panels {
-		m[0], m[1] = knnTilePair(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+2)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+2)*knnPanel], tops, tile)
-	} else {
-		m[0] = knnTile(qs[0], qs[1], qs[2], qs[3], packed.data[p*d*knnPanel:(p+1)*d*knnPanel], packed.sqNorms[p*knnPanel:(p+1)*knnPanel], tops, &tile[0])
-	}
-	return m
 }
 
 // mphateSortRow sorts r by column. Rows here are mostly one or two sorted runs (a scanned

@@ -70,12 +70,13 @@ func (nb *Neighbors) Row(i int) ([]int32, []float32) {
 // KNN returns the exact k nearest neighbours of every row of x ([n, d]) among the other rows, under
 // metric ("" means Euclidean): Index and Dist [n, k], nearest first, the point itself excluded.
 //
-// The search compares keys ||b||^2 - 2<a, b> in float32, computed by a blocked, SIMD (AVX2/FMA when
-// built with GOEXPERIMENT=simd on amd64) kernel over packed panels of 16 reference rows, in
-// runtime.GOMAXPROCS goroutines over blocks of query rows, keeping a bounded max-heap per row. A few
-// extra candidates are kept and re-ranked with distances recomputed in float64 from the input, so
-// the returned distances are exact to float32 rounding. For Cosine, rows are first scaled to unit
-// length and d = 1 - cos. Cost O(n^2 d) time, O(n d + n k) memory.
+// The search compares keys ||b||^2 - 2<a, b> in float32, computed by a blocked, SIMD kernel (when
+// built with GOEXPERIMENT=simd on amd64: AVX-512, 4 query rows against 2 panels per call, where the
+// CPU has it, else AVX2/FMA; the keys are the same bits either way) over packed panels of 16
+// reference rows, in runtime.GOMAXPROCS goroutines over blocks of query rows, keeping a bounded
+// max-heap per row. A few extra candidates are kept and re-ranked with distances recomputed in
+// float64 from the input, so the returned distances are exact to float32 rounding. For Cosine,
+// rows are first scaled to unit length and d = 1 - cos. Cost O(n^2 d) time, O(n d + n k) memory.
 //
 // Errors: x invalid (empty, NaN/Inf), k < 1, or k > n-1.
 func KNN(x *Matrix, k int, metric Metric) (*Neighbors, error) {
@@ -101,7 +102,7 @@ func KNN(x *Matrix, k int, metric Metric) (*Neighbors, error) {
 }
 
 const (
-	knnPanel      = 16 // reference rows per packed panel (two 8-wide vectors)
+	knnPanel      = 16 // reference rows per packed panel (two 8-wide or one 16-wide vector)
 	knnQueryBlock = 64 // query rows per unit of parallel work
 	knnExtra      = 4  // extra candidates re-ranked exactly
 	knnChunkBytes = 32 << 10

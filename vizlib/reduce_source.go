@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "e2429653d99814a11799b79efbea68b717c33d76e78ef064b5057c4a4534cbd3"
+const reduceSource = "cd85b6d8bd6bd0a021ec4ab15b3c20ca7ed649582adbb4140f02b6791792900c"

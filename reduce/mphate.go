@@ -288,8 +288,8 @@ func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	}
 	reportProgress(o.Progress, 1, 1, "mphate diffusion")
 	// Potential distances.
-	var gram mat.Dense
-	gram.Mul(pot, pot.T())
+	gram := mat.NewDense(M, M, nil)
+	mphateGEMM(gram.RawMatrix().Data, pot.RawMatrix().Data, mat.DenseCopyOf(pot.T()).RawMatrix().Data, M, M, M)
 	dist := mat.NewSymDense(M, nil)
 	for i := 0; i < M; i++ {
 		for j := i + 1; j < M; j++ {
@@ -365,8 +365,15 @@ func mphatePCA(pts []*Matrix, k int) ([]*Matrix, error) {
 	return out, nil
 }
 
-// matPow returns p^t (t >= 1) by repeated squaring (numpy's matrix_power).
+// matPow returns p^t (t >= 1, p square) by repeated squaring (numpy's matrix_power), the
+// products by mphateGEMM.
 func matPow(p *mat.Dense, t int) *mat.Dense {
+	M, _ := p.Dims()
+	mul := func(a, b *mat.Dense) *mat.Dense {
+		c := mat.NewDense(M, M, nil)
+		mphateGEMM(c.RawMatrix().Data, a.RawMatrix().Data, b.RawMatrix().Data, M, M, M)
+		return c
+	}
 	var result *mat.Dense
 	base := mat.DenseCopyOf(p)
 	for t > 0 {
@@ -374,16 +381,12 @@ func matPow(p *mat.Dense, t int) *mat.Dense {
 			if result == nil {
 				result = mat.DenseCopyOf(base)
 			} else {
-				var r mat.Dense
-				r.Mul(result, base)
-				result = &r
+				result = mul(result, base)
 			}
 		}
 		t >>= 1
 		if t > 0 {
-			var b mat.Dense
-			b.Mul(base, base)
-			base = &b
+			base = mul(base, base)
 		}
 	}
 	return result

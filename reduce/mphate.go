@@ -603,6 +603,35 @@ func metricMDS(dist *mat.SymDense, k int, seed int64) ([]float64, error) {
 	return y, nil
 }
 
+// smacofRowGeneric is smacofRow's portable version: for the point yi ([k]) and its target
+// distances di ([M]) to all points (cols: the configuration by columns, [k, M]) it sets
+// sum[c] = sum_j r_j y_j[c] and returns diag = sum_j r_j and the stress sum_j (dd_j - di[j])^2,
+// with dd_j = ||yi - y_j|| and r_j = di[j] / dd_j (dd_j = 0 counted as 1e-5, scikit-learn's guard,
+// so the point itself, di = 0, adds nothing).
+func smacofRowGeneric(cols, di, yi, sum []float64) (diag, stress float64) {
+	M, k := len(di), len(yi)
+	clear(sum)
+	for j := 0; j < M; j++ {
+		var dd float64
+		for c := 0; c < k; c++ {
+			v := yi[c] - cols[c*M+j]
+			dd += v * v
+		}
+		dd = math.Sqrt(dd)
+		e := dd - di[j]
+		stress += e * e
+		if dd == 0 {
+			dd = 1e-5
+		}
+		r := di[j] / dd
+		diag += r
+		for c := 0; c < k; c++ {
+			sum[c] += r * cols[c*M+j]
+		}
+	}
+	return diag, stress
+}
+
 // rotateOnto replaces y ([M, k]) by y Q, Q the orthogonal matrix (reflections allowed) minimizing
 // ||y_c Q - ref_c||_F for the centered configurations (Q = U Vᵀ for y_cᵀ ref_c = U S Vᵀ); y keeps
 // its centre and scale.
@@ -660,46 +689,23 @@ func smacof(dist *mat.SymDense, y []float64, k, maxIter int, eps float64) {
 	}
 	next := make([]float64, M*k)
 	rowStress := make([]float64, M)
+	cols := make([]float64, k*M) // y by columns ([k, M]), for the row kernel
 	prev := math.Inf(1)
 	for it := 0; it < maxIter; it++ {
+		for i := 0; i < M; i++ {
+			for c := 0; c < k; c++ {
+				cols[c*M+i] = y[i*k+c]
+			}
+		}
 		// Rows in parallel; the stress per row, summed in row order (independent of the workers).
 		parallelFor(M, 8, func(i0, i1 int) {
+			sum := make([]float64, k)
 			for i := i0; i < i1; i++ {
-				local := 0.0
-				yi := y[i*k : (i+1)*k]
-				acc := next[i*k : (i+1)*k]
-				for c := range acc {
-					acc[c] = 0
+				diag, st := smacofRow(cols, dflat[i*M:(i+1)*M], y[i*k:(i+1)*k], sum)
+				for c := range sum {
+					next[i*k+c] = (diag*y[i*k+c] - sum[c]) / float64(M)
 				}
-				var diag float64
-				for j := 0; j < M; j++ {
-					if j == i {
-						continue
-					}
-					yj := y[j*k : (j+1)*k]
-					var dd float64
-					for c := range yi {
-						v := yi[c] - yj[c]
-						dd += v * v
-					}
-					dd = math.Sqrt(dd)
-					dij := dflat[i*M+j]
-					if j > i {
-						local += (dd - dij) * (dd - dij)
-					}
-					if dd == 0 {
-						dd = 1e-5 // scikit-learn's guard
-					}
-					r := dij / dd
-					diag += r
-					for c := range acc {
-						acc[c] -= r * yj[c]
-					}
-				}
-				for c := range acc {
-					acc[c] = (acc[c] + diag*yi[c]) / float64(M)
-				}
-				rowStress[i] = local
+				rowStress[i] = st / 2 // each pair is in two rows
 			}
 		})
 		stress := 0.0

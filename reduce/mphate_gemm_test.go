@@ -39,3 +39,42 @@ func TestMPHATEGEMM(t *testing.T) {
 		}
 	}
 }
+
+// TestSmacofRow checks the SMACOF row kernel against the portable loop on 1-, 2- and 3-D
+// configurations with coincident points (the 1e-5 guard) and sizes around the 8-point steps.
+func TestSmacofRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, k := range []int{1, 2, 3} {
+		for _, M := range []int{1, 7, 8, 9, 23, 64, 1000} {
+			cols, di := make([]float64, k*M), make([]float64, M)
+			for i := range cols {
+				cols[i] = rng.NormFloat64()
+			}
+			if M > 3 { // point 1 coincides with point 0
+				for c := 0; c < k; c++ {
+					cols[c*M+1] = cols[c*M]
+				}
+			}
+			for i := range di {
+				di[i] = rng.Float64() * 3
+			}
+			yi := make([]float64, k)
+			for c := range yi {
+				yi[c] = cols[c*M] // the row of point 0
+			}
+			di[0] = 0
+			got, want := make([]float64, k), make([]float64, k)
+			gd, gs := smacofRow(cols, di, yi, got)
+			wd, ws := smacofRowGeneric(cols, di, yi, want)
+			close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*(1+math.Abs(b)) }
+			if !close(gd, wd) || !close(gs, ws) {
+				t.Fatalf("k %d, M %d: diag %v stress %v, want %v %v", k, M, gd, gs, wd, ws)
+			}
+			for c := range got {
+				if !close(got[c], want[c]) {
+					t.Fatalf("k %d, M %d: sum[%d] = %v, want %v", k, M, c, got[c], want[c])
+				}
+			}
+		}
+	}
+}

@@ -341,43 +341,56 @@ func mphateMiniBatchKMeans(x *Matrix, L int, seed int64) []int32 {
 	labels := make([]int32, bs)
 	dist2 := make([]float32, bs)
 	sums := make([]float64, L*d)
+	picks := make([]int32, bs)
 	counts := make([]int, L)
 	nSteps := 100 * N / bs
 	alpha := min(1, 2*float64(bs)/float64(N+1))
 	var ewa, ewaMin float64
 	noImprovement, sinceReassign := 0, 0
 	for step := 0; step < nSteps; step++ {
-		for r := 0; r < bs; r++ {
-			copy(batch.Row(r), x.Row(rng.IntN(N)))
+		for r := range picks {
+			picks[r] = int32(rng.IntN(N))
 		}
-		for i := range labels {
-			labels[i] = -1
-		}
+		parallelFor(bs, 2048, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				copy(batch.Row(r), x.Row(int(picks[r])))
+				labels[r] = -1
+			}
+		})
 		assign(batch, rowSqNorms(batch.Data, bs, d), centers, L, labels, dist2)
 		var inertia float64
 		for _, v := range dist2 {
 			inertia += float64(v)
 		}
 		inertia /= float64(bs)
-		clear(sums)
-		clear(counts)
-		for r := 0; r < bs; r++ {
-			c := int(labels[r])
-			counts[c]++
-			s := sums[c*d : (c+1)*d]
-			for j, v := range batch.Row(r) {
-				s[j] += float64(v)
+		// Every centre's sum over its rows in row order, then its move: centres in blocks in
+		// parallel, each block scanning the labels for its own.
+		parallelRanges(L, 128, func(lo, hi int) {
+			clear(sums[lo*d : hi*d])
+			clear(counts[lo:hi])
+			for r, l := range labels {
+				c := int(l)
+				if c < lo || c >= hi {
+					continue
+				}
+				counts[c]++
+				s := sums[c*d : (c+1)*d]
+				for j, v := range batch.Row(r) {
+					s[j] += float64(v)
+				}
 			}
-		}
+			for c := lo; c < hi; c++ {
+				if counts[c] > 0 {
+					w := weight[c] + float64(counts[c])
+					for j := 0; j < d; j++ {
+						centers[c*d+j] = float32((float64(centers[c*d+j])*weight[c] + sums[c*d+j]) / w)
+					}
+					weight[c] = w
+				}
+			}
+		})
 		zero := false
 		for c := 0; c < L; c++ {
-			if counts[c] > 0 {
-				w := weight[c] + float64(counts[c])
-				for j := 0; j < d; j++ {
-					centers[c*d+j] = float32((float64(centers[c*d+j])*weight[c] + sums[c*d+j]) / w)
-				}
-				weight[c] = w
-			}
 			zero = zero || weight[c] == 0
 		}
 		// Random reassignment of nearly empty centres (reassignment_ratio 0.01).

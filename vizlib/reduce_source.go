@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "cd85b6d8bd6bd0a021ec4ab15b3c20ca7ed649582adbb4140f02b6791792900c"
+const reduceSource = "09064a4daa5940efb6093f37390a64a3d5f2dc5d9930127ff56527eddabc16e3"

@@ -88,9 +88,13 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		}
 	})
 	// prod sets dst = S src for S = A (rw false) or P (rw true) (src, dst [N, q] row-major,
-	// float32): the intraslice entries row by row, then the interslice ones item by item from the
-	// item's T rows of src gathered (read once, instead of once per entry from T places far
-	// apart), added to the rows in float32.
+	// float32): the intraslice entries row by row, then the interslice ones by chunks of 32
+	// items, item by item from the item's T rows of src gathered (read once, instead of once per
+	// entry from T places far apart), their sums kept per chunk ([t][item][q]) and added to dst
+	// in float32 snapshot by snapshot (a contiguous block of rows each, where row by row an
+	// item's T rows were T cache misses).
+	const interChunk = 32
+	interBuf := make([][]float32, runtime.GOMAXPROCS(0)) // per worker of parallelBlocks: xi, ys
 	prod := func(dst, src []float32, rw bool) {
 		parallelRanges(N, 512, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
@@ -101,22 +105,32 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		if len(inter.col) == 0 {
 			return
 		}
-		parallelRanges(items, 64, func(lo, hi int) {
-			out := make([]float32, q)
-			xi := make([]float32, slices*q)
-			for it := lo; it < hi; it++ {
+		parallelBlocks((items+interChunk-1)/interChunk, 0, func(w, b int) {
+			lo, hi := b*interChunk, min(items, (b+1)*interChunk)
+			nb := hi - lo
+			if interBuf[w] == nil {
+				interBuf[w] = make([]float32, (interChunk+1)*slices*q)
+			}
+			xi, ys := interBuf[w][:slices*q], interBuf[w][slices*q:][:slices*nb*q]
+			for k := 0; k < nb; k++ {
+				it := lo + k
 				for t := 0; t < slices; t++ {
 					copy(xi[t*q:(t+1)*q], src[(t*items+it)*q:(t*items+it+1)*q])
 				}
 				for t := 0; t < slices; t++ {
 					i := t*items + it
 					p0, p1 := inter.ptr[i], inter.ptr[i+1]
+					out := ys[(t*nb+k)*q : (t*nb+k+1)*q]
 					if p0 == p1 {
+						clear(out)
 						continue
 					}
 					mphateSpRow32(out, inter.vals(rw)[p0:p1], inter.col[p0:p1], xi)
-					mphateAdd32(dst[i*q:(i+1)*q], out)
 				}
+			}
+			for t := 0; t < slices; t++ {
+				r := t*items + lo
+				mphateAdd32(dst[r*q:(r+nb)*q], ys[t*nb*q:(t+1)*nb*q])
 			}
 		})
 	}

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "09064a4daa5940efb6093f37390a64a3d5f2dc5d9930127ff56527eddabc16e3"
+const reduceSource = "adf1d48db3c7ced6493a6c92d28df2c370fd623e0ff7c9d421bca52acadac44c"

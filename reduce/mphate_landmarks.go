@@ -53,8 +53,9 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 			i := int(inv[r])
 			si := i / items
 			nIntra := int32(0)
-			for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
-				if int(K.Col[p])/items == si {
+			s0, s1 := int32(si*items), int32(si*items+items) // the snapshot's vertices
+			for _, c := range K.Col[K.RowPtr[i]:K.RowPtr[i+1]] {
+				if c >= s0 && c < s1 {
 					nIntra++
 				}
 			}
@@ -72,16 +73,17 @@ func mphateSpectralLandmarks(K *Graph, deg []float64, slices, L int, seed int64)
 		for r := lo; r < hi; r++ {
 			i := int(inv[r])
 			si := i / items
+			s0, s1 := si*items, si*items+items
 			a, b := intra.ptr[r], inter.ptr[r]
 			for p := K.RowPtr[i]; p < K.RowPtr[i+1]; p++ {
 				j := int(K.Col[p])
 				w := float64(K.Val[p])
 				av, rv := float32(w*isq[i]*isq[j]), float32(w/deg[i])
-				if sj := j / items; sj == si {
+				if j >= s0 && j < s1 { // no integer division per entry
 					intra.col[a], intra.aff[a], intra.rw[a] = pos[j], av, rv
 					a++
 				} else {
-					inter.col[b], inter.aff[b], inter.rw[b] = int32(sj), av, rv
+					inter.col[b], inter.aff[b], inter.rw[b] = int32(j/items), av, rv
 					b++
 				}
 			}

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "adf1d48db3c7ced6493a6c92d28df2c370fd623e0ff7c9d421bca52acadac44c"
+const reduceSource = "a307e23e63f8a5d59e8a200095219c61d871c30d791d006d0617e313113ad46a"

@@ -149,3 +149,47 @@ func TestMPHATESelect(t *testing.T) {
 		}
 	}
 }
+
+// TestMPHATESeededRowsFallbacks checks that the seeds' bound holds on a slowly drifting snapshot
+// (no item is tested against every item: a bound too tight by a rounding, e.g. of the float32
+// sigma, sent 10-20% of real items down that O(n) path) and that triplicated points, whose sigma
+// lies past the bound, take it.
+func TestMPHATESeededRowsFallbacks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	n, d := 800, 16
+	prev, cur := NewMatrix(n, d), NewMatrix(n, d)
+	for i := range prev.Data {
+		prev.Data[i] = float32(rng.NormFloat64())
+		cur.Data[i] = prev.Data[i] + 0.02*float32(rng.NormFloat64())
+	}
+	triplicate := func(m *Matrix) *Matrix {
+		out := NewMatrix(n, d)
+		copy(out.Data, m.Data)
+		for i := 0; i+2 < n; i += 10 {
+			copy(out.Row(i+1), out.Row(i))
+			copy(out.Row(i+2), out.Row(i))
+		}
+		return out
+	}
+	radiusScale := math.Pow(-math.Log(1e-4), 1.0/5)
+	for _, c := range []struct {
+		name string
+		dup  bool
+	}{{"drift", false}, {"triplicates", true}} {
+		p, x := prev, cur
+		if c.dup { // triplicated in both snapshots: the seeds include the copies (distance 0)
+			p, x = triplicate(prev), triplicate(cur)
+		}
+		nb, err := KNN(p, 10, Euclidean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, fallbacks := mphateSeededRows(x, 2, 10, nb.Index, radiusScale, 5, 1e-4, parallelRanges)
+		switch {
+		case !c.dup && fallbacks != 0:
+			t.Errorf("%s: %d of %d items tested against every item, want 0", c.name, fallbacks, n)
+		case c.dup && fallbacks < 3*n/10/2:
+			t.Errorf("%s: %d items tested against every item, want the ~%d triplicated ones", c.name, fallbacks, 3*n/10)
+		}
+	}
+}

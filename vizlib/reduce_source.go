@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "a307e23e63f8a5d59e8a200095219c61d871c30d791d006d0617e313113ad46a"
+const reduceSource = "ed0181c85aba2ed0c47834da3e12af863446df6c8725f32a8b4b6f518b9914ab"

@@ -351,8 +351,9 @@ func medianSqDist(x *Matrix) float64 {
 	return (at(full/2-1) + at(full/2)) / 2
 }
 
-// selectKth returns the k-th smallest element (0-based) of v, reordering v (quickselect).
-func selectKth(v []float32, k int) float32 {
+// selectKth returns the k-th smallest element (0-based) of v (no NaNs), reordering v (quickselect
+// with a median-of-three pivot).
+func selectKth[T float32 | float64](v []T, k int) T {
 	lo, hi := 0, len(v)-1
 	for lo < hi {
 		// Median-of-three pivot.

@@ -99,7 +99,7 @@ func mphateKernel(pts []*Matrix, knn int, decay float64, interKNN int, bw float6
 					clearUpper()
 					for s := 0; s < T; s++ {
 						copy(row, dists[i*T*T+s*T:i*T*T+(s+1)*T])
-						med[s] = mphateSelect(row, kk) // the kk-th smallest; the 0th is the point itself
+						med[s] = selectKth(row, kk) // the kk-th smallest; the 0th is the point itself
 					}
 					slices.Sort(med)
 					if T%2 == 1 {
@@ -225,47 +225,12 @@ func mphatePowInt(x float64, k int) float64 {
 	return a
 }
 
-// mphateSelect returns the k-th smallest (0-based) of a, reordering a: quickselect with the
-// median of three as pivot, insertion sort below 16 elements.
-func mphateSelect(a []float64, k int) float64 {
-	lo, hi := 0, len(a)-1
-	for hi-lo >= 16 {
-		mid := lo + (hi-lo)/2
-		if a[mid] < a[lo] {
-			a[mid], a[lo] = a[lo], a[mid]
-		}
-		if a[hi] < a[lo] {
-			a[hi], a[lo] = a[lo], a[hi]
-		}
-		if a[hi] < a[mid] {
-			a[hi], a[mid] = a[mid], a[hi]
-		}
-		pivot := a[mid]
-		i, j := lo, hi
-		for i <= j {
-			for a[i] < pivot {
-				i++
-			}
-			for pivot < a[j] {
-				j--
-			}
-			if i <= j {
-				a[i], a[j] = a[j], a[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return a[k]
-		}
-	}
-	slices.Sort(a[lo : hi+1])
-	return a[k]
+// mphateKeyBound returns the tile-key threshold ([KNN's keys ||x_j||^2 - 2 <x_i, x_j>]) that
+// keeps every item j within squared distance r2 of item i (squared norm sqi; maxSq the largest
+// squared norm): dist^2 = key + ||x_i||^2, and the float32 key errs by a few units of rounding of
+// ||x_i||^2 + ||x_j||^2 per coordinate, so 1e-4 of that bound is a wide margin.
+func mphateKeyBound(r2 float64, sqi, maxSq float32) float32 {
+	return float32(r2-float64(sqi)) + 1e-4*(sqi+maxSq) + 1e-30
 }
 
 // mphateSigma is the alpha-decay kernel's bandwidth for an item whose kSearch nearest other items
@@ -349,7 +314,7 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 				// would miss the bound and be tested against every item (10-20% of the items).
 				slices.Sort(seedD2)
 				r2 := radiusScale * radiusScale * seedD2[knn-1] * (1 + 1e-5)
-				bound[r] = float32(r2-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
+				bound[r] = mphateKeyBound(r2, sq[i], maxSq)
 				tops[r] = max(bound[r], h.keys[0])
 			}
 			for p := 0; p < packed.panels; p += 2 {
@@ -396,7 +361,7 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 				}
 				sigma := mphateSigma(dist, knn)
 				radius := sigma * radiusScale
-				top := float32(radius*radius-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
+				top := mphateKeyBound(radius*radius, sq[i], maxSq)
 				var row []mphateEntry
 				add := func(j int32) {
 					if j == int32(i) {
@@ -480,9 +445,7 @@ func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked
 			i := min(qi+r, hi-1)
 			qs[r] = x.Row(i)
 			radius[r] = sigma[i] * radiusScale
-			// dist^2 = key + ||x_i||^2; the float32 key errs by a few units of rounding of
-			// ||x_i||^2 + ||x_j||^2 per coordinate: 1e-4 of that bound is a wide margin.
-			tops[r] = float32(radius[r]*radius[r]-float64(sq[i])) + 1e-4*(sq[i]+maxSq) + 1e-30
+			tops[r] = mphateKeyBound(radius[r]*radius[r], sq[i], maxSq)
 		}
 		for p := 0; p < packed.panels; p += 2 {
 			m0, m1 := packed.tilePair(&qs, p, &tops, &tile)

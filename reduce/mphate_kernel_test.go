@@ -129,8 +129,8 @@ func TestMPHATEPowInt(t *testing.T) {
 	}
 }
 
-// TestMPHATESelect checks the order statistic against sorting, with ties and every k.
-func TestMPHATESelect(t *testing.T) {
+// TestSelectKth checks the order statistic against sorting, with ties and every k.
+func TestSelectKth(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, n := range []int{1, 2, 15, 16, 17, 50, 200} {
 		for _, levels := range []int{3, 1000000} { // many ties, or almost none
@@ -142,7 +142,7 @@ func TestMPHATESelect(t *testing.T) {
 			slices.Sort(sorted)
 			for k := range n {
 				b := slices.Clone(a)
-				if got := mphateSelect(b, k); got != sorted[k] {
+				if got := selectKth(b, k); got != sorted[k] {
 					t.Fatalf("n %d, k %d: %v, want %v", n, k, got, sorted[k])
 				}
 			}

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "ed0181c85aba2ed0c47834da3e12af863446df6c8725f32a8b4b6f518b9914ab"
+const reduceSource = "7f8ae8b655b271fd284d9ec8bfeee4814c7ddd6a1c1bf211f05a9d4adb255574"

@@ -225,7 +225,7 @@ func mphatePowInt(x float64, k int) float64 {
 	return a
 }
 
-// mphateKeyBound returns the tile-key threshold ([KNN's keys ||x_j||^2 - 2 <x_i, x_j>]) that
+// mphateKeyBound returns the threshold on KNN's tile keys (||x_j||^2 - 2 <x_i, x_j>) that
 // keeps every item j within squared distance r2 of item i (squared norm sqi; maxSq the largest
 // squared norm): dist^2 = key + ||x_i||^2, and the float32 key errs by a few units of rounding of
 // ||x_i||^2 + ||x_j||^2 per coordinate, so 1e-4 of that bound is a wide margin.

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "7f8ae8b655b271fd284d9ec8bfeee4814c7ddd6a1c1bf211f05a9d4adb255574"
+const reduceSource = "1c44061c8a4ecfa97eafe1b9146d2b20a0c81ecf0dd1f49a0e600ebc052b2c8e"

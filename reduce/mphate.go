@@ -3,6 +3,7 @@ package reduce
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -124,8 +125,9 @@ func MPHATE(seq []*Matrix, opts *MPHATEOptions) ([]*Matrix, error) {
 //     find_knee_point index); the potential of P^t (Gamma); Euclidean distances between potential
 //     rows; classical MDS (PHATE's: top principal components of the double-centered squared
 //     distances) refined by SMACOF metric MDS (scikit-learn's stopping rule, at most 3000
-//     iterations) and rotated onto the classical solution; landmark coordinates are carried to all
-//     vertices by P_nm.
+//     iterations), re-oriented onto the classical solution as PHATE does
+//     (scipy.spatial.procrustes: centered, unit Frobenius norm times the Procrustes scale);
+//     landmark coordinates are carried to all vertices by P_nm.
 func MPHATEFit(seq []*Matrix, opts *MPHATEOptions) (*MPHATEResult, error) {
 	if opts == nil {
 		opts = &MPHATEOptions{}
@@ -529,8 +531,9 @@ func findKnee(y []float64) int {
 // U S of the double-centered squared distances J D² J, i.e. the top eigenvectors of
 // B = -1/2 J D² J scaled by 2 lambda), refined by SMACOF (scikit-learn's smacof with that
 // initialization: at most 3000 Guttman transforms, stopping when the stress per unit of
-// configuration norm decreases by less than 1e-6), then rotated (orthogonal Procrustes,
-// reflections allowed) onto the classical solution. Returns [M, k] row-major.
+// configuration norm decreases by less than 1e-6), then re-oriented onto the classical solution
+// as PHATE does (procrustesOnto: scipy.spatial.procrustes's centered, unit-norm, rotated and
+// scaled second output). Returns [M, k] row-major.
 func metricMDS(dist *mat.SymDense, k int, seed int64) ([]float64, error) {
 	M := dist.SymmetricDim()
 	// Double centering of squared distances.
@@ -599,7 +602,7 @@ func metricMDS(dist *mat.SymDense, k int, seed int64) ([]float64, error) {
 	}
 	classic := append([]float64(nil), y...)
 	smacof(dist, y, k, 3000, 1e-6)
-	rotateOnto(y, classic, M, k)
+	procrustesOnto(y, classic, M, k)
 	return y, nil
 }
 
@@ -632,46 +635,66 @@ func smacofRowGeneric(cols, di, yi, sum []float64) (diag, stress float64) {
 	return diag, stress
 }
 
-// rotateOnto replaces y ([M, k]) by y Q, Q the orthogonal matrix (reflections allowed) minimizing
-// ||y_c Q - ref_c||_F for the centered configurations (Q = U Vᵀ for y_cᵀ ref_c = U S Vᵀ); y keeps
-// its centre and scale.
-func rotateOnto(y, ref []float64, M, k int) {
-	mean := func(x []float64) []float64 {
-		m := make([]float64, k)
-		for i := 0; i < M; i++ {
-			for c := 0; c < k; c++ {
-				m[c] += x[i*k+c] / float64(M)
+// procrustesOnto replaces y ([M, k]) by the second output of PHATE's re-orientation,
+// scipy.spatial.procrustes(ref, y): both configurations centered and scaled to unit Frobenius
+// norm, then y rotated by the orthogonal Q (reflections allowed) minimizing ||y Q - ref||_F and
+// multiplied by the sum of the singular values of yᵀ ref (≤ 1), so the layout has ref's
+// orientation, centre 0 and the reference implementation's scale.
+func procrustesOnto(y, ref []float64, M, k int) {
+	center := func(x []float64) []float64 {
+		out := slices.Clone(x)
+		for c := 0; c < k; c++ {
+			var m float64
+			for i := 0; i < M; i++ {
+				m += x[i*k+c]
+			}
+			m /= float64(M)
+			for i := 0; i < M; i++ {
+				out[i*k+c] -= m
 			}
 		}
-		return m
+		var ss float64
+		for _, v := range out {
+			ss += v * v
+		}
+		if ss > 0 {
+			inv := 1 / math.Sqrt(ss)
+			for i := range out {
+				out[i] *= inv
+			}
+		}
+		return out
 	}
-	my, mr := mean(y), mean(ref)
+	yn, rn := center(y), center(ref)
 	cross := mat.NewDense(k, k, nil)
 	for i := 0; i < M; i++ {
 		for a := 0; a < k; a++ {
 			for b := 0; b < k; b++ {
-				cross.Set(a, b, cross.At(a, b)+(y[i*k+a]-my[a])*(ref[i*k+b]-mr[b]))
+				cross.Set(a, b, cross.At(a, b)+yn[i*k+a]*rn[i*k+b])
 			}
 		}
 	}
 	var svd mat.SVD
 	if !svd.Factorize(cross, mat.SVDFull) {
+		copy(y, yn)
 		return
+	}
+	var scale float64
+	for _, v := range svd.Values(nil) {
+		scale += v
 	}
 	var u, v, q mat.Dense
 	svd.UTo(&u)
 	svd.VTo(&v)
 	q.Mul(&u, v.T())
-	row := make([]float64, k)
 	for i := 0; i < M; i++ {
 		for b := 0; b < k; b++ {
 			var s float64
 			for a := 0; a < k; a++ {
-				s += (y[i*k+a] - my[a]) * q.At(a, b)
+				s += yn[i*k+a] * q.At(a, b)
 			}
-			row[b] = s + my[b]
+			y[i*k+b] = s * scale
 		}
-		copy(y[i*k:(i+1)*k], row)
 	}
 }
 

@@ -1,9 +1,14 @@
 package reduce
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os/exec"
 	"testing"
+
+	"github.com/embviz/embviz/internal/testutil"
 )
 
 // TestMPHATEGEMM checks c = a b against t-order fused multiply-adds bit for bit, and against a
@@ -74,6 +79,49 @@ func TestSmacofRow(t *testing.T) {
 				if !close(got[c], want[c]) {
 					t.Fatalf("k %d, M %d: sum[%d] = %v, want %v", k, M, c, got[c], want[c])
 				}
+			}
+		}
+	}
+}
+
+// TestProcrustesOntoMatchesScipy checks procrustesOnto against scipy.spatial.procrustes(ref, y)'s
+// second output (PHATE's re-orientation of the metric MDS onto the classical one), which fixes the
+// layout's centre, orientation and scale; with a reflection and a shift in y.
+func TestProcrustesOntoMatchesScipy(t *testing.T) {
+	py := testutil.Python(t, "scipy", "numpy")
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, k := range []int{2, 3} {
+		M := 40
+		ref, y := make([]float64, M*k), make([]float64, M*k)
+		for i := 0; i < M; i++ {
+			for c := 0; c < k; c++ {
+				ref[i*k+c] = rng.NormFloat64() * float64(c+1)
+			}
+			// y: ref reflected, scaled by 7, shifted and perturbed
+			for c := 0; c < k; c++ {
+				v := ref[i*k+c]
+				if c == 0 {
+					v = -v
+				}
+				y[i*k+c] = 7*v + 3 + 0.3*rng.NormFloat64()
+			}
+		}
+		in, _ := json.Marshal(map[string]any{"ref": ref, "y": y, "k": k})
+		script := "import json,sys,numpy as np\nfrom scipy.spatial import procrustes\nd=json.load(sys.stdin)\nk=d['k']\n_,b,_=procrustes(np.array(d['ref']).reshape(-1,k),np.array(d['y']).reshape(-1,k))\nprint(json.dumps(b.ravel().tolist()))"
+		cmd := exec.Command(py, "-c", script)
+		cmd.Stdin = bytes.NewReader(in)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("scipy: %v", err)
+		}
+		var want []float64
+		if err := json.Unmarshal(out, &want); err != nil {
+			t.Fatal(err)
+		}
+		procrustesOnto(y, ref, M, k)
+		for i := range want {
+			if math.Abs(y[i]-want[i]) > 1e-12 {
+				t.Fatalf("k %d: entry %d = %v, scipy %v", k, i, y[i], want[i])
 			}
 		}
 	}

@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "1c44061c8a4ecfa97eafe1b9146d2b20a0c81ecf0dd1f49a0e600ebc052b2c8e"
+const reduceSource = "c5378252c3300087542c39927f6cfa4b42dc8f45f3b80f308dc2a8b24b05319e"

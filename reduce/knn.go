@@ -314,17 +314,7 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 		for r := 0; r < q1-q0; r++ {
 			clearUpper()
 			i := q0 + r
-			h := &heaps[r]
-			for c := range kc {
-				j := int(h.idx[c])
-				cands[c] = knnCand{j: int32(j), d: exactDistance(x, i, j, metric)}
-			}
-			slices.SortFunc(cands, func(a, b knnCand) int { // distinct j: one order
-				if a.d != b.d {
-					return cmp.Compare(a.d, b.d)
-				}
-				return cmp.Compare(a.j, b.j)
-			})
+			heaps[r].rerank(x, i, metric, cands)
 			for c := 0; c < k; c++ {
 				out.Index[i*k+c] = cands[c].j
 				out.Dist[i*k+c] = float32(cands[c].d)
@@ -337,6 +327,21 @@ func knnSearch(x *Matrix, k int, metric Metric) *Neighbors {
 type knnCand struct {
 	j int32
 	d float64
+}
+
+// rerank sets cands (length len(h.idx)) to the heap's candidates for row i of x with their exact
+// distances (exactDistance under metric), sorted by distance, then index (the indices are
+// distinct: one order).
+func (h *knnHeap) rerank(x *Matrix, i int, metric Metric, cands []knnCand) {
+	for c, j := range h.idx {
+		cands[c] = knnCand{j: j, d: exactDistance(x, i, int(j), metric)}
+	}
+	slices.SortFunc(cands, func(a, b knnCand) int {
+		if a.d != b.d {
+			return cmp.Compare(a.d, b.d)
+		}
+		return cmp.Compare(a.j, b.j)
+	})
 }
 
 // exactDistance is the metric between rows i and j of x, accumulated in float64.

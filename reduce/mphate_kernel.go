@@ -342,18 +342,7 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 			for r := 0; r < nq; r++ {
 				i := qi + r
 				clearUpper()
-				// KNN's exact re-ranking of the kc candidates.
-				h := &heaps[r]
-				for c := range kc {
-					j := int(h.idx[c])
-					exact[c] = knnCand{j: int32(j), d: math.Sqrt(sqDist64(qs[r], x.Row(j)))}
-				}
-				slices.SortFunc(exact, func(a, b knnCand) int {
-					if c := cmp.Compare(a.d, b.d); c != 0 {
-						return c
-					}
-					return cmp.Compare(a.j, b.j)
-				})
+				heaps[r].rerank(x, i, Euclidean, exact) // KNN's exact re-ranking of the kc candidates
 				dist := make([]float32, kSearch)
 				for c := range kSearch {
 					next[i*kSearch+c] = exact[c].j
@@ -364,16 +353,8 @@ func mphateSeededRows(x *Matrix, knn, kSearch int, seeds []int32, radiusScale, d
 				top := mphateKeyBound(radius*radius, sq[i], maxSq)
 				var row []mphateEntry
 				add := func(j int32) {
-					if j == int32(i) {
-						row = append(row, mphateEntry{j, 1})
-						return
-					}
-					dd := math.Sqrt(mphateSqDist(qs[r], x.Row(int(j))))
-					if dd > radius {
-						return
-					}
-					if w := math.Exp(-mphatePow(dd/sigma, decay)); w >= thresh {
-						row = append(row, mphateEntry{j, float32(w)})
+					if w, ok := mphateDecayWeight(x, i, int(j), radius, sigma, decay, thresh); ok {
+						row = append(row, mphateEntry{j, w})
 					}
 				}
 				if top <= bound[r] {
@@ -422,6 +403,22 @@ func mphateRadiusRows(x *Matrix, sigma []float64, radiusScale, decay, thresh flo
 	return rows
 }
 
+// mphateDecayWeight returns the directed alpha-decay kernel entry k(i, j) = exp(-(d/sigma)^decay)
+// of items i and j of x (d their exact distance, float64) and whether it is kept: j == i (weight
+// 1), or d within radius and the weight at least thresh.
+func mphateDecayWeight(x *Matrix, i, j int, radius, sigma, decay, thresh float64) (float32, bool) {
+	if j == i {
+		return 1, true
+	}
+	clearUpper() // scalar math after the tile kernels
+	dd := math.Sqrt(mphateSqDist(x.Row(i), x.Row(j)))
+	if dd > radius {
+		return 0, false
+	}
+	w := math.Exp(-mphatePow(dd/sigma, decay))
+	return float32(w), w >= thresh
+}
+
 // mphateEnsureDiagonal adds the entry (i, 1) to every row i (sorted by column) that lacks it: with
 // huge norms the diagonal's tile key can miss the prefilter.
 func mphateEnsureDiagonal(rows [][]mphateEntry) {
@@ -459,17 +456,8 @@ func mphateRadiusBlock(x *Matrix, sq []float32, maxSq float32, packed *knnPacked
 					mask &= mask - 1
 					r, j := bit>>4, (p+hp)*knnPanel+bit&15
 					i := qi + r
-					if j == i {
-						rows[i] = append(rows[i], mphateEntry{int32(i), 1})
-						continue
-					}
-					clearUpper()
-					dd := math.Sqrt(mphateSqDist(qs[r], x.Row(j)))
-					if dd > radius[r] {
-						continue
-					}
-					if w := math.Exp(-mphatePow(dd/sigma[i], decay)); w >= thresh {
-						rows[i] = append(rows[i], mphateEntry{int32(j), float32(w)})
+					if w, ok := mphateDecayWeight(x, i, j, radius[r], sigma[i], decay, thresh); ok {
+						rows[i] = append(rows[i], mphateEntry{int32(j), w})
 					}
 				}
 			}

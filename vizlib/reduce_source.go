@@ -5,4 +5,4 @@ package vizlib
 // reduceSource is the SHA-256 of the reduce package's non-test sources, part of every cache key:
 // frames cached by another version of reduce are never served. TestReduceSourceCurrent fails
 // when it is stale (run go generate ./vizlib).
-const reduceSource = "c5378252c3300087542c39927f6cfa4b42dc8f45f3b80f308dc2a8b24b05319e"
+const reduceSource = "01cf17a2542c4263201776fe5c50ef97bcbcbdddbd2420fdd699e3b62ff8ef74"
